@@ -1,0 +1,43 @@
+#pragma once
+
+/// The map of who talks to whom: every actor's typed interface, one line per handler.
+
+#include "actors/messages.hpp"
+#include "actors/type_ids.hpp"
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+namespace hookd {
+
+/// Receives every committed batch, in commit order (the router is the first subscriber).
+using batch_subscriber_actor = caf::typed_actor<
+    // A batch was fsynced; its events are in the log and may be delivered.
+    caf::reacts_to<atom::committed, committed_batch_ptr>>;
+
+/// The one owner of the RocksDB write path: group commit of events and configuration.
+using log_writer_actor = caf::typed_actor<
+    // Appends events; answers after the fsync of the batch that holds them.
+    caf::replies_to<atom::append, append_request_ptr>::with<append_outcome_ptr>,
+    // Applies a configuration change and its audit entry atomically; answers after the fsync.
+    caf::replies_to<atom::configure, config_change_ptr>::with<config_outcome_ptr>,
+    // Adds a subscriber for committed batches; it is dropped when it terminates.
+    caf::reacts_to<atom::subscribe, batch_subscriber_actor>,
+    // Commits what is staged (sent to itself, behind the appends already queued).
+    caf::reacts_to<atom::flush>,
+    // Deletes expired idempotency keys (periodic, sent to itself).
+    caf::reacts_to<atom::sweep>,
+    // Reports the head, counters and health.
+    caf::replies_to<atom::status>::with<writer_status_ptr>>;
+
+/// The HTTP server's way into the actors: it forwards a request to the log writer and runs
+/// the callback with the answer (or the error, including a timeout).
+using http_bridge_actor = caf::typed_actor<
+    // Forwards an append to the log writer.
+    caf::reacts_to<atom::append, append_request_ptr, append_callback_ptr>,
+    // Forwards a configuration change to the log writer.
+    caf::reacts_to<atom::configure, config_change_ptr, config_callback_ptr>,
+    // Asks the log writer for its status.
+    caf::reacts_to<atom::status, status_callback_ptr>>;
+
+} // namespace hookd

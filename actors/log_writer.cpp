@@ -1,0 +1,243 @@
+#include "actors/log_writer.hpp"
+
+#include "actors/logging.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/exit_reason.hpp>
+
+namespace hookd {
+
+namespace {
+
+using writer_ptr = log_writer_actor::stateful_pointer<log_writer_state>;
+
+// Stages an append and returns the answer to give after the commit.
+expected<std::shared_ptr<append_outcome>> stage_append(writer_ptr self, append_request& req) {
+  auto& store = *self->state.config.store;
+  auto now = self->state.config.time->now_ms();
+  auto& body = req.body;
+  auto outcome = std::make_shared<append_outcome>();
+  outcome->batch = body.batch;
+  if (req.idempotency_key) {
+    auto found = store.find_idempotency(req.tenant, *req.idempotency_key, now);
+    if (!found)
+      return found.error();
+    if (*found) {
+      if ((*found)->fingerprint != body.fingerprint) {
+        outcome->result = append_outcome::status::idempotency_conflict;
+        return outcome;
+      }
+      outcome->result = append_outcome::status::replayed;
+      outcome->batch = (*found)->batch;
+      for (auto& [id, seq] : (*found)->events)
+        outcome->events.push_back({id, seq, true});
+      return outcome;
+    }
+  }
+  // A repeated client id is a replay when its content is the same, a conflict otherwise.
+  std::vector<std::optional<storage::event_id_entry>> existing(body.events.size());
+  for (std::size_t i = 0; i < body.events.size(); ++i) {
+    const auto& draft = body.events[i];
+    if (!draft.client_id)
+      continue;
+    auto found = store.find_event_id(req.tenant, draft.id);
+    if (!found)
+      return found.error();
+    if (*found && (*found)->fingerprint != draft.fingerprint)
+      outcome->conflicts.push_back(i);
+    existing[i] = *found;
+  }
+  if (!outcome->conflicts.empty()) {
+    outcome->result = append_outcome::status::id_conflict;
+    return outcome;
+  }
+  bool all_replayed = true;
+  for (std::size_t i = 0; i < body.events.size(); ++i) {
+    auto& draft = body.events[i];
+    if (existing[i]) {
+      outcome->events.push_back({draft.id, existing[i]->seq, true});
+      continue;
+    }
+    auto id = draft.id;
+    auto seq = store.stage_event(req.tenant, std::move(draft), now);
+    outcome->events.push_back({std::move(id), seq, false});
+    all_replayed = false;
+  }
+  outcome->result =
+      all_replayed ? append_outcome::status::replayed : append_outcome::status::created;
+  if (req.idempotency_key) {
+    storage::idempotency_record rec;
+    rec.created_at_ms = now;
+    rec.fingerprint = body.fingerprint;
+    rec.batch = body.batch;
+    for (const auto& e : outcome->events)
+      rec.events.emplace_back(e.id, e.seq);
+    store.stage_idempotency(req.tenant, *req.idempotency_key, std::move(rec));
+  }
+  return outcome;
+}
+
+// Stages a configuration change; fills `outcome->error` when it cannot be applied.
+expected<void> stage_config(writer_ptr self, const config_change& change, config_outcome& outcome) {
+  auto& store = *self->state.config.store;
+  auto audit = change.audit;
+  if (auto* op = std::get_if<config_change::create_tenant>(&change.op)) {
+    auto exists = store.tenant_exists(op->value.id);
+    if (!exists)
+      return exists.error();
+    if (*exists) {
+      outcome.error = make_error_info(ec::conflict, "tenant '" + op->value.id + "' exists");
+      return {};
+    }
+    store.stage_tenant(op->value);
+  } else if (auto* op = std::get_if<config_change::create_api_key>(&change.op)) {
+    auto exists = store.tenant_exists(op->value.tenant);
+    if (!exists)
+      return exists.error();
+    if (!*exists) {
+      outcome.error =
+          make_error_info(ec::not_found, "tenant '" + op->value.tenant + "' does not exist");
+      return {};
+    }
+    store.stage_api_key(op->value);
+  } else if (auto* op = std::get_if<config_change::revoke_api_key>(&change.op)) {
+    auto key = store.find_api_key(op->key_id);
+    if (!key)
+      return key.error();
+    if (!*key || (op->tenant && (*key)->tenant != *op->tenant)) {
+      outcome.error = make_error_info(ec::not_found, "no API key '" + op->key_id + "'");
+      return {};
+    }
+    if (!(*key)->revoked_at_ms) {
+      (*key)->revoked_at_ms = op->at_ms;
+      store.stage_api_key(**key);
+    } else {
+      // Revoking twice changes nothing; answer with the key as it is, write no audit entry.
+      outcome.key = **key;
+      return {};
+    }
+    outcome.key = **key;
+  }
+  outcome.audit_seq = store.stage_audit(std::move(audit));
+  return {};
+}
+
+// Commits what is staged, then answers everyone who waited for it and publishes the batch.
+void commit(writer_ptr self) {
+  auto& st = self->state;
+  auto appends = std::move(st.appends);
+  auto configs = std::move(st.configs);
+  st.appends.clear();
+  st.configs.clear();
+  auto& store = *st.config.store;
+  if (store.has_staged()) {
+    auto committed = store.commit();
+    if (!committed) {
+      st.stats.failed = true;
+      HOOKD_ERROR("log_writer: commit failed: {}", committed.error().detail);
+      auto err = to_caf_error(committed.error());
+      for (auto& w : appends)
+        w.promise.deliver(err);
+      for (auto& w : configs)
+        w.promise.deliver(err);
+      return;
+    }
+    ++st.stats.commits;
+    st.stats.events += committed->size();
+    st.stats.head_seq = store.head().seq;
+    if (!committed->empty() && !st.subscribers.empty()) {
+      auto batch = std::make_shared<committed_batch>();
+      batch->events = std::move(*committed);
+      committed_batch_ptr shared = std::move(batch);
+      for (auto& sub : st.subscribers)
+        self->send(sub, atom::committed_v, shared);
+    }
+  }
+  for (auto& w : appends)
+    w.promise.deliver(append_outcome_ptr{std::move(w.outcome)});
+  for (auto& w : configs)
+    w.promise.deliver(config_outcome_ptr{std::move(w.outcome)});
+}
+
+// Queues one flush behind whatever is already in the mailbox: everything that arrived
+// during the previous fsync shares the next one.
+void schedule_flush(writer_ptr self) {
+  auto& st = self->state;
+  if (st.config.store->staged_events() >= st.config.max_commit_events) {
+    commit(self);
+    return;
+  }
+  if (!st.flush_queued) {
+    st.flush_queued = true;
+    self->send(self, atom::flush_v);
+  }
+}
+
+} // namespace
+
+log_writer_actor::behavior_type
+log_writer(log_writer_actor::stateful_pointer<log_writer_state> self, log_writer_config config) {
+  self->state.config = std::move(config);
+  self->state.stats.head_seq = self->state.config.store->head().seq;
+  self->set_exit_handler([self](const caf::exit_msg& msg) {
+    // Finish what is in flight: stage nothing new, commit what is staged, answer, quit.
+    commit(self);
+    self->quit(msg.reason);
+  });
+  self->set_down_handler([self](const caf::down_msg& msg) {
+    auto& subs = self->state.subscribers;
+    subs.erase(std::remove_if(subs.begin(), subs.end(),
+                              [&](const auto& s) { return s.address() == msg.source; }),
+               subs.end());
+  });
+  self->delayed_send(self, self->state.config.sweep_interval, atom::sweep_v);
+  return {
+      [self](atom::append, append_request_ptr& req) {
+        auto rp = self->make_response_promise<append_outcome_ptr>();
+        if (!req) {
+          rp.deliver(make_error(ec::internal, "empty append request"));
+          return rp;
+        }
+        auto outcome = stage_append(self, *req);
+        if (!outcome) {
+          rp.deliver(to_caf_error(outcome.error()));
+          return rp;
+        }
+        self->state.appends.push_back({rp, std::move(*outcome)});
+        schedule_flush(self);
+        return rp;
+      },
+      [self](atom::configure, config_change_ptr& change) {
+        auto rp = self->make_response_promise<config_outcome_ptr>();
+        auto outcome = std::make_shared<config_outcome>();
+        if (auto staged = stage_config(self, *change, *outcome); !staged) {
+          rp.deliver(to_caf_error(staged.error()));
+          return rp;
+        }
+        self->state.configs.push_back({rp, std::move(outcome)});
+        schedule_flush(self);
+        return rp;
+      },
+      [self](atom::subscribe, batch_subscriber_actor& sub) {
+        self->monitor(sub);
+        self->state.subscribers.push_back(std::move(sub));
+      },
+      [self](atom::flush) {
+        self->state.flush_queued = false;
+        commit(self);
+      },
+      [self](atom::sweep) {
+        self->delayed_send(self, self->state.config.sweep_interval, atom::sweep_v);
+        auto swept = self->state.config.store->sweep_idempotency(self->state.config.time->now_ms());
+        if (!swept)
+          HOOKD_WARN("log_writer: idempotency sweep failed: {}", swept.error().detail);
+        else if (*swept > 0)
+          HOOKD_DEBUG("log_writer: swept {} expired idempotency keys", *swept);
+      },
+      [self](atom::status) -> writer_status_ptr {
+        return std::make_shared<writer_status>(self->state.stats);
+      },
+  };
+}
+
+} // namespace hookd

@@ -1,0 +1,66 @@
+#pragma once
+
+#include "actors/actors.hpp"
+#include "domain/clock.hpp"
+#include "storage/log_store.hpp"
+
+#include <caf/response_promise.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+namespace hookd {
+
+/// How the log writer runs.
+struct log_writer_config {
+  /// The write path; the writer owns it from now on.
+  std::unique_ptr<storage::log_store> store;
+  /// Time source for received_at and idempotency expiry. Must outlive the actor.
+  const clock* time = nullptr;
+  /// Most events in one commit; more are committed in the next one.
+  std::size_t max_commit_events = 0;
+  /// How often expired idempotency keys are swept.
+  std::chrono::seconds sweep_interval{3600};
+};
+
+/// The log writer's state: the store, what is staged, and who waits for the next fsync.
+struct log_writer_state {
+  /// Name in logs and CAF's actor registry.
+  static constexpr const char* name = "log_writer";
+  // Not an aggregate: CAF 0.17 would otherwise try to build the state from the actor pointer.
+  log_writer_state() = default;
+
+  /// An answer that may only be given once the batch it belongs to is durable.
+  struct waiting_append {
+    caf::typed_response_promise<append_outcome_ptr> promise;
+    std::shared_ptr<append_outcome> outcome;
+  };
+  /// A configuration change waiting for the fsync.
+  struct waiting_config {
+    caf::typed_response_promise<config_outcome_ptr> promise;
+    std::shared_ptr<config_outcome> outcome;
+  };
+
+  /// The configuration, including the owned store.
+  log_writer_config config;
+  /// Answers to give after the next commit.
+  std::vector<waiting_append> appends;
+  /// Configuration answers to give after the next commit.
+  std::vector<waiting_config> configs;
+  /// True while a flush message is queued, so that only one is.
+  bool flush_queued = false;
+  /// Subscribers to committed batches.
+  std::vector<batch_subscriber_actor> subscribers;
+  /// Counters for status and metrics.
+  writer_status stats;
+};
+
+/// The log writer's behaviour: see `log_writer_actor`. Spawn it detached in production (its
+/// fsyncs block), and on the test coordinator in tests.
+log_writer_actor::behavior_type
+log_writer(log_writer_actor::stateful_pointer<log_writer_state> self, log_writer_config config);
+
+} // namespace hookd

@@ -1,0 +1,55 @@
+#pragma once
+
+#include "actors/actors.hpp"
+#include "domain/clock.hpp"
+#include "domain/error.hpp"
+#include "storage/database.hpp"
+
+#include <caf/actor_system.hpp>
+
+#include <filesystem>
+#include <memory>
+
+namespace hookd {
+
+/// What a node needs to start.
+struct node_config {
+  /// The data folder (RocksDB lives in `<data>/db`).
+  std::filesystem::path data_dir;
+  /// Spawn the log writer detached (its fsyncs block). Off on the test coordinator.
+  bool detach_writer = true;
+  /// Most events per commit.
+  std::size_t max_commit_events = 0;
+};
+
+/// The running core of hookd: the database and the actors around it. Starts components in
+/// dependency order and stops them in the reverse, fixed order:
+///   1. (the HTTP server, owned by the caller, stops accepting and drains first);
+///   2. the log writer commits what is staged, answers its callers and quits;
+///   3. the database syncs its WAL and closes.
+/// Not thread-safe: start and stop from one thread.
+class node {
+ public:
+  /// Opens the database and spawns the actors. `time` must outlive the node.
+  static expected<std::unique_ptr<node>> start(caf::actor_system& sys, node_config cfg,
+                                               const clock& time);
+  ~node();
+
+  /// The log writer.
+  const log_writer_actor& writer() const noexcept { return writer_; }
+  /// The database, for readers (thread-safe reads).
+  const storage::database& db() const noexcept { return *db_; }
+  /// True until `stop` began.
+  bool running() const noexcept { return running_; }
+  /// Stops the actors in order and closes the database. Blocks until done. Idempotent.
+  void stop();
+
+ private:
+  node(caf::actor_system& sys) : sys_(sys) {}
+  caf::actor_system& sys_;
+  std::unique_ptr<storage::database> db_;
+  log_writer_actor writer_;
+  bool running_ = false;
+};
+
+} // namespace hookd

@@ -1,0 +1,210 @@
+// hookd: the command line. `hookd serve` runs the server; later issues add more subcommands.
+
+#include "actors/logging.hpp"
+#include "actors/node.hpp"
+#include "actors/type_ids.hpp"
+#include "cli/admin_token.hpp"
+#include "domain/defaults.hpp"
+#include "http/api.hpp"
+#include "http/authenticator.hpp"
+#include "http/server.hpp"
+#include "storage/config_reader.hpp"
+
+#include <CLI/CLI.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+namespace {
+
+/// Process exit codes, documented in docs/operations.md.
+enum exit_code : int {
+  exit_ok = 0,
+  exit_usage = 2,
+  exit_storage = 3,
+  exit_listen = 4,
+  exit_config = 5,
+};
+
+struct serve_options {
+  std::string data = "./data";
+  std::string listen = "127.0.0.1:8080";
+  std::size_t max_body = hookd::defaults::max_body_bytes;
+  std::size_t max_header = hookd::defaults::max_header_bytes;
+  int request_timeout = hookd::defaults::request_timeout_seconds;
+  int idle_timeout = hookd::defaults::idle_timeout_seconds;
+  std::size_t http_threads = 1;
+  std::size_t max_queued_events = hookd::defaults::max_queued_events;
+  std::size_t max_connections = hookd::defaults::max_connections;
+  int shutdown_grace = 10;
+  std::string log_level = "info";
+  std::string log_format = "text";
+};
+
+int serve(const serve_options& opts) {
+  if (!hookd::setup_logging(opts.log_level, opts.log_format == "json")) {
+    std::cerr << "hookd: --log-level must be trace, debug, info, warn, error or off\n";
+    return exit_config;
+  }
+  auto colon = opts.listen.rfind(':');
+  if (colon == std::string::npos) {
+    std::cerr << "hookd: --listen must be HOST:PORT\n";
+    return exit_config;
+  }
+  hookd::http::server_config scfg;
+  scfg.host = opts.listen.substr(0, colon);
+  if (scfg.host.size() > 2 && scfg.host.front() == '[' && scfg.host.back() == ']')
+    scfg.host = scfg.host.substr(1, scfg.host.size() - 2);
+  try {
+    auto port = std::stoul(opts.listen.substr(colon + 1));
+    if (port > 65535)
+      throw std::out_of_range("port");
+    scfg.port = static_cast<uint16_t>(port);
+  } catch (const std::exception&) {
+    std::cerr << "hookd: --listen has an invalid port\n";
+    return exit_config;
+  }
+  scfg.max_body_bytes = opts.max_body;
+  scfg.max_header_bytes = opts.max_header;
+  scfg.request_timeout = std::chrono::seconds{opts.request_timeout};
+  scfg.idle_timeout = std::chrono::seconds{opts.idle_timeout};
+  scfg.threads = opts.http_threads;
+  scfg.max_connections = opts.max_connections;
+
+  // Signals are taken by sigwait on this thread; block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::filesystem::path data{opts.data};
+  auto token = hookd::cli::load_admin_token(data, std::getenv("HOOKD_ADMIN_TOKEN"));
+  if (!token) {
+    HOOKD_ERROR("hookd: {}", token.error().detail);
+    return exit_config;
+  }
+  caf::actor_system_config cfg;
+  hookd::add_message_types(cfg);
+  cfg.set("scheduler.max-threads", std::size_t{2});
+  caf::actor_system sys{cfg};
+  hookd::system_clock time;
+  hookd::node_config ncfg;
+  ncfg.data_dir = data;
+  auto node = hookd::node::start(sys, ncfg, time);
+  if (!node) {
+    HOOKD_ERROR("hookd: cannot open the database: {}", node.error().detail);
+    return exit_storage;
+  }
+  hookd::http::authenticator auth{token->value};
+  if (auto loaded = auth.load(hookd::storage::config_reader{(*node)->db()}); !loaded) {
+    HOOKD_ERROR("hookd: cannot load API keys: {}", loaded.error().detail);
+    return exit_storage;
+  }
+  hookd::http::api_config acfg;
+  acfg.max_queued_events = opts.max_queued_events;
+  hookd::http::api api{sys, **node, time, auth, acfg};
+  hookd::http::server server{api, scfg};
+  auto port = server.listen();
+  if (!port) {
+    HOOKD_ERROR("hookd: {}", port.error().detail);
+    return exit_listen;
+  }
+  server.start();
+  if (token->file.empty())
+    HOOKD_INFO("hookd: admin token from HOOKD_ADMIN_TOKEN");
+  else
+    HOOKD_INFO("hookd: admin token {} {}", token->generated ? "written to" : "read from",
+               token->file.string());
+  // The one line scripts and tests parse; flushed at once.
+  std::printf("hookd listening on %s:%u\n", scfg.host.c_str(), static_cast<unsigned>(*port));
+  if (!token->file.empty())
+    std::printf("admin token: %s\n", token->file.c_str());
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  HOOKD_INFO("hookd: {} received; shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  // Fixed order: refuse new writes, stop accepting and drain HTTP, then the node (writer
+  // commits what is staged, database closes).
+  api.begin_shutdown();
+  server.stop(std::chrono::seconds{opts.shutdown_grace});
+  (*node)->stop();
+  return exit_ok;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"hookd: a self-hosted webhook platform"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string{"hookd "} + HOOKD_VERSION);
+  serve_options opts;
+  auto* serve_cmd = app.add_subcommand("serve", "Run the HTTP API and the delivery engine");
+  serve_cmd->add_option("--data", opts.data, "Data folder (RocksDB, admin token)")
+      ->envname("HOOKD_DATA")
+      ->capture_default_str();
+  serve_cmd->add_option("--listen", opts.listen, "HOST:PORT to listen on; port 0 picks one")
+      ->envname("HOOKD_LISTEN")
+      ->capture_default_str();
+  serve_cmd->add_option("--max-body", opts.max_body, "Largest request body, bytes")
+      ->envname("HOOKD_MAX_BODY")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{64} << 20))
+      ->capture_default_str();
+  serve_cmd->add_option("--max-header", opts.max_header, "Largest request header block, bytes")
+      ->envname("HOOKD_MAX_HEADER")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 20))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--request-timeout", opts.request_timeout,
+                   "Seconds to receive a whole request once it started")
+      ->envname("HOOKD_REQUEST_TIMEOUT")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--idle-timeout", opts.idle_timeout,
+                   "Seconds an idle keep-alive connection stays open")
+      ->envname("HOOKD_IDLE_TIMEOUT")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  serve_cmd->add_option("--http-threads", opts.http_threads, "Threads serving HTTP")
+      ->envname("HOOKD_HTTP_THREADS")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{64}))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--max-queued-events", opts.max_queued_events,
+                   "Events waiting for the writer before ingestion answers 503")
+      ->envname("HOOKD_MAX_QUEUED_EVENTS")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10000000}))
+      ->capture_default_str();
+  serve_cmd->add_option("--max-connections", opts.max_connections, "Open client connections")
+      ->envname("HOOKD_MAX_CONNECTIONS")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--shutdown-grace", opts.shutdown_grace,
+                   "Seconds in-flight requests get to finish on shutdown")
+      ->envname("HOOKD_SHUTDOWN_GRACE")
+      ->check(CLI::Range(0, 3600))
+      ->capture_default_str();
+  serve_cmd->add_option("--log-level", opts.log_level, "trace, debug, info, warn, error, off")
+      ->envname("HOOKD_LOG_LEVEL")
+      ->capture_default_str();
+  serve_cmd->add_option("--log-format", opts.log_format, "text or json")
+      ->envname("HOOKD_LOG_FORMAT")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    auto rc = app.exit(e);
+    return rc == 0 ? exit_ok : exit_usage;
+  }
+  if (serve_cmd->parsed())
+    return serve(opts);
+  return exit_usage;
+}

@@ -1,0 +1,82 @@
+#include "domain/json_input.hpp"
+
+#include <algorithm>
+
+namespace hookd {
+
+json_input::json_input(std::string_view body) : bytes_(body.data(), body.size()) {
+  auto err = dom_parser_.parse(bytes_).get(root_);
+  if (err == simdjson::SUCCESS)
+    return;
+  problem p;
+  p.status = 400;
+  if (err == simdjson::UTF8_ERROR) {
+    p.type = "invalid-utf8";
+    p.title = "The request body is not valid UTF-8";
+  } else {
+    p.type = "invalid-json";
+    p.title = "The request body is not valid JSON";
+  }
+  p.detail = simdjson::error_message(err);
+  p.field = "body";
+  failure_ = std::move(p);
+}
+
+simdjson::ondemand::document& json_input::on_demand() {
+  od_doc_ = od_parser_.iterate(bytes_);
+  return od_doc_;
+}
+
+std::string json_pointer_escape(std::string_view key) {
+  std::string out;
+  out.reserve(key.size());
+  for (char c : key) {
+    if (c == '~')
+      out.append("~0");
+    else if (c == '/')
+      out.append("~1");
+    else
+      out.push_back(c);
+  }
+  return out;
+}
+
+void check_object_keys(simdjson::dom::object object,
+                       std::initializer_list<std::string_view> allowed,
+                       std::string_view pointer_prefix, std::vector<field_error>& errors) {
+  std::vector<std::string_view> seen;
+  for (auto [key, value] : object) {
+    auto pointer = std::string{pointer_prefix} + "/" + json_pointer_escape(key);
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+      errors.push_back({pointer, "duplicate_key",
+                        "the key '" + std::string{key} + "' appears more than once", std::nullopt});
+      continue;
+    }
+    seen.push_back(key);
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
+      errors.push_back(
+          {pointer, "unknown_field", "unknown field '" + std::string{key} + "'", std::nullopt});
+  }
+}
+
+std::optional<std::string_view> read_string(simdjson::dom::object object, std::string_view key,
+                                            bool required, std::string_view pointer_prefix,
+                                            std::vector<field_error>& errors) {
+  auto pointer = std::string{pointer_prefix} + "/" + json_pointer_escape(key);
+  simdjson::dom::element value;
+  if (object.at_key(key).get(value) != simdjson::SUCCESS) {
+    if (required)
+      errors.push_back(
+          {pointer, "required", "'" + std::string{key} + "' is required", std::nullopt});
+    return std::nullopt;
+  }
+  std::string_view text;
+  if (value.get_string().get(text) != simdjson::SUCCESS) {
+    errors.push_back(
+        {pointer, "type", "'" + std::string{key} + "' must be a string", std::nullopt});
+    return std::nullopt;
+  }
+  return text;
+}
+
+} // namespace hookd

@@ -1,0 +1,56 @@
+#pragma once
+
+#include "domain/problem.hpp"
+
+#include <simdjson.h>
+
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hookd {
+
+/// A request body, copied once into simdjson's padded buffer and fully validated (syntax and
+/// UTF-8) before anything reads it. Owns the bytes that views handed out point into.
+/// Not thread-safe; one per request.
+class json_input {
+ public:
+  /// Validates `body`. On failure `failure()` holds a 400 problem (`invalid-json` or
+  /// `invalid-utf8`) naming the byte offset when simdjson knows it.
+  explicit json_input(std::string_view body);
+
+  /// The problem when the body was not valid JSON.
+  const std::optional<problem>& failure() const noexcept { return failure_; }
+  /// The fully validated DOM of the body. Precondition: no failure.
+  simdjson::dom::element root() const noexcept { return root_; }
+  /// An on-demand document over the same bytes, for reading raw sub-values (`data`).
+  /// Precondition: no failure. Each call restarts iteration.
+  simdjson::ondemand::document& on_demand();
+
+ private:
+  simdjson::padded_string bytes_;
+  simdjson::dom::parser dom_parser_;
+  simdjson::ondemand::parser od_parser_;
+  simdjson::ondemand::document od_doc_;
+  simdjson::dom::element root_;
+  std::optional<problem> failure_;
+};
+
+/// Checks that `object` has no key twice and no key outside `allowed`. Appends one
+/// `field_error` per offence, with `pointer_prefix` + "/" + key as the field.
+void check_object_keys(simdjson::dom::object object,
+                       std::initializer_list<std::string_view> allowed,
+                       std::string_view pointer_prefix, std::vector<field_error>& errors);
+
+/// Reads string member `key` of `object`. Records `type` or `required` errors. Returns nullopt
+/// when absent or not a string.
+std::optional<std::string_view> read_string(simdjson::dom::object object, std::string_view key,
+                                            bool required, std::string_view pointer_prefix,
+                                            std::vector<field_error>& errors);
+
+/// Escapes a key for use in a JSON pointer (RFC 6901: `~` to `~0`, `/` to `~1`).
+std::string json_pointer_escape(std::string_view key);
+
+} // namespace hookd

@@ -1,0 +1,808 @@
+#include "http/api.hpp"
+
+#include "actors/logging.hpp"
+#include "domain/defaults.hpp"
+#include "domain/event_type.hpp"
+#include "domain/ingest_request.hpp"
+#include "domain/json_writer.hpp"
+#include "domain/timestamp.hpp"
+#include "http/actor_bridge.hpp"
+#include "http/query.hpp"
+#include "storage/config_reader.hpp"
+#include "storage/log_reader.hpp"
+
+#include <caf/sec.hpp>
+#include <caf/send.hpp>
+
+#include <algorithm>
+#include <charconv>
+
+namespace hookd::http {
+
+namespace bh = boost::beast::http;
+
+/// One request in flight: what came in, who sent it, and how to answer.
+struct api::call {
+  request req;
+  target tgt;
+  std::string request_id;
+  std::optional<principal> who;
+  responder respond;
+  bool answered = false;
+
+  void reply(response res) {
+    answered = true;
+    res.set("X-Request-Id", request_id);
+    respond(std::move(res));
+  }
+
+  void json(bh::status status, std::string body) {
+    response res{status, req.version()};
+    res.set(bh::field::content_type, "application/json");
+    res.keep_alive(req.keep_alive());
+    res.body() = std::move(body);
+    res.prepare_payload();
+    reply(std::move(res));
+  }
+
+  void fail(const problem& p) {
+    reply(problem_response(p, request_id, req.version(), req.keep_alive()));
+  }
+};
+
+namespace {
+
+problem make_problem(int status, std::string type, std::string title, std::string detail,
+                     std::string field = {}) {
+  problem p;
+  p.status = status;
+  p.type = std::move(type);
+  p.title = std::move(title);
+  p.detail = std::move(detail);
+  p.field = std::move(field);
+  return p;
+}
+
+problem not_found(std::string detail) {
+  return make_problem(404, "not-found", "Not found", std::move(detail));
+}
+
+problem forbidden(std::string detail) {
+  return make_problem(403, "forbidden", "The key lacks the permission", std::move(detail));
+}
+
+problem bad_parameter(std::string name, std::string detail) {
+  return make_problem(400, "invalid-parameter", "A query parameter is invalid", std::move(detail),
+                      std::move(name));
+}
+
+problem overloaded(std::string detail) {
+  auto p = make_problem(503, "overloaded", "hookd is saturated; retry later", std::move(detail));
+  p.retry_after_seconds = defaults::overload_retry_after_seconds;
+  return p;
+}
+
+// Maps an error from the actors to the problem a client sees.
+problem problem_from(const caf::error& err) {
+  if (err == caf::sec::request_timeout)
+    return overloaded("the log writer did not answer in time; the request may or may not have "
+                      "been stored, retry with the same Idempotency-Key");
+  auto info = from_caf_error(err);
+  switch (info.code) {
+  case ec::overloaded:
+    return overloaded(info.detail);
+  case ec::shutting_down: {
+    auto p = make_problem(503, "shutting-down", "hookd is shutting down", info.detail);
+    p.retry_after_seconds = defaults::overload_retry_after_seconds;
+    return p;
+  }
+  case ec::storage_io:
+  case ec::storage_corruption: {
+    HOOKD_ERROR("api: storage failure: {}", info.detail);
+    auto p = make_problem(503, "storage-unavailable", "The event log cannot be written",
+                          "the database refused the write; nothing was acknowledged");
+    p.retry_after_seconds = defaults::overload_retry_after_seconds;
+    return p;
+  }
+  default:
+    HOOKD_ERROR("api: internal error: {}", info.detail);
+    return make_problem(500, "internal", "Internal error", "an unexpected error occurred");
+  }
+}
+
+bool is_json_content_type(std::string_view ct) {
+  auto semi = ct.find(';');
+  auto media = ct.substr(0, semi);
+  while (!media.empty() && media.back() == ' ')
+    media.remove_suffix(1);
+  std::string lower;
+  for (char c : media)
+    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return lower == "application/json" ||
+         (lower.starts_with("application/") && lower.ends_with("+json"));
+}
+
+bool is_valid_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128)
+    return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+           c == ':';
+  });
+}
+
+bool is_valid_idempotency_key(std::string_view key) {
+  if (key.empty() || key.size() > defaults::max_idempotency_key_length)
+    return false;
+  return std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7F; });
+}
+
+// Parses `limit`: 1..max_page_size, default default_page_size.
+std::optional<std::size_t> parse_limit(const target& t, problem& err) {
+  auto raw = t.param("limit");
+  if (!raw)
+    return defaults::default_page_size;
+  std::size_t n = 0;
+  auto [end, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), n);
+  if (ec != std::errc{} || end != raw->data() + raw->size() || n < 1 ||
+      n > defaults::max_page_size) {
+    err = bad_parameter("limit", "'limit' must be an integer from 1 to 1000");
+    err.limit = defaults::max_page_size;
+    return std::nullopt;
+  }
+  return n;
+}
+
+// Cursors are opaque to clients: "c" followed by the next sequence number.
+std::string make_cursor(uint64_t next_seq) {
+  return "c" + std::to_string(next_seq);
+}
+
+std::optional<uint64_t> parse_cursor(std::string_view c) {
+  if (c.size() < 2 || c[0] != 'c')
+    return std::nullopt;
+  uint64_t v = 0;
+  auto [end, ec] = std::from_chars(c.data() + 1, c.data() + c.size(), v);
+  if (ec != std::errc{} || end != c.data() + c.size())
+    return std::nullopt;
+  return v;
+}
+
+void write_labels(json_writer& w, const std::vector<label>& labels) {
+  w.begin_object();
+  for (const auto& l : labels)
+    w.key(l.key).value(l.value);
+  w.end_object();
+}
+
+void write_event(json_writer& w, const event& e) {
+  w.begin_object();
+  w.key("id").value(e.id);
+  w.key("seq").value(e.seq);
+  w.key("type").value(e.type);
+  w.key("tenant").value(e.tenant);
+  if (e.occurred_at_ms)
+    w.key("occurred_at").value(format_rfc3339(*e.occurred_at_ms));
+  w.key("received_at").value(format_rfc3339(e.received_at_ms));
+  w.key("labels");
+  write_labels(w, e.labels);
+  w.key("data").raw(e.data);
+  w.key("hash").value(to_hex(e.hash));
+  w.end_object();
+}
+
+void write_tenant(json_writer& w, const tenant& t) {
+  w.begin_object();
+  w.key("id").value(t.id);
+  w.key("name").value(t.name);
+  w.key("created_at").value(format_rfc3339(t.created_at_ms));
+  w.end_object();
+}
+
+void write_api_key(json_writer& w, const api_key& k, const std::string* token) {
+  w.begin_object();
+  w.key("id").value(k.id);
+  w.key("tenant").value(k.tenant);
+  w.key("name").value(k.name);
+  w.key("scopes").begin_array();
+  for (auto s : scope_names(k.scopes))
+    w.value(s);
+  w.end_array();
+  w.key("created_at").value(format_rfc3339(k.created_at_ms));
+  w.key("created_by").value(k.created_by);
+  if (k.revoked_at_ms)
+    w.key("revoked_at").value(format_rfc3339(*k.revoked_at_ms));
+  else
+    w.key("revoked_at").null();
+  if (token != nullptr)
+    w.key("key").value(*token);
+  w.end_object();
+}
+
+} // namespace
+
+// -- construction
+// ----------------------------------------------------------------------------------
+
+api::api(caf::actor_system& sys, node& n, const clock& time, authenticator& auth, api_config cfg)
+    : sys_(sys), node_(n), time_(time), auth_(auth), cfg_(cfg) {
+  if (cfg_.max_queued_events == 0)
+    cfg_.max_queued_events = defaults::max_queued_events;
+  bridge_ = sys_.spawn(actor_bridge, node_.writer(), cfg_.writer_timeout);
+}
+
+api::~api() {
+  caf::anon_send_exit(bridge_, caf::exit_reason::user_shutdown);
+}
+
+response api::problem_response(const problem& p, std::string_view request_id, unsigned version,
+                               bool keep_alive) {
+  response res{static_cast<bh::status>(p.status), version};
+  res.set(bh::field::content_type, "application/problem+json");
+  if (p.retry_after_seconds)
+    res.set(bh::field::retry_after, std::to_string(*p.retry_after_seconds));
+  res.keep_alive(keep_alive);
+  res.body() = render_problem(p, request_id);
+  res.prepare_payload();
+  return res;
+}
+
+// -- routing
+// ---------------------------------------------------------------------------------------
+
+void api::handle(request req, responder respond) {
+  auto c = std::make_shared<call>();
+  c->req = std::move(req);
+  c->respond = std::move(respond);
+  auto rid = c->req["X-Request-Id"];
+  c->request_id = is_valid_request_id(rid) ? std::string{rid} : ids_.next("req_", time_.now_ms());
+  c->tgt = parse_target(c->req.target());
+  if (!c->tgt.ok) {
+    c->fail(make_problem(400, "bad-request", "The request target is malformed",
+                         "a percent-escape in the path or query is malformed", "target"));
+    return;
+  }
+  route(c);
+}
+
+void api::route(const std::shared_ptr<call>& c) {
+  auto segs = path_segments(c->tgt.path);
+  auto method = c->req.method();
+  auto allow = [&](std::string_view methods) {
+    auto p = make_problem(405, "method-not-allowed", "Method not allowed",
+                          "this route accepts " + std::string{methods});
+    auto res = problem_response(p, c->request_id, c->req.version(), c->req.keep_alive());
+    res.set(bh::field::allow, methods);
+    c->reply(std::move(res));
+  };
+  // Public routes.
+  if (segs.size() == 1 && segs[0] == "healthz") {
+    if (method != bh::verb::get)
+      return allow("GET");
+    return c->json(bh::status::ok, R"({"status":"ok"})");
+  }
+  if (segs.size() == 1 && segs[0] == "readyz") {
+    if (method != bh::verb::get)
+      return allow("GET");
+    return readiness(c);
+  }
+  if (segs.empty() || segs[0] != "v1")
+    return c->fail(not_found("no route for " + c->tgt.path));
+  // Everything under /v1 needs a key.
+  c->who = auth_.authenticate(c->req[bh::field::authorization]);
+  if (!c->who) {
+    auto p = make_problem(401, "unauthorized", "Authentication required",
+                          "send a valid key as 'Authorization: Bearer <key>'", "Authorization");
+    auto res = problem_response(p, c->request_id, c->req.version(), c->req.keep_alive());
+    res.set(bh::field::www_authenticate, R"(Bearer realm="hookd")");
+    return c->reply(std::move(res));
+  }
+  auto n = segs.size();
+  if (n >= 2 && segs[1] == "tenants") {
+    if (n == 2) {
+      if (method == bh::verb::post)
+        return create_tenant(c);
+      if (method == bh::verb::get)
+        return list_tenants(c);
+      return allow("GET, POST");
+    }
+    if (n == 3) {
+      if (method == bh::verb::get)
+        return get_tenant(c, segs[2]);
+      return allow("GET");
+    }
+  } else if (n >= 2 && segs[1] == "api-keys") {
+    if (n == 2) {
+      if (method == bh::verb::post)
+        return create_api_key(c);
+      if (method == bh::verb::get)
+        return list_api_keys(c);
+      return allow("GET, POST");
+    }
+    if (n == 3) {
+      if (method == bh::verb::delete_)
+        return revoke_api_key(c, segs[2]);
+      return allow("DELETE");
+    }
+  } else if (n >= 2 && segs[1] == "events") {
+    if (n == 2) {
+      if (method == bh::verb::post)
+        return ingest(c);
+      if (method == bh::verb::get)
+        return list_events(c);
+      return allow("GET, POST");
+    }
+    if (n == 3) {
+      if (method == bh::verb::get)
+        return get_event(c, segs[2]);
+      return allow("GET");
+    }
+  } else if (n == 2 && segs[1] == "event-types") {
+    if (method == bh::verb::get)
+      return list_event_types(c);
+    return allow("GET");
+  }
+  c->fail(not_found("no route for " + c->tgt.path));
+}
+
+// -- shared steps
+// ----------------------------------------------------------------------------------
+
+namespace {
+
+// Checks the Content-Type of a request with a JSON body; answers 415 and returns false if not.
+template <class Call> bool require_json(Call& c) {
+  if (is_json_content_type(c->req[bh::field::content_type]))
+    return true;
+  c->fail(make_problem(415, "unsupported-media-type", "The body must be JSON",
+                       "send 'Content-Type: application/json'", "Content-Type"));
+  return false;
+}
+
+// Checks that the caller is a tenant key with `s`; answers 403 and returns false if not.
+template <class Call> bool require_tenant_scope(Call& c, scope s, std::string_view what) {
+  if (c->who->admin) {
+    c->fail(forbidden("the admin key is not scoped to a tenant; " + std::string{what} +
+                      " needs a tenant key"));
+    return false;
+  }
+  if (!c->who->can(s)) {
+    auto names = scope_names(static_cast<scope_set>(s));
+    c->fail(forbidden(std::string{what} + " needs the '" + std::string{names.front()} + "' scope"));
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
+void api::send_config(const std::shared_ptr<call>& c, config_change_ptr change,
+                      std::function<void(const config_outcome&)> on_success) {
+  if (shutting_down_) {
+    auto p = make_problem(503, "shutting-down", "hookd is shutting down",
+                          "configuration changes are not accepted during shutdown");
+    p.retry_after_seconds = defaults::overload_retry_after_seconds;
+    return c->fail(p);
+  }
+  auto callback = std::make_shared<std::function<void(caf::expected<config_outcome_ptr>)>>(
+      [c, on_success = std::move(on_success)](caf::expected<config_outcome_ptr> result) {
+        if (!result)
+          return c->fail(problem_from(result.error()));
+        on_success(**result);
+      });
+  caf::anon_send(bridge_, atom::configure_v, std::move(change), std::move(callback));
+}
+
+// -- tenants
+// ---------------------------------------------------------------------------------------
+
+void api::create_tenant(const std::shared_ptr<call>& c) {
+  if (!c->who->admin)
+    return c->fail(forbidden("only the admin key creates tenants"));
+  if (!require_json(c))
+    return;
+  auto now = time_.now_ms();
+  auto parsed = parse_tenant_create(c->req.body(), ids_, now);
+  if (parsed.failure)
+    return c->fail(*parsed.failure);
+  auto t = std::move(*parsed.value);
+  t.created_at_ms = now;
+  auto change = std::make_shared<config_change>();
+  json_writer details;
+  details.begin_object().key("name").value(t.name).end_object();
+  change->audit = audit_entry{0, now, c->who->key_id, t.id, "tenant.created", t.id, details.take()};
+  change->op = config_change::create_tenant{t};
+  send_config(c, std::move(change), [c, t](const config_outcome& out) {
+    if (out.error.code == ec::conflict)
+      return c->fail(make_problem(409, "tenant-exists", "The tenant exists",
+                                  "a tenant with id '" + t.id + "' exists", "/id"));
+    if (out.error)
+      return c->fail(make_problem(500, "internal", "Internal error", out.error.detail));
+    json_writer w;
+    write_tenant(w, t);
+    c->json(bh::status::created, w.take());
+  });
+}
+
+void api::list_tenants(const std::shared_ptr<call>& c) {
+  if (!c->who->admin)
+    return c->fail(forbidden("only the admin key lists tenants"));
+  problem err;
+  auto limit = parse_limit(c->tgt, err);
+  if (!limit)
+    return c->fail(err);
+  auto after = c->tgt.param("cursor").value_or("");
+  storage::config_reader reader{node_.db()};
+  auto tenants = reader.list_tenants(after, *limit + 1);
+  if (!tenants)
+    return c->fail(problem_from(to_caf_error(tenants.error())));
+  bool more = tenants->size() > *limit;
+  if (more)
+    tenants->resize(*limit);
+  json_writer w;
+  w.begin_object().key("data").begin_array();
+  for (const auto& t : *tenants)
+    write_tenant(w, t);
+  w.end_array();
+  w.key("next_cursor");
+  if (more)
+    w.value(tenants->back().id);
+  else
+    w.null();
+  w.end_object();
+  c->json(bh::status::ok, w.take());
+}
+
+void api::get_tenant(const std::shared_ptr<call>& c, std::string_view id) {
+  if (!c->who->admin && c->who->tenant != id)
+    return c->fail(not_found("no tenant '" + std::string{id} + "'"));
+  storage::config_reader reader{node_.db()};
+  auto t = reader.get_tenant(id);
+  if (!t)
+    return c->fail(problem_from(to_caf_error(t.error())));
+  if (!*t)
+    return c->fail(not_found("no tenant '" + std::string{id} + "'"));
+  json_writer w;
+  write_tenant(w, **t);
+  c->json(bh::status::ok, w.take());
+}
+
+// -- API keys
+// --------------------------------------------------------------------------------------
+
+void api::create_api_key(const std::shared_ptr<call>& c) {
+  if (!c->who->can(scope::manage))
+    return c->fail(forbidden("creating keys needs the 'manage' scope"));
+  if (!require_json(c))
+    return;
+  auto parsed = parse_api_key_create(c->req.body());
+  if (parsed.failure)
+    return c->fail(*parsed.failure);
+  auto req = std::move(*parsed.value);
+  if (c->who->admin) {
+    if (req.tenant.empty())
+      return c->fail(validation_problem(
+          {{"/tenant", "required", "'tenant' is required with the admin key", {}}}));
+  } else {
+    if (req.tenant.empty())
+      req.tenant = c->who->tenant;
+    if (req.tenant != c->who->tenant)
+      return c->fail(not_found("no tenant '" + req.tenant + "'"));
+    if ((req.scopes & ~c->who->scopes) != 0)
+      return c->fail(forbidden("a key cannot grant scopes it does not have"));
+  }
+  auto now = time_.now_ms();
+  auto minted = mint_api_key(req.tenant, req.scopes, req.name, c->who->key_id, ids_, now);
+  auto change = std::make_shared<config_change>();
+  json_writer details;
+  details.begin_object().key("scopes").begin_array();
+  for (auto s : scope_names(req.scopes))
+    details.value(s);
+  details.end_array().key("name").value(req.name).end_object();
+  change->audit = audit_entry{
+      0, now, c->who->key_id, req.tenant, "api_key.created", minted.record.id, details.take()};
+  change->op = config_change::create_api_key{minted.record};
+  send_config(c, std::move(change), [this, c, minted](const config_outcome& out) {
+    if (out.error.code == ec::not_found)
+      return c->fail(validation_problem(
+          {{"/tenant", "not_found", "tenant '" + minted.record.tenant + "' does not exist", {}}}));
+    if (out.error)
+      return c->fail(make_problem(500, "internal", "Internal error", out.error.detail));
+    auth_.upsert(minted.record);
+    json_writer w;
+    write_api_key(w, minted.record, &minted.token);
+    c->json(bh::status::created, w.take());
+  });
+}
+
+void api::list_api_keys(const std::shared_ptr<call>& c) {
+  if (!c->who->can(scope::manage))
+    return c->fail(forbidden("listing keys needs the 'manage' scope"));
+  std::optional<std::string_view> tenant;
+  if (c->who->admin)
+    tenant = c->tgt.param("tenant");
+  else
+    tenant = c->who->tenant;
+  storage::config_reader reader{node_.db()};
+  auto keys = reader.list_api_keys(tenant);
+  if (!keys)
+    return c->fail(problem_from(to_caf_error(keys.error())));
+  json_writer w;
+  w.begin_object().key("data").begin_array();
+  for (const auto& k : *keys)
+    write_api_key(w, k, nullptr);
+  w.end_array().end_object();
+  c->json(bh::status::ok, w.take());
+}
+
+void api::revoke_api_key(const std::shared_ptr<call>& c, std::string_view id) {
+  if (!c->who->can(scope::manage))
+    return c->fail(forbidden("revoking keys needs the 'manage' scope"));
+  auto now = time_.now_ms();
+  auto change = std::make_shared<config_change>();
+  std::optional<std::string> tenant;
+  if (!c->who->admin)
+    tenant = c->who->tenant;
+  change->op = config_change::revoke_api_key{std::string{id}, tenant, now};
+  change->audit = audit_entry{
+      0, now, c->who->key_id, tenant.value_or(""), "api_key.revoked", std::string{id}, "{}"};
+  send_config(c, std::move(change), [this, c, id = std::string{id}](const config_outcome& out) {
+    if (out.error.code == ec::not_found || !out.key)
+      return c->fail(not_found("no API key '" + id + "'"));
+    if (out.error)
+      return c->fail(make_problem(500, "internal", "Internal error", out.error.detail));
+    auth_.upsert(*out.key);
+    json_writer w;
+    write_api_key(w, *out.key, nullptr);
+    c->json(bh::status::ok, w.take());
+  });
+}
+
+// -- events
+// ----------------------------------------------------------------------------------------
+
+void api::ingest(const std::shared_ptr<call>& c) {
+  if (!require_tenant_scope(c, scope::ingest, "ingesting events"))
+    return;
+  if (!require_json(c))
+    return;
+  if (shutting_down_) {
+    auto p = make_problem(503, "shutting-down", "hookd is shutting down",
+                          "events are not accepted during shutdown");
+    p.retry_after_seconds = defaults::overload_retry_after_seconds;
+    return c->fail(p);
+  }
+  std::optional<std::string> idem;
+  if (auto h = c->req.find("Idempotency-Key"); h != c->req.end()) {
+    if (!is_valid_idempotency_key(h->value())) {
+      auto p = make_problem(400, "invalid-header", "A header is invalid",
+                            "'Idempotency-Key' must be 1 to 255 visible ASCII characters",
+                            "Idempotency-Key");
+      p.limit = defaults::max_idempotency_key_length;
+      return c->fail(p);
+    }
+    idem = std::string{h->value()};
+  }
+  auto parsed = parse_ingest_request(c->req.body(), ids_, time_.now_ms());
+  if (parsed.failure)
+    return c->fail(*parsed.failure);
+  auto count = parsed.request->events.size();
+  // Admission: never queue more than the writer can absorb; refuse before accepting.
+  auto before = queued_events_.fetch_add(count);
+  if (before + count > cfg_.max_queued_events) {
+    queued_events_.fetch_sub(count);
+    return c->fail(overloaded("the log writer has " + std::to_string(before) +
+                              " events queued; retry after the Retry-After delay"));
+  }
+  auto req = std::make_shared<append_request>();
+  req->tenant = c->who->tenant;
+  req->idempotency_key = std::move(idem);
+  req->body = std::move(*parsed.request);
+  auto callback = std::make_shared<std::function<void(caf::expected<append_outcome_ptr>)>>(
+      [this, c, count](caf::expected<append_outcome_ptr> result) {
+        queued_events_.fetch_sub(count);
+        if (!result)
+          return c->fail(problem_from(result.error()));
+        const auto& out = **result;
+        using st = append_outcome::status;
+        if (out.result == st::idempotency_conflict)
+          return c->fail(make_problem(409, "idempotency-conflict",
+                                      "The Idempotency-Key was used with a different body",
+                                      "this Idempotency-Key was used within 24 h for a request "
+                                      "with different content",
+                                      "Idempotency-Key"));
+        if (out.result == st::id_conflict) {
+          std::vector<field_error> errors;
+          for (auto i : out.conflicts)
+            errors.push_back({out.batch ? "/events/" + std::to_string(i) + "/id" : "/id",
+                              "conflict",
+                              "an event with this id exists with different content",
+                              {}});
+          auto p = make_problem(409, "event-id-conflict", "An event id is already used",
+                                errors.front().detail, errors.front().field);
+          p.errors = std::move(errors);
+          return c->fail(p);
+        }
+        json_writer w;
+        auto write_one = [&](const appended_event& e, bool flag) {
+          w.begin_object().key("id").value(e.id).key("seq").value(e.seq);
+          if (flag)
+            w.key("replayed").value(e.replayed);
+          w.end_object();
+        };
+        if (out.batch) {
+          w.begin_object().key("events").begin_array();
+          for (const auto& e : out.events)
+            write_one(e, true);
+          w.end_array().end_object();
+        } else {
+          write_one(out.events.front(), false);
+        }
+        bool replayed = out.result == st::replayed;
+        response res{replayed ? bh::status::ok : bh::status::accepted, c->req.version()};
+        res.set(bh::field::content_type, "application/json");
+        if (replayed)
+          res.set("Idempotent-Replayed", "true");
+        res.keep_alive(c->req.keep_alive());
+        res.body() = w.take();
+        res.prepare_payload();
+        c->reply(std::move(res));
+      });
+  caf::anon_send(bridge_, atom::append_v, std::move(req), std::move(callback));
+}
+
+void api::get_event(const std::shared_ptr<call>& c, std::string_view id) {
+  if (!require_tenant_scope(c, scope::read, "reading events"))
+    return;
+  storage::log_reader reader{node_.db()};
+  auto e = reader.find(c->who->tenant, id);
+  if (!e)
+    return c->fail(problem_from(to_caf_error(e.error())));
+  if (!*e)
+    return c->fail(not_found("no event '" + std::string{id} + "'"));
+  json_writer w;
+  write_event(w, **e);
+  c->json(bh::status::ok, w.take());
+}
+
+void api::list_events(const std::shared_ptr<call>& c) {
+  if (!require_tenant_scope(c, scope::read, "reading events"))
+    return;
+  problem err;
+  auto limit = parse_limit(c->tgt, err);
+  if (!limit)
+    return c->fail(err);
+  std::optional<event_type_pattern> pattern;
+  if (auto t = c->tgt.param("type")) {
+    pattern = event_type_pattern::parse(*t);
+    if (!pattern)
+      return c->fail(bad_parameter("type", "'type' must be an event type, 'prefix.*' or '*'"));
+  }
+  int64_t since = INT64_MIN;
+  int64_t until = INT64_MAX;
+  for (auto [name, slot] : {std::pair{"since", &since}, std::pair{"until", &until}}) {
+    if (auto v = c->tgt.param(name)) {
+      auto ms = parse_rfc3339(*v);
+      if (!ms)
+        return c->fail(
+            bad_parameter(name, "'" + std::string{name} + "' must be an RFC 3339 date-time"));
+      *slot = *ms;
+    }
+  }
+  std::vector<label> label_filter;
+  for (auto v : c->tgt.params_named("label")) {
+    auto colon = v.find(':');
+    if (colon == std::string_view::npos || !is_valid_label_key(v.substr(0, colon)))
+      return c->fail(bad_parameter("label", "'label' must be key:value with a valid key"));
+    label_filter.push_back({std::string{v.substr(0, colon)}, std::string{v.substr(colon + 1)}});
+  }
+  uint64_t from = 1;
+  if (auto cur = c->tgt.param("cursor")) {
+    auto seq = parse_cursor(*cur);
+    if (!seq)
+      return c->fail(bad_parameter("cursor", "'cursor' is not a cursor this API returned"));
+    from = *seq;
+  }
+  storage::log_reader reader{node_.db()};
+  if (since != INT64_MIN) {
+    auto first = reader.first_seq_at_or_after(since);
+    if (!first)
+      return c->fail(problem_from(to_caf_error(first.error())));
+    from = std::max(from, *first);
+  }
+  json_writer w;
+  w.begin_object().key("data").begin_array();
+  std::size_t found = 0;
+  std::size_t scanned = 0;
+  std::optional<uint64_t> next;
+  expected<void> failure;
+  auto scan = reader.scan_tenant(c->who->tenant, from, [&](const storage::tenant_event_ref& ref) {
+    if (ref.received_at_ms > until)
+      return false;
+    if (found == *limit || scanned == defaults::max_scan_per_page) {
+      next = ref.seq; // More may match: resume here.
+      return false;
+    }
+    ++scanned;
+    if (pattern && !pattern->matches(ref.type))
+      return true;
+    auto e = reader.get(ref.seq);
+    if (!e || !*e) {
+      failure = e ? make_error_info(ec::storage_corruption, "indexed event is missing") : e.error();
+      return false;
+    }
+    for (const auto& want : label_filter) {
+      auto have = find_label((*e)->labels, want.key);
+      if (!have || *have != want.value)
+        return true;
+    }
+    write_event(w, **e);
+    ++found;
+    return true;
+  });
+  if (!scan)
+    return c->fail(problem_from(to_caf_error(scan.error())));
+  if (!failure)
+    return c->fail(problem_from(to_caf_error(failure.error())));
+  w.end_array().key("next_cursor");
+  if (next)
+    w.value(make_cursor(*next));
+  else
+    w.null();
+  w.end_object();
+  c->json(bh::status::ok, w.take());
+}
+
+void api::list_event_types(const std::shared_ptr<call>& c) {
+  if (!c->who->can(scope::read))
+    return c->fail(forbidden("listing event types needs the 'read' scope"));
+  std::optional<std::string_view> tenant;
+  if (c->who->admin)
+    tenant = c->tgt.param("tenant");
+  else
+    tenant = c->who->tenant;
+  json_writer w;
+  w.begin_object().key("data").begin_array();
+  for (const auto& t : builtin_event_types()) {
+    w.begin_object();
+    w.key("type").value(t.type).key("group").value(t.group);
+    w.key("description").value(t.description).key("builtin").value(true);
+    w.end_object();
+  }
+  if (tenant) {
+    storage::config_reader reader{node_.db()};
+    auto used = reader.used_event_types(*tenant);
+    if (!used)
+      return c->fail(problem_from(to_caf_error(used.error())));
+    for (const auto& t : *used) {
+      if (is_builtin_event_type(t.type))
+        continue;
+      w.begin_object();
+      w.key("type").value(t.type).key("group").value("custom");
+      w.key("builtin").value(false);
+      w.key("first_seen").value(format_rfc3339(t.first_seen_ms));
+      w.end_object();
+    }
+  }
+  w.end_array().end_object();
+  c->json(bh::status::ok, w.take());
+}
+
+void api::readiness(const std::shared_ptr<call>& c) {
+  if (!node_.running() || shutting_down_)
+    return c->fail(make_problem(503, "not-ready", "Not ready", "hookd is shutting down"));
+  auto callback = std::make_shared<std::function<void(caf::expected<writer_status_ptr>)>>(
+      [c](caf::expected<writer_status_ptr> result) {
+        if (!result || (*result)->failed)
+          return c->fail(make_problem(503, "not-ready", "Not ready",
+                                      result ? "the log writer failed to commit"
+                                             : "the log writer does not answer"));
+        json_writer w;
+        w.begin_object().key("status").value("ready");
+        w.key("head_seq").value((*result)->head_seq).end_object();
+        c->json(bh::status::ok, w.take());
+      });
+  caf::anon_send(bridge_, atom::status_v, std::move(callback));
+}
+
+} // namespace hookd::http

@@ -1,0 +1,87 @@
+#pragma once
+
+#include "actors/actors.hpp"
+#include "actors/node.hpp"
+#include "domain/clock.hpp"
+#include "domain/id_generator.hpp"
+#include "domain/problem.hpp"
+#include "http/authenticator.hpp"
+
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+
+namespace hookd::http {
+
+/// A request with its body in memory (bounded by the parser's body limit).
+using request = boost::beast::http::request<boost::beast::http::string_body>;
+/// A response with its body in memory.
+using response = boost::beast::http::response<boost::beast::http::string_body>;
+/// Delivers the response to a request. Called exactly once, from any thread.
+using responder = std::function<void(response)>;
+
+/// Limits and knobs of the API.
+struct api_config {
+  /// Events waiting for the writer above which ingestion answers 503.
+  std::size_t max_queued_events = 0;
+  /// How long a request waits for the writer before answering 503.
+  std::chrono::milliseconds writer_timeout{30000};
+};
+
+/// The HTTP API as plain functions from a request to a response: routing, authentication,
+/// validation, JSON in and out, and the bridge into the actors. No sockets: the server feeds
+/// it parsed requests, and tests can too. Thread-safe: `handle` may run on many threads.
+class api {
+ public:
+  /// Serves `n` (which must outlive the API), with `time` for timestamps and `auth` for keys.
+  api(caf::actor_system& sys, node& n, const clock& time, authenticator& auth, api_config cfg);
+  ~api();
+  api(const api&) = delete;
+  api& operator=(const api&) = delete;
+
+  /// Handles one request and calls `respond` exactly once, possibly later and from another
+  /// thread. Every response carries `X-Request-Id`; every error is problem+json.
+  void handle(request req, responder respond);
+
+  /// From now on, writes answer 503 `shutting-down`; reads still work.
+  void begin_shutdown() noexcept { shutting_down_ = true; }
+
+  /// Events handed to the writer and not yet answered.
+  std::size_t queued_events() const noexcept { return queued_events_.load(); }
+
+  /// A response holding `p` as problem+json (with `Retry-After` when it has one).
+  static response problem_response(const problem& p, std::string_view request_id, unsigned version,
+                                   bool keep_alive);
+
+ private:
+  struct call;
+  void route(const std::shared_ptr<call>& c);
+  void create_tenant(const std::shared_ptr<call>& c);
+  void list_tenants(const std::shared_ptr<call>& c);
+  void get_tenant(const std::shared_ptr<call>& c, std::string_view id);
+  void create_api_key(const std::shared_ptr<call>& c);
+  void list_api_keys(const std::shared_ptr<call>& c);
+  void revoke_api_key(const std::shared_ptr<call>& c, std::string_view id);
+  void ingest(const std::shared_ptr<call>& c);
+  void get_event(const std::shared_ptr<call>& c, std::string_view id);
+  void list_events(const std::shared_ptr<call>& c);
+  void list_event_types(const std::shared_ptr<call>& c);
+  void readiness(const std::shared_ptr<call>& c);
+  void send_config(const std::shared_ptr<call>& c, config_change_ptr change,
+                   std::function<void(const config_outcome&)> on_success);
+
+  caf::actor_system& sys_;
+  node& node_;
+  const clock& time_;
+  authenticator& auth_;
+  api_config cfg_;
+  http_bridge_actor bridge_;
+  id_generator ids_;
+  std::atomic<std::size_t> queued_events_{0};
+  std::atomic<bool> shutting_down_{false};
+};
+
+} // namespace hookd::http

@@ -1,0 +1,316 @@
+#include "http/server.hpp"
+
+#include "actors/logging.hpp"
+#include "domain/defaults.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <deque>
+
+namespace hookd::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bh = boost::beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+
+problem connection_problem(int status, std::string type, std::string title, std::string detail,
+                           std::optional<uint64_t> limit = {}) {
+  problem p;
+  p.status = status;
+  p.type = std::move(type);
+  p.title = std::move(title);
+  p.detail = std::move(detail);
+  p.limit = limit;
+  return p;
+}
+
+} // namespace
+
+/// One connection. Reads requests (several may be in flight, up to `max_pipeline`), hands
+/// them to the API, and writes the answers in request order. All members are touched only on
+/// the connection's strand.
+class server::session : public std::enable_shared_from_this<server::session> {
+ public:
+  session(tcp::socket&& socket, server& owner) : stream_(std::move(socket)), owner_(owner) {}
+
+  ~session() { owner_.connections_.fetch_sub(1); }
+
+  void run() {
+    net::dispatch(stream_.get_executor(),
+                  [self = shared_from_this()] { self->wait_for_request(); });
+  }
+
+  /// Called by the server on shutdown: close now if idle, else after the answers in flight.
+  void drain() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->draining_ = true;
+      if (self->queue_.empty() && !self->in_read_body_)
+        self->close();
+    });
+  }
+
+ private:
+  struct slot {
+    uint64_t id = 0;
+    std::optional<response> res;
+  };
+
+  // Phase one: wait for the first byte of the next request, under the idle timeout.
+  void wait_for_request() {
+    if (reading_ || closed_ || draining_ || queue_.size() >= owner_.cfg_.max_pipeline)
+      return;
+    reading_ = true;
+    if (buffer_.size() > 0)
+      return read_request(); // A pipelined request is already buffered.
+    stream_.expires_after(owner_.cfg_.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->buffer_.commit(n);
+                              if (ec) {
+                                self->reading_ = false;
+                                return self->on_read_error(ec);
+                              }
+                              self->read_request();
+                            });
+  }
+
+  // Phase two: read the whole request under the request timeout (slow clients are cut off).
+  void read_request() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(owner_.cfg_.max_header_bytes));
+    parser_->body_limit(owner_.cfg_.max_body_bytes);
+    in_read_body_ = true;
+    stream_.expires_after(owner_.cfg_.request_timeout);
+    bh::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                     self->in_read_body_ = false;
+                     self->reading_ = false;
+                     if (ec)
+                       return self->on_read_error(ec);
+                     self->on_request();
+                   });
+  }
+
+  void on_read_error(beast::error_code ec) {
+    if (ec == bh::error::end_of_stream || ec == net::error::eof ||
+        ec == net::error::connection_reset || ec == net::error::operation_aborted || closed_) {
+      close_after_answers();
+      return;
+    }
+    if (ec == beast::error::timeout) {
+      // Idle keep-alive or a client too slow to send a request: just close.
+      close();
+      return;
+    }
+    // The stream cannot be resynchronised after these: answer, then close.
+    if (ec == bh::error::body_limit)
+      fail_and_close(connection_problem(413, "payload-too-large", "The body is too large",
+                                        "the request body is larger than the limit",
+                                        owner_.cfg_.max_body_bytes));
+    else if (ec == bh::error::header_limit)
+      fail_and_close(connection_problem(431, "headers-too-large", "The headers are too large",
+                                        "the request headers are larger than the limit",
+                                        owner_.cfg_.max_header_bytes));
+    else
+      fail_and_close(connection_problem(400, "bad-request", "Malformed HTTP request",
+                                        "the request is not valid HTTP/1.1: " + ec.message()));
+  }
+
+  void fail_and_close(const problem& p) {
+    auto id = next_id_++;
+    queue_.push_back(slot{id, api::problem_response(p, "", 11, false)});
+    closing_ = true;
+    write_next();
+  }
+
+  void on_request() {
+    auto req = parser_->release();
+    bool keep_alive = req.keep_alive();
+    auto id = next_id_++;
+    queue_.push_back(slot{id, std::nullopt});
+    if (!keep_alive)
+      closing_ = true;
+    auto self = shared_from_this();
+    owner_.api_.handle(std::move(req), [self, id](response res) {
+      net::post(self->stream_.get_executor(), [self, id, res = std::move(res)]() mutable {
+        self->on_answer(id, std::move(res));
+      });
+    });
+    if (!closing_)
+      wait_for_request();
+  }
+
+  void on_answer(uint64_t id, response res) {
+    for (auto& s : queue_)
+      if (s.id == id) {
+        if (draining_ || owner_.stopping_)
+          res.keep_alive(false);
+        res.set(bh::field::server, "hookd/" HOOKD_VERSION);
+        s.res = std::move(res);
+        break;
+      }
+    write_next();
+  }
+
+  void write_next() {
+    if (writing_ || closed_ || queue_.empty() || !queue_.front().res)
+      return;
+    writing_ = true;
+    stream_.expires_after(owner_.cfg_.request_timeout);
+    auto& res = *queue_.front().res;
+    bh::async_write(stream_, res, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->writing_ = false;
+      bool close_now = !self->queue_.front().res->keep_alive();
+      self->queue_.pop_front();
+      if (ec)
+        return self->close();
+      if (close_now) {
+        self->closing_ = true;
+        self->close_after_answers();
+        return;
+      }
+      self->write_next();
+      self->wait_for_request();
+    });
+  }
+
+  void close_after_answers() {
+    closing_ = true;
+    if (queue_.empty())
+      close();
+    // Otherwise in-flight answers are still written; the last write closes.
+  }
+
+  void close() {
+    if (closed_)
+      return;
+    closed_ = true;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+  }
+
+  beast::tcp_stream stream_;
+  server& owner_;
+  beast::flat_buffer buffer_;
+  std::optional<bh::request_parser<bh::string_body>> parser_;
+  std::deque<slot> queue_;
+  uint64_t next_id_ = 0;
+  bool reading_ = false;
+  bool in_read_body_ = false;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool draining_ = false;
+  bool closed_ = false;
+};
+
+server::server(api& a, server_config cfg) : api_(a), cfg_(cfg), acceptor_(ioc_) {
+  if (cfg_.max_header_bytes == 0)
+    cfg_.max_header_bytes = defaults::max_header_bytes;
+  if (cfg_.max_body_bytes == 0)
+    cfg_.max_body_bytes = defaults::max_body_bytes;
+  if (cfg_.request_timeout.count() == 0)
+    cfg_.request_timeout = std::chrono::seconds{defaults::request_timeout_seconds};
+  if (cfg_.idle_timeout.count() == 0)
+    cfg_.idle_timeout = std::chrono::seconds{defaults::idle_timeout_seconds};
+  if (cfg_.max_pipeline == 0)
+    cfg_.max_pipeline = defaults::max_pipeline_depth;
+  if (cfg_.max_connections == 0)
+    cfg_.max_connections = defaults::max_connections;
+  if (cfg_.threads == 0)
+    cfg_.threads = 1;
+}
+
+server::~server() {
+  stop(std::chrono::milliseconds{0});
+}
+
+expected<uint16_t> server::listen() {
+  beast::error_code ec;
+  auto address = net::ip::make_address(cfg_.host, ec);
+  if (ec)
+    return make_error_info(ec::bad_configuration,
+                           "cannot listen on '" + cfg_.host + "': not an IP address");
+  tcp::endpoint endpoint{address, cfg_.port};
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec)
+    acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec)
+    acceptor_.bind(endpoint, ec);
+  if (!ec)
+    acceptor_.listen(net::socket_base::max_listen_connections, ec);
+  if (ec)
+    return make_error_info(ec::bad_configuration, "cannot listen on " + cfg_.host + ":" +
+                                                      std::to_string(cfg_.port) + ": " +
+                                                      ec.message());
+  return acceptor_.local_endpoint().port();
+}
+
+void server::start() {
+  do_accept();
+  for (std::size_t i = 0; i < cfg_.threads; ++i)
+    threads_.emplace_back([this] { ioc_.run(); });
+}
+
+void server::do_accept() {
+  acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket s) {
+    if (ec) {
+      if (ec == net::error::operation_aborted || stopping_)
+        return;
+      HOOKD_WARN("http: accept failed: {}", ec.message());
+      return do_accept();
+    }
+    if (stopping_)
+      return;
+    if (connections_.load() >= cfg_.max_connections) {
+      beast::error_code ignored;
+      s.close(ignored); // Over the connection limit: refuse rather than exhaust memory.
+    } else {
+      s.set_option(tcp::no_delay(true), ec);
+      connections_.fetch_add(1);
+      auto sess = std::make_shared<session>(std::move(s), *this);
+      {
+        std::lock_guard guard{sessions_mtx_};
+        // Forget sessions that ended, so the list does not grow without bound.
+        std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
+        sessions_.push_back(sess);
+      }
+      sess->run();
+    }
+    do_accept();
+  });
+}
+
+void server::stop(std::chrono::milliseconds grace) {
+  if (stopped_)
+    return;
+  stopped_ = true;
+  stopping_ = true;
+  net::post(ioc_, [this] {
+    beast::error_code ec;
+    acceptor_.close(ec);
+  });
+  {
+    std::lock_guard guard{sessions_mtx_};
+    for (auto& w : sessions_)
+      if (auto s = w.lock())
+        s->drain();
+  }
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  while (connections_.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  ioc_.stop();
+  for (auto& t : threads_)
+    if (t.joinable())
+      t.join();
+  threads_.clear();
+}
+
+} // namespace hookd::http

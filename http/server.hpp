@@ -1,0 +1,77 @@
+#pragma once
+
+#include "http/api.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace hookd::http {
+
+/// Limits of the HTTP server.
+struct server_config {
+  /// Address to listen on.
+  std::string host = "127.0.0.1";
+  /// Port to listen on; 0 picks a free one.
+  uint16_t port = 8080;
+  /// Largest header block, in bytes.
+  std::size_t max_header_bytes = 0;
+  /// Largest body, in bytes.
+  std::size_t max_body_bytes = 0;
+  /// Time to receive one whole request once its first byte arrived.
+  std::chrono::seconds request_timeout{0};
+  /// Time an idle keep-alive connection stays open.
+  std::chrono::seconds idle_timeout{0};
+  /// Requests in flight per connection (pipelining), answered in order.
+  std::size_t max_pipeline = 0;
+  /// Open connections; more are closed at once.
+  std::size_t max_connections = 0;
+  /// Threads running the I/O context.
+  std::size_t threads = 1;
+};
+
+/// The asynchronous Beast server: accepts connections and runs one session per connection
+/// on a strand. Sessions read with per-request limits and deadlines, pass requests to the
+/// `api`, and write answers in request order. Owns its io_context and threads.
+class server {
+ public:
+  /// Serves `a`, which must outlive the server.
+  server(api& a, server_config cfg);
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  /// Binds and listens; returns the bound port, or an error (address in use, bad host).
+  expected<uint16_t> listen();
+  /// Starts the I/O threads.
+  void start();
+  /// Stops accepting, lets in-flight requests finish and be answered (up to `grace`), closes
+  /// idle connections, and joins the threads. Idempotent.
+  void stop(std::chrono::milliseconds grace);
+  /// Open connections.
+  std::size_t connections() const noexcept { return connections_.load(); }
+
+  class session;
+
+ private:
+  void do_accept();
+  api& api_;
+  server_config cfg_;
+  boost::asio::io_context ioc_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::vector<std::thread> threads_;
+  std::atomic<std::size_t> connections_{0};
+  std::atomic<bool> stopping_{false};
+  std::mutex sessions_mtx_;
+  std::vector<std::weak_ptr<session>> sessions_;
+  bool stopped_ = false;
+};
+
+} // namespace hookd::http

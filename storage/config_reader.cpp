@@ -1,0 +1,115 @@
+#include "storage/config_reader.hpp"
+
+#include "storage/byte_codec.hpp"
+#include "storage/records.hpp"
+
+#include <rocksdb/db.h>
+
+#include <memory>
+
+namespace hookd::storage {
+
+namespace {
+
+std::string_view view(const rocksdb::Slice& s) {
+  return {s.data(), s.size()};
+}
+
+} // namespace
+
+expected<std::optional<tenant>> config_reader::get_tenant(std::string_view id) const {
+  std::string value;
+  auto st = db_.db()->Get({}, db_.handle(column::tenants), std::string{id}, &value);
+  if (st.IsNotFound())
+    return std::optional<tenant>{};
+  if (!st.ok())
+    return from_status(st, "reading a tenant");
+  auto t = decode_tenant(id, value);
+  if (!t)
+    return t.error();
+  return std::optional{std::move(*t)};
+}
+
+expected<std::vector<tenant>> config_reader::list_tenants(std::string_view after,
+                                                          std::size_t limit) const {
+  std::vector<tenant> out;
+  std::unique_ptr<rocksdb::Iterator> it{db_.db()->NewIterator({}, db_.handle(column::tenants))};
+  for (it->Seek(std::string{after}); it->Valid() && out.size() < limit; it->Next()) {
+    if (!after.empty() && view(it->key()) == after)
+      continue;
+    auto t = decode_tenant(view(it->key()), view(it->value()));
+    if (!t)
+      return t.error();
+    out.push_back(std::move(*t));
+  }
+  if (!it->status().ok())
+    return from_status(it->status(), "listing tenants");
+  return out;
+}
+
+expected<std::optional<api_key>> config_reader::get_api_key(std::string_view id) const {
+  std::string value;
+  auto st = db_.db()->Get({}, db_.handle(column::api_keys), std::string{id}, &value);
+  if (st.IsNotFound())
+    return std::optional<api_key>{};
+  if (!st.ok())
+    return from_status(st, "reading an API key");
+  auto k = decode_api_key(id, value);
+  if (!k)
+    return k.error();
+  return std::optional{std::move(*k)};
+}
+
+expected<std::vector<api_key>>
+config_reader::list_api_keys(std::optional<std::string_view> tenant) const {
+  std::vector<api_key> out;
+  std::unique_ptr<rocksdb::Iterator> it{db_.db()->NewIterator({}, db_.handle(column::api_keys))};
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto k = decode_api_key(view(it->key()), view(it->value()));
+    if (!k)
+      return k.error();
+    if (!tenant || k->tenant == *tenant)
+      out.push_back(std::move(*k));
+  }
+  if (!it->status().ok())
+    return from_status(it->status(), "listing API keys");
+  return out;
+}
+
+expected<std::vector<used_event_type>>
+config_reader::used_event_types(std::string_view tenant) const {
+  std::vector<used_event_type> out;
+  auto prefix = tenant_key(tenant, {});
+  std::unique_ptr<rocksdb::Iterator> it{db_.db()->NewIterator({}, db_.handle(column::event_types))};
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    auto key = view(it->key());
+    if (!key.starts_with(prefix))
+      break;
+    byte_reader r{view(it->value())};
+    used_event_type t{std::string{key.substr(prefix.size())}, r.i64()};
+    out.push_back(std::move(t));
+  }
+  if (!it->status().ok())
+    return from_status(it->status(), "listing event types");
+  return out;
+}
+
+expected<std::vector<audit_entry>>
+config_reader::list_audit(int64_t since, int64_t until, uint64_t after, std::size_t limit) const {
+  std::vector<audit_entry> out;
+  std::unique_ptr<rocksdb::Iterator> it{db_.db()->NewIterator({}, db_.handle(column::audit))};
+  for (it->Seek(seq_key(after + 1)); it->Valid() && out.size() < limit; it->Next()) {
+    auto e = decode_audit_entry(view(it->value()));
+    if (!e)
+      return e.error();
+    if (e->at_ms > until)
+      break;
+    if (e->at_ms >= since)
+      out.push_back(std::move(*e));
+  }
+  if (!it->status().ok())
+    return from_status(it->status(), "listing the audit log");
+  return out;
+}
+
+} // namespace hookd::storage

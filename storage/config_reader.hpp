@@ -1,0 +1,50 @@
+#pragma once
+
+#include "domain/api_key.hpp"
+#include "domain/audit.hpp"
+#include "domain/error.hpp"
+#include "domain/tenant.hpp"
+#include "storage/database.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hookd::storage {
+
+/// One custom event type a tenant has used.
+struct used_event_type {
+  /// The type.
+  std::string type;
+  /// When the tenant first used it, ms since the epoch.
+  int64_t first_seen_ms = 0;
+};
+
+/// Read-only access to configuration: tenants, API keys, used event types and the audit log.
+/// Thread-safe.
+class config_reader {
+ public:
+  /// Reads from `db`, which must outlive the reader.
+  explicit config_reader(const database& db) : db_(db) {}
+
+  /// The tenant `id`, or nullopt.
+  expected<std::optional<tenant>> get_tenant(std::string_view id) const;
+  /// Up to `limit` tenants with ids greater than `after`, in id order.
+  expected<std::vector<tenant>> list_tenants(std::string_view after, std::size_t limit) const;
+  /// The API key `id`, or nullopt.
+  expected<std::optional<api_key>> get_api_key(std::string_view id) const;
+  /// Every API key (optionally only `tenant`'s), in id order, revoked ones included.
+  expected<std::vector<api_key>> list_api_keys(std::optional<std::string_view> tenant) const;
+  /// The event types `tenant` has used, in type order.
+  expected<std::vector<used_event_type>> used_event_types(std::string_view tenant) const;
+  /// Up to `limit` audit entries with at_ms in [since, until], after audit seq `after`.
+  expected<std::vector<audit_entry>> list_audit(int64_t since, int64_t until, uint64_t after,
+                                                std::size_t limit) const;
+
+ private:
+  const database& db_;
+};
+
+} // namespace hookd::storage

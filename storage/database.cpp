@@ -1,0 +1,165 @@
+#include "storage/database.hpp"
+
+#include "storage/byte_codec.hpp"
+
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+
+#include <vector>
+
+namespace hookd::storage {
+
+namespace {
+
+constexpr std::array<std::string_view, column_count> names{
+    "events",   "event_ids", "tenant_events", "idempotency", "tenants",
+    "api_keys", "audit",     "event_types",   "meta",
+};
+
+constexpr std::string_view schema_key = "schema_version";
+
+rocksdb::ColumnFamilyOptions column_options() {
+  rocksdb::ColumnFamilyOptions opts;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
+  opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  opts.compression = rocksdb::kNoCompression;
+  return opts;
+}
+
+} // namespace
+
+std::string_view column_name(column c) noexcept {
+  return names[static_cast<std::size_t>(c)];
+}
+
+error_info from_status(const rocksdb::Status& status, std::string_view what) {
+  auto code = ec::storage_io;
+  if (status.IsCorruption())
+    code = ec::storage_corruption;
+  else if (status.IsInvalidArgument() || status.IsNotSupported())
+    code = ec::storage_corruption; // A foreign or incompatible database.
+  return make_error_info(code, std::string{what} + ": " + status.ToString());
+}
+
+expected<std::unique_ptr<database>> database::open(const std::filesystem::path& dir,
+                                                   database_options opts) {
+  std::unique_ptr<database> self{new database};
+  self->path_ = dir;
+  self->read_only_ = opts.read_only;
+  rocksdb::DBOptions db_opts;
+  db_opts.create_if_missing = !opts.read_only;
+  db_opts.create_missing_column_families = !opts.read_only;
+  db_opts.paranoid_checks = true;
+  // Large WAL writes are one write per group commit; keep the WAL in one file per memtable.
+  db_opts.max_total_wal_size = 512ULL << 20;
+  db_opts.keep_log_file_num = 4;
+  db_opts.IncreaseParallelism(2);
+  std::error_code fs_err;
+  if (!opts.read_only) {
+    std::filesystem::create_directories(dir, fs_err);
+    if (fs_err)
+      return make_error_info(ec::storage_io,
+                             "cannot create data folder " + dir.string() + ": " + fs_err.message());
+  } else if (!std::filesystem::exists(dir / "CURRENT", fs_err)) {
+    return make_error_info(ec::storage_io, "no hookd database in " + dir.string());
+  }
+  // Open every column family that exists (RocksDB requires it), plus ours.
+  std::vector<std::string> existing;
+  auto list = rocksdb::DB::ListColumnFamilies(db_opts, dir.string(), &existing);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, column_options());
+  for (auto n : names)
+    descriptors.emplace_back(std::string{n}, column_options());
+  if (list.ok()) {
+    for (const auto& n : existing) {
+      bool known = n == rocksdb::kDefaultColumnFamilyName;
+      for (auto ours : names)
+        known = known || n == ours;
+      if (!known)
+        descriptors.emplace_back(n, column_options());
+    }
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status st;
+  if (opts.read_only) {
+    // Read-only open fails on missing column families: open only those that exist.
+    std::vector<rocksdb::ColumnFamilyDescriptor> present;
+    for (auto& d : descriptors)
+      for (const auto& n : existing)
+        if (d.name == n)
+          present.push_back(d);
+    if (present.size() != descriptors.size())
+      return make_error_info(ec::schema_mismatch,
+                             "the database in " + dir.string() + " lacks hookd's column families");
+    st = rocksdb::DB::OpenForReadOnly(db_opts, dir.string(), present, &handles, &raw);
+  } else {
+    st = rocksdb::DB::Open(db_opts, dir.string(), descriptors, &handles, &raw);
+  }
+  if (!st.ok())
+    return from_status(st, "opening " + dir.string());
+  self->db_.reset(raw);
+  // handles[0] is the default column family; ours follow in enum order.
+  for (std::size_t i = 0; i < column_count; ++i)
+    self->handles_[i] = handles[i + 1];
+  self->extra_handles_.push_back(handles[0]);
+  for (std::size_t i = column_count + 1; i < handles.size(); ++i)
+    self->extra_handles_.push_back(handles[i]);
+  // Schema version: written at creation, checked on every open.
+  std::string value;
+  auto meta = self->handle(column::meta);
+  st = raw->Get(rocksdb::ReadOptions{}, meta, std::string{schema_key}, &value);
+  if (st.IsNotFound()) {
+    std::unique_ptr<rocksdb::Iterator> it{raw->NewIterator({}, self->handle(column::events))};
+    it->SeekToFirst();
+    if (it->Valid() || opts.read_only)
+      return make_error_info(ec::storage_corruption,
+                             "the database in " + dir.string() + " has no schema version");
+    std::string encoded;
+    byte_writer{encoded}.u32(schema_version);
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    st = raw->Put(wo, meta, std::string{schema_key}, encoded);
+    if (!st.ok())
+      return from_status(st, "writing the schema version");
+  } else if (!st.ok()) {
+    return from_status(st, "reading the schema version");
+  } else {
+    byte_reader r{value};
+    auto found = r.u32();
+    if (!r.ok() || !r.at_end())
+      return make_error_info(ec::storage_corruption, "the stored schema version is unreadable");
+    if (found != schema_version)
+      return make_error_info(ec::schema_mismatch,
+                             "the database has schema version " + std::to_string(found) +
+                                 "; this hookd reads version " + std::to_string(schema_version));
+  }
+  return self;
+}
+
+database::~database() {
+  if (!db_)
+    return;
+  for (auto h : handles_)
+    if (h != nullptr)
+      db_->DestroyColumnFamilyHandle(h);
+  for (auto h : extra_handles_)
+    db_->DestroyColumnFamilyHandle(h);
+  if (!read_only_)
+    db_->SyncWAL();
+  db_->Close();
+}
+
+uint64_t database::disk_size() const {
+  uint64_t total = 0;
+  std::error_code err;
+  for (const auto& entry : std::filesystem::directory_iterator(path_, err))
+    if (entry.is_regular_file(err))
+      total += entry.file_size(err);
+  return total;
+}
+
+} // namespace hookd::storage

@@ -1,0 +1,268 @@
+#include "storage/log_store.hpp"
+
+#include "domain/defaults.hpp"
+#include "storage/byte_codec.hpp"
+#include "storage/event_record.hpp"
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+
+namespace hookd::storage {
+
+namespace {
+
+constexpr std::string_view chain_head_key = "chain_head";
+constexpr std::string_view audit_head_key = "audit_head";
+
+} // namespace
+
+struct log_store::batch {
+  rocksdb::WriteBatch wb;
+};
+
+log_store::log_store(database& db) : db_(db), batch_(std::make_unique<batch>()) {}
+
+log_store::~log_store() = default;
+
+expected<std::unique_ptr<log_store>> log_store::open(database& db) {
+  std::unique_ptr<log_store> self{new log_store(db)};
+  auto* raw = db.db();
+  std::string value;
+  auto st = raw->Get({}, db.handle(column::meta), std::string{chain_head_key}, &value);
+  if (st.ok()) {
+    auto head = decode_chain_head(value);
+    if (!head)
+      return head.error();
+    self->head_ = *head;
+  } else if (!st.IsNotFound()) {
+    return from_status(st, "reading the chain head");
+  }
+  // The head and the last record are written in one batch, so they must agree.
+  std::unique_ptr<rocksdb::Iterator> it{raw->NewIterator({}, db.handle(column::events))};
+  it->SeekToLast();
+  if (!it->status().ok())
+    return from_status(it->status(), "reading the last event");
+  if (it->Valid()) {
+    auto seq = parse_seq_key(std::string_view{it->key().data(), it->key().size()});
+    auto rec = decode_event_record(std::string_view{it->value().data(), it->value().size()});
+    if (!seq || !rec)
+      return make_error_info(ec::storage_corruption, "the last event record is unreadable");
+    if (*seq != self->head_.seq || rec->hash != self->head_.hash)
+      return make_error_info(ec::storage_corruption, "the chain head (seq " +
+                                                         std::to_string(self->head_.seq) +
+                                                         ") does not match the last event (seq " +
+                                                         std::to_string(*seq) + ")");
+  } else if (self->head_.seq != 0) {
+    return make_error_info(ec::storage_corruption, "the chain head names events that are missing");
+  }
+  st = raw->Get({}, db.handle(column::meta), std::string{audit_head_key}, &value);
+  if (st.ok()) {
+    byte_reader r{value};
+    self->audit_head_ = r.u64();
+    if (!r.ok())
+      return make_error_info(ec::storage_corruption, "the audit head is unreadable");
+  } else if (!st.IsNotFound()) {
+    return from_status(st, "reading the audit head");
+  }
+  // Known custom types, so that their first use is written once.
+  std::unique_ptr<rocksdb::Iterator> types{raw->NewIterator({}, db.handle(column::event_types))};
+  for (types->SeekToFirst(); types->Valid(); types->Next())
+    self->known_types_.insert(types->key().ToString());
+  if (!types->status().ok())
+    return from_status(types->status(), "reading event types");
+  self->staged_head_ = self->head_;
+  self->staged_audit_head_ = self->audit_head_;
+  return self;
+}
+
+bool log_store::has_staged() const noexcept {
+  return batch_->wb.Count() > 0;
+}
+
+uint64_t log_store::stage_event(std::string_view tenant, event_draft&& draft, int64_t now_ms) {
+  event e;
+  e.seq = staged_head_.seq + 1;
+  e.received_at_ms = std::max(now_ms, staged_head_.received_at_ms);
+  e.tenant = tenant;
+  e.id = std::move(draft.id);
+  e.type = std::move(draft.type);
+  e.occurred_at_ms = draft.occurred_at_ms;
+  e.labels = std::move(draft.labels);
+  e.data = std::move(draft.data);
+  e.prev_hash = staged_head_.hash;
+  auto record = encode_event_record(e);
+  auto& wb = batch_->wb;
+  wb.Put(db_.handle(column::events), seq_key(e.seq), record);
+  auto id_key = tenant_key(tenant, e.id);
+  event_id_entry id_entry{e.seq, draft.fingerprint};
+  wb.Put(db_.handle(column::event_ids), id_key, encode(id_entry));
+  staged_ids_[id_key] = id_entry;
+  std::string index_value;
+  byte_writer iw{index_value};
+  iw.i64(e.received_at_ms);
+  iw.bytes(e.type);
+  wb.Put(db_.handle(column::tenant_events), tenant_key(tenant, seq_key(e.seq)), index_value);
+  auto type_key = tenant_key(tenant, e.type);
+  if (known_types_.insert(type_key).second) {
+    staged_types_.push_back(type_key);
+    std::string first_use;
+    byte_writer{first_use}.i64(e.received_at_ms);
+    wb.Put(db_.handle(column::event_types), type_key, first_use);
+  }
+  staged_head_ = chain_head{e.seq, e.hash, e.received_at_ms};
+  staged_.push_back(std::move(e));
+  return staged_head_.seq;
+}
+
+void log_store::stage_idempotency(std::string_view tenant, std::string_view key,
+                                  idempotency_record rec) {
+  auto k = tenant_key(tenant, key);
+  batch_->wb.Put(db_.handle(column::idempotency), k, encode(rec));
+  staged_idempotency_[k] = std::move(rec);
+}
+
+void log_store::stage_tenant(const tenant& t) {
+  batch_->wb.Put(db_.handle(column::tenants), t.id, encode(t));
+  staged_tenants_.insert(t.id);
+}
+
+void log_store::stage_api_key(const api_key& k) {
+  batch_->wb.Put(db_.handle(column::api_keys), k.id, encode(k));
+  staged_keys_[k.id] = k;
+}
+
+expected<std::optional<api_key>> log_store::find_api_key(std::string_view id) const {
+  if (auto i = staged_keys_.find(std::string{id}); i != staged_keys_.end())
+    return std::optional{i->second};
+  std::string value;
+  auto st = db_.db()->Get({}, db_.handle(column::api_keys), std::string{id}, &value);
+  if (st.IsNotFound())
+    return std::optional<api_key>{};
+  if (!st.ok())
+    return from_status(st, "reading an API key");
+  auto k = decode_api_key(id, value);
+  if (!k)
+    return k.error();
+  return std::optional{std::move(*k)};
+}
+
+uint64_t log_store::stage_audit(audit_entry entry) {
+  entry.seq = ++staged_audit_head_;
+  batch_->wb.Put(db_.handle(column::audit), seq_key(entry.seq), encode(entry));
+  return entry.seq;
+}
+
+expected<std::optional<event_id_entry>> log_store::find_event_id(std::string_view tenant,
+                                                                 std::string_view id) const {
+  auto key = tenant_key(tenant, id);
+  if (auto i = staged_ids_.find(key); i != staged_ids_.end())
+    return std::optional{i->second};
+  std::string value;
+  auto st = db_.db()->Get({}, db_.handle(column::event_ids), key, &value);
+  if (st.IsNotFound())
+    return std::optional<event_id_entry>{};
+  if (!st.ok())
+    return from_status(st, "reading the event id index");
+  auto entry = decode_event_id_entry(value);
+  if (!entry)
+    return entry.error();
+  return std::optional{*entry};
+}
+
+expected<std::optional<idempotency_record>>
+log_store::find_idempotency(std::string_view tenant, std::string_view key, int64_t now_ms) const {
+  auto k = tenant_key(tenant, key);
+  if (auto i = staged_idempotency_.find(k); i != staged_idempotency_.end())
+    return std::optional{i->second};
+  std::string value;
+  auto st = db_.db()->Get({}, db_.handle(column::idempotency), k, &value);
+  if (st.IsNotFound())
+    return std::optional<idempotency_record>{};
+  if (!st.ok())
+    return from_status(st, "reading an idempotency key");
+  auto rec = decode_idempotency_record(value);
+  if (!rec)
+    return rec.error();
+  if (now_ms - rec->created_at_ms >= defaults::idempotency_window_ms)
+    return std::optional<idempotency_record>{}; // Expired: the key may be used again.
+  return std::optional{std::move(*rec)};
+}
+
+expected<bool> log_store::tenant_exists(std::string_view tenant) const {
+  if (staged_tenants_.count(std::string{tenant}) > 0)
+    return true;
+  std::string value;
+  auto st = db_.db()->Get({}, db_.handle(column::tenants), std::string{tenant}, &value);
+  if (st.IsNotFound())
+    return false;
+  if (!st.ok())
+    return from_status(st, "reading a tenant");
+  return true;
+}
+
+expected<std::vector<event>> log_store::commit() {
+  auto& wb = batch_->wb;
+  if (staged_head_.seq != head_.seq)
+    wb.Put(db_.handle(column::meta), std::string{chain_head_key}, encode(staged_head_));
+  if (staged_audit_head_ != audit_head_)
+    wb.Put(db_.handle(column::meta), std::string{audit_head_key}, seq_key(staged_audit_head_));
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  auto st = db_.db()->Write(wo, &wb);
+  if (!st.ok()) {
+    auto err = from_status(st, "committing a batch");
+    discard();
+    return err;
+  }
+  head_ = staged_head_;
+  audit_head_ = staged_audit_head_;
+  auto committed = std::move(staged_);
+  staged_.clear();
+  wb.Clear();
+  staged_ids_.clear();
+  staged_idempotency_.clear();
+  staged_tenants_.clear();
+  staged_keys_.clear();
+  staged_types_.clear();
+  return committed;
+}
+
+void log_store::discard() {
+  // Types first staged in this batch were never written: forget them so they are staged again.
+  for (const auto& t : staged_types_)
+    known_types_.erase(t);
+  staged_types_.clear();
+  staged_.clear();
+  batch_->wb.Clear();
+  staged_ids_.clear();
+  staged_idempotency_.clear();
+  staged_tenants_.clear();
+  staged_keys_.clear();
+  staged_head_ = head_;
+  staged_audit_head_ = audit_head_;
+}
+
+expected<std::size_t> log_store::sweep_idempotency(int64_t now_ms) {
+  rocksdb::WriteBatch wb;
+  std::size_t n = 0;
+  std::unique_ptr<rocksdb::Iterator> it{db_.db()->NewIterator({}, db_.handle(column::idempotency))};
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto rec = decode_idempotency_record(std::string_view{it->value().data(), it->value().size()});
+    if (!rec || now_ms - rec->created_at_ms >= defaults::idempotency_window_ms) {
+      wb.Delete(db_.handle(column::idempotency), it->key());
+      ++n;
+    }
+  }
+  if (!it->status().ok())
+    return from_status(it->status(), "sweeping idempotency keys");
+  if (n == 0)
+    return n;
+  auto st = db_.db()->Write(rocksdb::WriteOptions{}, &wb);
+  if (!st.ok())
+    return from_status(st, "sweeping idempotency keys");
+  return n;
+}
+
+} // namespace hookd::storage

@@ -1,0 +1,98 @@
+#pragma once
+
+#include "domain/audit.hpp"
+#include "domain/error.hpp"
+#include "domain/event.hpp"
+#include "storage/database.hpp"
+#include "storage/records.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace hookd::storage {
+
+/// The write path of the log: stages events and configuration changes into one batch, then
+/// commits the batch as one RocksDB WriteBatch written with `sync=true` (the group commit).
+/// Exactly one owner (the log_writer actor) uses it; it is not thread-safe. Lookups see
+/// staged, uncommitted changes too, so the owner can deduplicate within a batch.
+class log_store {
+ public:
+  /// Loads the chain head and audit head from `db`, and checks that the last record in the
+  /// log is the recorded head. `db` must outlive the store.
+  static expected<std::unique_ptr<log_store>> open(database& db);
+  ~log_store();
+
+  /// The last committed record of the log.
+  const chain_head& head() const noexcept { return head_; }
+  /// The last committed audit sequence number.
+  uint64_t audit_head() const noexcept { return audit_head_; }
+
+  // -- staging -----------------------------------------------------------------------------------
+
+  /// Stages `draft` as the next event of `tenant`: assigns the next sequence number, a
+  /// received_at that never decreases along the log (`max(now_ms, previous)`), links the hash
+  /// chain, and indexes the id, the tenant's log and the first use of its type. Returns the
+  /// assigned sequence number.
+  uint64_t stage_event(std::string_view tenant, event_draft&& draft, int64_t now_ms);
+  /// Stages the answer to an `Idempotency-Key`.
+  void stage_idempotency(std::string_view tenant, std::string_view key, idempotency_record rec);
+  /// Stages a new or changed tenant.
+  void stage_tenant(const tenant& t);
+  /// Stages a new or changed API key.
+  void stage_api_key(const api_key& k);
+  /// Stages an audit entry; assigns and returns its sequence number.
+  uint64_t stage_audit(audit_entry entry);
+  /// Number of events staged and not yet committed.
+  std::size_t staged_events() const noexcept { return staged_.size(); }
+  /// True when anything is staged.
+  bool has_staged() const noexcept;
+
+  // -- lookups (committed and staged) --------------------------------------------------------
+
+  /// The id index entry for `tenant`'s event `id`.
+  expected<std::optional<event_id_entry>> find_event_id(std::string_view tenant,
+                                                        std::string_view id) const;
+  /// The remembered answer for `key`, when younger than the idempotency window at `now_ms`.
+  expected<std::optional<idempotency_record>>
+  find_idempotency(std::string_view tenant, std::string_view key, int64_t now_ms) const;
+  /// True when `tenant` exists.
+  expected<bool> tenant_exists(std::string_view tenant) const;
+  /// The API key `id`, staged or committed, or nullopt.
+  expected<std::optional<api_key>> find_api_key(std::string_view id) const;
+
+  // -- commit ------------------------------------------------------------------------------------
+
+  /// Writes everything staged in one synced WriteBatch. On success the heads advance and the
+  /// committed events are returned in log order. On failure nothing is visible, the staged
+  /// state is dropped and the heads stay where they were, so sequence numbers stay gap-free.
+  expected<std::vector<event>> commit();
+  /// Drops everything staged.
+  void discard();
+
+  /// Deletes idempotency records older than the window at `now_ms`. Returns how many.
+  expected<std::size_t> sweep_idempotency(int64_t now_ms);
+
+ private:
+  explicit log_store(database& db);
+  struct batch;
+  database& db_;
+  chain_head head_;
+  chain_head staged_head_;
+  uint64_t audit_head_ = 0;
+  uint64_t staged_audit_head_ = 0;
+  std::unique_ptr<batch> batch_;
+  std::vector<event> staged_;
+  std::unordered_map<std::string, event_id_entry> staged_ids_;
+  std::unordered_map<std::string, idempotency_record> staged_idempotency_;
+  std::unordered_set<std::string> staged_tenants_;
+  std::unordered_map<std::string, api_key> staged_keys_;
+  std::unordered_set<std::string> known_types_; // tenant NUL type, committed or staged
+  std::vector<std::string> staged_types_;       // the staged subset of known_types_
+};
+
+} // namespace hookd::storage

@@ -1,0 +1,197 @@
+#include "storage/records.hpp"
+
+#include "storage/byte_codec.hpp"
+
+#include <cstring>
+
+namespace hookd::storage {
+
+namespace {
+
+constexpr uint8_t v1 = 1;
+
+error_info corrupt(std::string_view what) {
+  return make_error_info(ec::storage_corruption, std::string{what} + " record is unreadable");
+}
+
+void put_digest(byte_writer& w, const sha256_digest& d) {
+  w.bytes(as_bytes(d));
+}
+
+sha256_digest get_digest(byte_reader& r) {
+  sha256_digest d{};
+  auto b = r.bytes(32);
+  if (b.size() == 32)
+    std::memcpy(d.data(), b.data(), 32);
+  return d;
+}
+
+// True when the reader consumed a well-formed value of version 1.
+bool finished(const byte_reader& r) {
+  return r.ok() && r.at_end();
+}
+
+} // namespace
+
+std::string encode(const event_id_entry& x) {
+  std::string out;
+  byte_writer w{out};
+  w.u8(v1);
+  w.u64(x.seq);
+  put_digest(w, x.fingerprint);
+  return out;
+}
+
+expected<event_id_entry> decode_event_id_entry(std::string_view bytes) {
+  byte_reader r{bytes};
+  event_id_entry x;
+  auto version = r.u8();
+  x.seq = r.u64();
+  x.fingerprint = get_digest(r);
+  if (version != v1 || !finished(r))
+    return corrupt("event id");
+  return x;
+}
+
+std::string encode(const idempotency_record& x) {
+  std::string out;
+  byte_writer w{out};
+  w.u8(v1);
+  w.i64(x.created_at_ms);
+  put_digest(w, x.fingerprint);
+  w.u8(x.batch ? 1 : 0);
+  w.u32(static_cast<uint32_t>(x.events.size()));
+  for (const auto& [id, seq] : x.events) {
+    w.str16(id);
+    w.u64(seq);
+  }
+  return out;
+}
+
+expected<idempotency_record> decode_idempotency_record(std::string_view bytes) {
+  byte_reader r{bytes};
+  idempotency_record x;
+  auto version = r.u8();
+  x.created_at_ms = r.i64();
+  x.fingerprint = get_digest(r);
+  x.batch = r.u8() != 0;
+  auto n = r.u32();
+  for (uint32_t i = 0; i < n && r.ok(); ++i) {
+    std::string id{r.str16()};
+    auto seq = r.u64();
+    x.events.emplace_back(std::move(id), seq);
+  }
+  if (version != v1 || !finished(r))
+    return corrupt("idempotency");
+  return x;
+}
+
+std::string encode(const chain_head& x) {
+  std::string out;
+  byte_writer w{out};
+  w.u8(v1);
+  w.u64(x.seq);
+  put_digest(w, x.hash);
+  w.i64(x.received_at_ms);
+  return out;
+}
+
+expected<chain_head> decode_chain_head(std::string_view bytes) {
+  byte_reader r{bytes};
+  chain_head x;
+  auto version = r.u8();
+  x.seq = r.u64();
+  x.hash = get_digest(r);
+  x.received_at_ms = r.i64();
+  if (version != v1 || !finished(r))
+    return corrupt("chain head");
+  return x;
+}
+
+std::string encode(const tenant& x) {
+  std::string out;
+  byte_writer w{out};
+  w.u8(v1);
+  w.i64(x.created_at_ms);
+  w.str16(x.name);
+  return out;
+}
+
+expected<tenant> decode_tenant(std::string_view id, std::string_view bytes) {
+  byte_reader r{bytes};
+  tenant x;
+  x.id = id;
+  auto version = r.u8();
+  x.created_at_ms = r.i64();
+  x.name = r.str16();
+  if (version != v1 || !finished(r))
+    return corrupt("tenant");
+  return x;
+}
+
+std::string encode(const api_key& x) {
+  std::string out;
+  byte_writer w{out};
+  w.u8(v1);
+  w.str16(x.tenant);
+  w.str16(x.name);
+  w.u8(x.scopes);
+  put_digest(w, x.secret_hash);
+  w.i64(x.created_at_ms);
+  w.u8(x.revoked_at_ms ? 1 : 0);
+  w.i64(x.revoked_at_ms.value_or(0));
+  w.str16(x.created_by);
+  return out;
+}
+
+expected<api_key> decode_api_key(std::string_view id, std::string_view bytes) {
+  byte_reader r{bytes};
+  api_key x;
+  x.id = id;
+  auto version = r.u8();
+  x.tenant = r.str16();
+  x.name = r.str16();
+  x.scopes = r.u8();
+  x.secret_hash = get_digest(r);
+  x.created_at_ms = r.i64();
+  auto revoked = r.u8();
+  auto revoked_at = r.i64();
+  if (revoked != 0)
+    x.revoked_at_ms = revoked_at;
+  x.created_by = r.str16();
+  if (version != v1 || !finished(r))
+    return corrupt("api key");
+  return x;
+}
+
+std::string encode(const audit_entry& x) {
+  std::string out;
+  byte_writer w{out};
+  w.u8(v1);
+  w.u64(x.seq);
+  w.i64(x.at_ms);
+  w.str16(x.actor);
+  w.str16(x.tenant);
+  w.str16(x.action);
+  w.str16(x.object_id);
+  w.str32(x.details);
+  return out;
+}
+
+expected<audit_entry> decode_audit_entry(std::string_view bytes) {
+  byte_reader r{bytes};
+  audit_entry x;
+  auto version = r.u8();
+  x.seq = r.u64();
+  x.at_ms = r.i64();
+  x.actor = r.str16();
+  x.tenant = r.str16();
+  x.action = r.str16();
+  x.object_id = r.str16();
+  x.details = r.str32();
+  if (version != v1 || !finished(r))
+    return corrupt("audit");
+  return x;
+}
+
+} // namespace hookd::storage

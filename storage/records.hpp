@@ -1,0 +1,73 @@
+#pragma once
+
+#include "domain/api_key.hpp"
+#include "domain/audit.hpp"
+#include "domain/error.hpp"
+#include "domain/tenant.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace hookd::storage {
+
+/// What the event-id index stores for one tenant's event id.
+struct event_id_entry {
+  /// The event's sequence number.
+  uint64_t seq = 0;
+  /// The fingerprint of the event's content, to tell a replay from a conflict.
+  sha256_digest fingerprint{};
+};
+
+/// The remembered answer to a request with an `Idempotency-Key`.
+struct idempotency_record {
+  /// When the original request was committed, ms since the epoch.
+  int64_t created_at_ms = 0;
+  /// The original request's fingerprint.
+  sha256_digest fingerprint{};
+  /// True when the original was a batch.
+  bool batch = false;
+  /// The original answer: (event id, seq) per event, in request order.
+  std::vector<std::pair<std::string, uint64_t>> events;
+};
+
+/// The log's tip: the last committed record.
+struct chain_head {
+  /// Its sequence number (0 for an empty log).
+  uint64_t seq = 0;
+  /// Its hash (zeros for an empty log).
+  sha256_digest hash{};
+  /// Its received_at (received_at never decreases along the log).
+  int64_t received_at_ms = 0;
+};
+
+// -- encodings (each value starts with a format version byte) -----------------------------------
+
+/// Encodes an event-id index entry.
+std::string encode(const event_id_entry& x);
+/// Decodes an event-id index entry.
+expected<event_id_entry> decode_event_id_entry(std::string_view bytes);
+/// Encodes an idempotency record.
+std::string encode(const idempotency_record& x);
+/// Decodes an idempotency record.
+expected<idempotency_record> decode_idempotency_record(std::string_view bytes);
+/// Encodes the chain head.
+std::string encode(const chain_head& x);
+/// Decodes the chain head.
+expected<chain_head> decode_chain_head(std::string_view bytes);
+/// Encodes a tenant.
+std::string encode(const tenant& x);
+/// Decodes a tenant stored under `id`.
+expected<tenant> decode_tenant(std::string_view id, std::string_view bytes);
+/// Encodes an API key record.
+std::string encode(const api_key& x);
+/// Decodes an API key stored under `id`.
+expected<api_key> decode_api_key(std::string_view id, std::string_view bytes);
+/// Encodes an audit entry.
+std::string encode(const audit_entry& x);
+/// Decodes an audit entry.
+expected<audit_entry> decode_audit_entry(std::string_view bytes);
+
+} // namespace hookd::storage
