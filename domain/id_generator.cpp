@@ -40,9 +40,14 @@ std::string id_generator::next(std::string_view prefix, int64_t ms) {
       // Same (or an earlier, after a clock step back) millisecond: keep the order by
       // incrementing the previous entropy, as ULID's monotonic mode does.
       ms = last_ms_;
-      for (int i = 9; i >= 0; --i)
-        if (++last_entropy_[i] != 0)
-          break;
+      bool carried_out = true;
+      for (int i = 9; i >= 0 && carried_out; --i)
+        carried_out = ++last_entropy_[i] == 0;
+      if (carried_out) {
+        // 2^80 ids in one millisecond: move to the next millisecond rather than wrap.
+        ms = ++last_ms_;
+        source_(last_entropy_);
+      }
     } else {
       last_ms_ = ms;
       source_(last_entropy_);

@@ -1,0 +1,242 @@
+#include "domain/ingest_request.hpp"
+#include "storage/byte_codec.hpp"
+#include "storage/event_record.hpp"
+#include "storage/log_reader.hpp"
+#include "storage/log_store.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+#include <rocksdb/db.h>
+
+using namespace hookd;
+using namespace hookd::storage;
+
+namespace {
+
+event_draft draft(std::string type, std::string data, std::string id = {}) {
+  event_draft d;
+  d.client_id = !id.empty();
+  d.id = id.empty() ? "evt_" + type + data : id;
+  d.type = std::move(type);
+  d.data = std::move(data);
+  d.labels = {{"application_id", "app_1"}};
+  compute_fingerprint(d);
+  return d;
+}
+
+std::unique_ptr<database> open_db(const std::filesystem::path& p) {
+  auto db = database::open(p);
+  REQUIRE(db);
+  return std::move(*db);
+}
+
+// Appends `n` events in one commit and returns their seqs.
+std::vector<uint64_t> append(log_store& store, std::size_t n, int64_t now = 1000,
+                             const std::string& tenant = "t1") {
+  std::vector<uint64_t> seqs;
+  for (std::size_t i = 0; i < n; ++i)
+    seqs.push_back(store.stage_event(tenant, draft("a.b", R"({"i":)" + std::to_string(i) + "}"),
+                                     now));
+  auto committed = store.commit();
+  REQUIRE(committed);
+  REQUIRE(committed->size() == n);
+  return seqs;
+}
+
+void overwrite_event(database& db, uint64_t seq, const std::string& bytes) {
+  auto st = db.db()->Put(rocksdb::WriteOptions{}, db.handle(column::events), seq_key(seq), bytes);
+  REQUIRE(st.ok());
+}
+
+std::string read_raw(database& db, uint64_t seq) {
+  std::string value;
+  REQUIRE(db.db()->Get({}, db.handle(column::events), seq_key(seq), &value).ok());
+  return value;
+}
+
+} // namespace
+
+TEST_CASE("log: sequence numbers start at 1, are contiguous, and survive a reopen",
+          "[storage][log]") {
+  test::temp_dir dir;
+  {
+    auto db = open_db(dir.path());
+    auto store = log_store::open(*db);
+    REQUIRE(store);
+    CHECK((*store)->head().seq == 0);
+    CHECK(append(**store, 3) == std::vector<uint64_t>{1, 2, 3});
+    CHECK(append(**store, 2) == std::vector<uint64_t>{4, 5});
+  }
+  auto db = open_db(dir.path());
+  auto store = log_store::open(*db);
+  REQUIRE(store);
+  CHECK((*store)->head().seq == 5);
+  CHECK(append(**store, 1) == std::vector<uint64_t>{6});
+  log_reader reader{*db};
+  std::vector<uint64_t> seen;
+  REQUIRE(reader.scan(1, UINT64_MAX, [&](const event& e) {
+    seen.push_back(e.seq);
+    return true;
+  }));
+  CHECK(seen == std::vector<uint64_t>{1, 2, 3, 4, 5, 6});
+  auto e = reader.get(2);
+  REQUIRE(e);
+  REQUIRE(*e);
+  CHECK((*e)->data == R"({"i":1})");
+  CHECK((*e)->tenant == "t1");
+  CHECK((*e)->labels == std::vector<label>{{"application_id", "app_1"}});
+}
+
+TEST_CASE("log: payload bytes and header fields round-trip exactly", "[storage][log]") {
+  test::temp_dir dir;
+  auto db = open_db(dir.path());
+  auto store = std::move(*log_store::open(*db));
+  auto d = draft("deployment.failed", "{ \"x\" :\t[1,2],\n\"\\u00e9\":\"\xC3\xA9\" }", "ext-1");
+  d.occurred_at_ms = -5;
+  store->stage_event("tenant-z", std::move(d), 77);
+  REQUIRE(store->commit());
+  log_reader reader{*db};
+  auto e = reader.find("tenant-z", "ext-1");
+  REQUIRE(e);
+  REQUIRE(*e);
+  CHECK((*e)->data == "{ \"x\" :\t[1,2],\n\"\\u00e9\":\"\xC3\xA9\" }");
+  CHECK((*e)->occurred_at_ms == -5);
+  CHECK((*e)->received_at_ms == 77);
+  CHECK((*e)->type == "deployment.failed");
+  auto other = reader.find("tenant-y", "ext-1");
+  REQUIRE(other);
+  CHECK_FALSE(*other); // Ids are per tenant.
+}
+
+TEST_CASE("log: received_at never decreases, and time maps to sequence numbers",
+          "[storage][log]") {
+  test::temp_dir dir;
+  auto db = open_db(dir.path());
+  auto store = std::move(*log_store::open(*db));
+  append(*store, 2, 1000); // seq 1-2 at 1000
+  append(*store, 2, 900);  // clock stepped back: seq 3-4 stay at 1000
+  append(*store, 2, 2000); // seq 5-6 at 2000
+  log_reader reader{*db};
+  auto e3 = reader.get(3);
+  CHECK((*e3)->received_at_ms == 1000);
+  CHECK(*reader.first_seq_at_or_after(0) == 1);
+  CHECK(*reader.first_seq_at_or_after(1000) == 1);
+  CHECK(*reader.first_seq_at_or_after(1001) == 5);
+  CHECK(*reader.first_seq_at_or_after(2000) == 5);
+  CHECK(*reader.first_seq_at_or_after(2001) == 7); // Past the end: head + 1.
+}
+
+TEST_CASE("log: the hash chain links every record and verifies", "[storage][chain]") {
+  test::temp_dir dir;
+  auto db = open_db(dir.path());
+  auto store = std::move(*log_store::open(*db));
+  append(*store, 10);
+  log_reader reader{*db};
+  auto e1 = *reader.get(1);
+  auto e2 = *reader.get(2);
+  CHECK(e1->prev_hash == sha256_digest{});
+  CHECK(e2->prev_hash == e1->hash);
+  CHECK(store->head().hash == (*reader.get(10))->hash);
+  auto v = reader.verify_chain();
+  REQUIRE(v);
+  CHECK(v->intact);
+  CHECK(v->checked == 10);
+  CHECK(v->last.seq == 10);
+  // A range verified from an anchor.
+  auto partial = reader.verify_chain(5, 8, e1->hash);
+  REQUIRE(partial);
+  CHECK_FALSE(partial->intact); // seq 5 does not link to seq 1's hash.
+  CHECK(partial->first_bad_seq == 5);
+  auto anchored = reader.verify_chain(5, 8, (*reader.get(4))->hash);
+  CHECK(anchored->intact);
+  CHECK(anchored->checked == 4);
+}
+
+TEST_CASE("log: a tampered payload byte is detected at its sequence number", "[storage][chain]") {
+  test::temp_dir dir;
+  auto db = open_db(dir.path());
+  auto store = std::move(*log_store::open(*db));
+  append(*store, 6);
+  auto bytes = read_raw(*db, 4);
+  auto pos = bytes.find(R"("i":3)");
+  REQUIRE(pos != std::string::npos);
+  bytes[pos + 4] = '9'; // {"i":3} -> {"i":9}, same length, hash left as it was.
+  overwrite_event(*db, 4, bytes);
+  auto v = log_reader{*db}.verify_chain();
+  REQUIRE(v);
+  CHECK_FALSE(v->intact);
+  CHECK(v->first_bad_seq == 4);
+  CHECK(v->reason.find("hash") != std::string::npos);
+  CHECK(v->checked == 3);
+}
+
+TEST_CASE("log: a re-hashed forgery breaks the link to the next record", "[storage][chain]") {
+  test::temp_dir dir;
+  auto db = open_db(dir.path());
+  auto store = std::move(*log_store::open(*db));
+  append(*store, 5);
+  // Forge record 3 consistently with its own hash: the chain breaks at 4.
+  auto e3 = **log_reader{*db}.get(3);
+  e3.data = R"({"forged":true})";
+  overwrite_event(*db, 3, encode_event_record(e3));
+  auto v = log_reader{*db}.verify_chain();
+  REQUIRE(v);
+  CHECK_FALSE(v->intact);
+  CHECK(v->first_bad_seq == 4);
+}
+
+TEST_CASE("log: a deleted record and swapped records are detected", "[storage][chain]") {
+  test::temp_dir dir;
+  auto db = open_db(dir.path());
+  auto store = std::move(*log_store::open(*db));
+  append(*store, 6);
+  SECTION("deleted") {
+    REQUIRE(db->db()->Delete({}, db->handle(column::events), seq_key(3)).ok());
+    auto v = log_reader{*db}.verify_chain();
+    CHECK_FALSE(v->intact);
+    CHECK(v->first_bad_seq == 3);
+  }
+  SECTION("swapped") {
+    auto r2 = read_raw(*db, 2);
+    auto r3 = read_raw(*db, 3);
+    overwrite_event(*db, 2, r3);
+    overwrite_event(*db, 3, r2);
+    auto v = log_reader{*db}.verify_chain();
+    CHECK_FALSE(v->intact);
+    CHECK(v->first_bad_seq == 2);
+  }
+}
+
+TEST_CASE("log: a failed or discarded batch leaves no gap", "[storage][log]") {
+  test::temp_dir dir;
+  auto db = open_db(dir.path());
+  auto store = std::move(*log_store::open(*db));
+  append(*store, 2);
+  store->stage_event("t1", draft("x.y", "{}"), 1);
+  store->stage_event("t1", draft("x.z", "{}"), 1);
+  store->discard();
+  CHECK(append(*store, 1) == std::vector<uint64_t>{3});
+  CHECK(log_reader{*db}.verify_chain()->intact);
+}
+
+TEST_CASE("log: staged ids and idempotency keys are visible before the commit",
+          "[storage][log]") {
+  test::temp_dir dir;
+  auto db = open_db(dir.path());
+  auto store = std::move(*log_store::open(*db));
+  auto d = draft("a.b", "{}", "client-1");
+  auto fp = d.fingerprint;
+  auto seq = store->stage_event("t1", std::move(d), 10);
+  idempotency_record rec{10, fp, false, {{"client-1", seq}}};
+  store->stage_idempotency("t1", "key-1", rec);
+  CHECK((*store->find_event_id("t1", "client-1"))->seq == seq);
+  CHECK((*store->find_idempotency("t1", "key-1", 11))->events.front().second == seq);
+  REQUIRE(store->commit());
+  CHECK((*store->find_event_id("t1", "client-1"))->fingerprint == fp);
+  CHECK(*store->find_idempotency("t1", "key-1", 11));
+  // Expired after 24 h, and swept.
+  auto day = int64_t{24} * 3600 * 1000;
+  CHECK_FALSE(*store->find_idempotency("t1", "key-1", 10 + day));
+  CHECK(*store->sweep_idempotency(10 + day) == 1);
+  CHECK_FALSE(*store->find_idempotency("t1", "key-1", 11));
+}
