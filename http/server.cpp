@@ -33,6 +33,26 @@ problem connection_problem(int status, std::string type, std::string title, std:
 
 } // namespace
 
+void apply_limits(bh::request_parser<bh::string_body>& parser, const server_config& cfg) {
+  parser.header_limit(static_cast<std::uint32_t>(cfg.max_header_bytes));
+  parser.body_limit(cfg.max_body_bytes);
+}
+
+std::optional<problem> read_error_problem(beast::error_code ec, const server_config& cfg) {
+  if (ec == bh::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset
+      || ec == net::error::operation_aborted || ec == beast::error::timeout)
+    return std::nullopt;
+  if (ec == bh::error::body_limit)
+    return connection_problem(413, "payload-too-large", "The body is too large",
+                              "the request body is larger than the limit", cfg.max_body_bytes);
+  if (ec == bh::error::header_limit)
+    return connection_problem(431, "headers-too-large", "The headers are too large",
+                              "the request headers are larger than the limit",
+                              cfg.max_header_bytes);
+  return connection_problem(400, "bad-request", "Malformed HTTP request",
+                            "the request is not valid HTTP/1.1: " + ec.message());
+}
+
 /// One connection. Reads requests (several may be in flight, up to `max_pipeline`), hands
 /// them to the API, and writes the answers in request order. All members are touched only on
 /// the connection's strand.
@@ -84,8 +104,7 @@ class server::session : public std::enable_shared_from_this<server::session> {
   // Phase two: read the whole request under the request timeout (slow clients are cut off).
   void read_request() {
     parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(owner_.cfg_.max_header_bytes));
-    parser_->body_limit(owner_.cfg_.max_body_bytes);
+    apply_limits(*parser_, owner_.cfg_);
     in_read_body_ = true;
     stream_.expires_after(owner_.cfg_.request_timeout);
     bh::async_read(stream_, buffer_, *parser_,
@@ -99,34 +118,27 @@ class server::session : public std::enable_shared_from_this<server::session> {
   }
 
   void on_read_error(beast::error_code ec) {
-    if (ec == bh::error::end_of_stream || ec == net::error::eof ||
-        ec == net::error::connection_reset || ec == net::error::operation_aborted || closed_) {
-      close_after_answers();
+    if (closed_)
       return;
-    }
-    if (ec == beast::error::timeout) {
-      // Idle keep-alive or a client too slow to send a request: just close.
-      close();
+    auto p = read_error_problem(ec, owner_.cfg_);
+    if (!p) {
+      // End of stream, reset, idle keep-alive or a client too slow to send: just close, after
+      // the answers still in flight.
+      if (ec == beast::error::timeout)
+        close();
+      else
+        close_after_answers();
       return;
     }
     // The stream cannot be resynchronised after these: answer, then close.
-    if (ec == bh::error::body_limit)
-      fail_and_close(connection_problem(413, "payload-too-large", "The body is too large",
-                                        "the request body is larger than the limit",
-                                        owner_.cfg_.max_body_bytes));
-    else if (ec == bh::error::header_limit)
-      fail_and_close(connection_problem(431, "headers-too-large", "The headers are too large",
-                                        "the request headers are larger than the limit",
-                                        owner_.cfg_.max_header_bytes));
-    else
-      fail_and_close(connection_problem(400, "bad-request", "Malformed HTTP request",
-                                        "the request is not valid HTTP/1.1: " + ec.message()));
+    fail_and_close(*p);
   }
 
   void fail_and_close(const problem& p) {
     auto id = next_id_++;
     queue_.push_back(slot{id, api::problem_response(p, "", 11, false)});
     closing_ = true;
+    linger_ = true; // The client may still be sending the body we refused.
     write_next();
   }
 
@@ -183,9 +195,34 @@ class server::session : public std::enable_shared_from_this<server::session> {
 
   void close_after_answers() {
     closing_ = true;
-    if (queue_.empty())
-      close();
-    // Otherwise in-flight answers are still written; the last write closes.
+    if (!queue_.empty())
+      return; // In-flight answers are still written; the last write closes.
+    if (linger_)
+      return lingering_close();
+    close();
+  }
+
+  // After refusing a request mid-body: stop sending, then read and discard what the client
+  // still sends (bounded in bytes and time) before closing. Closing with unread data would
+  // make the kernel send a reset, which can destroy the answer before the client reads it.
+  void lingering_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(std::chrono::seconds{2});
+    discard_input();
+  }
+
+  void discard_input() {
+    if (drained_ > 16 * 1024 * 1024)
+      return close();
+    buffer_.consume(buffer_.size());
+    stream_.async_read_some(buffer_.prepare(64 * 1024),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->drained_ += n;
+                              if (ec)
+                                return self->close();
+                              self->discard_input();
+                            });
   }
 
   void close() {
@@ -209,6 +246,8 @@ class server::session : public std::enable_shared_from_this<server::session> {
   bool closing_ = false;
   bool draining_ = false;
   bool closed_ = false;
+  bool linger_ = false;
+  std::size_t drained_ = 0;
 };
 
 server::server(api& a, server_config cfg) : api_(a), cfg_(cfg), acceptor_(ioc_) {

@@ -4,6 +4,9 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -36,6 +39,15 @@ struct server_config {
   /// Threads running the I/O context.
   std::size_t threads = 1;
 };
+
+/// Sets the header and body limits of `cfg` on a request parser.
+void apply_limits(boost::beast::http::request_parser<boost::beast::http::string_body>& parser,
+                  const server_config& cfg);
+
+/// The problem to answer when reading a request failed with `ec` (413 for the body limit, 431
+/// for the header limit, 400 for malformed HTTP), or nullopt when the connection should just
+/// close (end of stream, reset, timeout).
+std::optional<problem> read_error_problem(boost::beast::error_code ec, const server_config& cfg);
 
 /// The asynchronous Beast server: accepts connections and runs one session per connection
 /// on a strand. Sessions read with per-request limits and deadlines, pass requests to the

@@ -1,1 +1,430 @@
+// Integration tests: a real hookd (node, API, Beast server) on 127.0.0.1 and port 0, driven by
+// real HTTP clients over TCP.
+
+#include "storage/log_reader.hpp"
+#include "tests/support/test_server.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
+#include <simdjson.h>
+
+#include <atomic>
+#include <chrono>
+#include <set>
+#include <thread>
+
+using namespace hookd;
+using test::http_client;
+using test::test_server;
+
+namespace {
+
+std::string problem_type(const test::http_result& r) {
+  auto t = test::json_string(r.body, "type");
+  auto slash = t.rfind('/');
+  return slash == std::string::npos ? t : t.substr(slash + 1);
+}
+
+// Number of elements of array `key` in a JSON object.
+std::size_t array_size(const std::string& json, const char* key) {
+  simdjson::dom::parser p;
+  simdjson::dom::element doc;
+  simdjson::dom::array arr;
+  if (p.parse(json).get(doc) || doc[key].get_array().get(arr))
+    return SIZE_MAX;
+  return arr.size();
+}
+
+std::string event_json(const std::string& type, const std::string& data = "{}",
+                  const std::string& extra = {}) {
+  return R"({"type":")" + type + R"(","data":)" + data + extra + "}";
+}
+
+} // namespace
+
+TEST_CASE("server: health, readiness and unknown routes", "[integration]") {
+  test_server srv;
+  http_client c{srv.port()};
+  CHECK(c.request("GET", "/healthz").status == 200);
+  auto ready = c.request("GET", "/readyz");
+  CHECK(ready.status == 200);
+  CHECK(ready.body.find(R"("head_seq":0)") != std::string::npos);
+  auto nf = c.request("GET", "/v2/whatever");
+  CHECK(nf.status == 404);
+  CHECK(nf.header("content-type") == "application/problem+json");
+  CHECK_FALSE(nf.header("x-request-id").empty());
+  CHECK(c.request("POST", "/healthz", "{}").status == 405);
+}
+
+TEST_CASE("server: 401 for missing, malformed, unknown and revoked keys", "[integration][auth]") {
+  test_server srv;
+  auto key = srv.make_tenant_key("acme");
+  http_client c{srv.port()};
+  CHECK(c.request("GET", "/v1/events").status == 401);
+  CHECK(c.request("GET", "/v1/events", {}, "not-a-key").status == 401);
+  CHECK(c.request("GET", "/v1/events", {}, key + "x").status == 401);
+  auto forged = key;
+  forged[forged.size() - 3] = forged[forged.size() - 3] == 'A' ? 'B' : 'A';
+  CHECK(c.request("GET", "/v1/events", {}, forged).status == 401);
+  CHECK(c.request("GET", "/v1/events", {}, "hkd_key_01ARYZ6S41TSV4RRFFQ69G5FAV_nosuchsecret")
+          .status
+        == 401);
+  auto wrong_scheme = c.request("GET", "/v1/events", {}, {}, {{"Authorization", "Basic " + key}});
+  CHECK(wrong_scheme.status == 401);
+  CHECK(c.request("GET", "/v1/events", {}, key).status == 200);
+  // Revocation takes effect at once.
+  auto listed = c.request("GET", "/v1/api-keys", {}, test_server::admin_token());
+  REQUIRE(listed.status == 200);
+  CHECK(listed.body.find("\"key\"") == std::string::npos); // Never the secret.
+  auto key_id = key.substr(4, 30);
+  auto revoked = c.request("DELETE", "/v1/api-keys/" + key_id, {}, test_server::admin_token());
+  CHECK(revoked.status == 200);
+  CHECK(revoked.body.find(R"("revoked_at":null)") == std::string::npos);
+  CHECK(c.request("GET", "/v1/events", {}, key).status == 401);
+  CHECK(c.request("DELETE", "/v1/api-keys/key_nope", {}, test_server::admin_token()).status
+        == 404);
+}
+
+TEST_CASE("server: 403 for missing scopes and for the admin key on tenant data",
+          "[integration][auth]") {
+  test_server srv;
+  auto ingest_only = srv.make_tenant_key("acme", R"(["ingest"])");
+  auto read_only = srv.make_tenant_key("acme", R"(["read"])");
+  http_client c{srv.port()};
+  CHECK(c.request("GET", "/v1/events", {}, ingest_only).status == 403);
+  auto denied = c.request("POST", "/v1/events", event_json("a.b"), read_only);
+  CHECK(denied.status == 403);
+  CHECK(problem_type(denied) == "forbidden");
+  CHECK(c.request("POST", "/v1/events", event_json("a.b"), test_server::admin_token()).status == 403);
+  CHECK(c.request("POST", "/v1/tenants", R"({"name":"x"})", read_only).status == 403);
+  CHECK(c.request("GET", "/v1/tenants", {}, read_only).status == 403);
+  CHECK(c.request("POST", "/v1/api-keys", R"({"scopes":["read"]})", read_only).status == 403);
+  // A manage key cannot grant scopes it does not have.
+  auto manager = srv.make_tenant_key("acme", R"(["manage","read"])");
+  CHECK(c.request("POST", "/v1/api-keys", R"({"scopes":["ingest"]})", manager).status == 403);
+  auto own = c.request("POST", "/v1/api-keys", R"({"scopes":["read"]})", manager);
+  CHECK(own.status == 201);
+  CHECK(test::json_string(own.body, "tenant") == "acme");
+}
+
+TEST_CASE("server: tenants and keys are isolated: other tenants' objects are 404",
+          "[integration][isolation]") {
+  test_server srv;
+  auto a = srv.make_tenant_key("tenant-a");
+  auto b = srv.make_tenant_key("tenant-b");
+  http_client c{srv.port()};
+  auto posted = c.request("POST", "/v1/events", event_json("a.b", "{}", R"(,"id":"shared-id")"), a);
+  REQUIRE(posted.status == 202);
+  CHECK(c.request("GET", "/v1/events/shared-id", {}, a).status == 200);
+  CHECK(c.request("GET", "/v1/events/shared-id", {}, b).status == 404);
+  auto list_b = c.request("GET", "/v1/events", {}, b);
+  CHECK(array_size(list_b.body, "data") == 0);
+  // The same client id in tenant b is a different event.
+  CHECK(c.request("POST", "/v1/events", event_json("a.b", "{}", R"(,"id":"shared-id")"), b).status
+        == 202);
+  CHECK(c.request("GET", "/v1/tenants/tenant-a", {}, b).status == 404);
+  CHECK(c.request("GET", "/v1/tenants/tenant-b", {}, b).status == 200);
+  // Keys: b cannot see or revoke a's keys, nor create keys in a.
+  auto keys_b = c.request("GET", "/v1/api-keys", {}, b);
+  CHECK(keys_b.body.find("tenant-a") == std::string::npos);
+  auto a_key_id = a.substr(4, 30);
+  CHECK(c.request("DELETE", "/v1/api-keys/" + a_key_id, {}, b).status == 404);
+  CHECK(c.request("POST", "/v1/api-keys", R"({"tenant":"tenant-a","scopes":["read"]})", b).status
+        == 404);
+  CHECK(c.request("GET", "/v1/events", {}, a).status == 200); // a's key still works
+}
+
+TEST_CASE("server: tenant creation and listing", "[integration][tenants]") {
+  test_server srv;
+  http_client c{srv.port()};
+  auto admin = test_server::admin_token();
+  auto t = c.request("POST", "/v1/tenants", R"({"id":"t1","name":"One"})", admin);
+  CHECK(t.status == 201);
+  auto dup = c.request("POST", "/v1/tenants", R"({"id":"t1","name":"Again"})", admin);
+  CHECK(dup.status == 409);
+  CHECK(problem_type(dup) == "tenant-exists");
+  auto bad = c.request("POST", "/v1/tenants", R"({"id":"bad id","name":""})", admin);
+  CHECK(bad.status == 422);
+  CHECK(array_size(bad.body, "errors") == 2);
+  CHECK(c.request("POST", "/v1/tenants", R"({"name":"Two"})", admin).status == 201);
+  CHECK(c.request("POST", "/v1/tenants", R"({"id":"t3","name":"Three"})", admin).status == 201);
+  auto page1 = c.request("GET", "/v1/tenants?limit=2", {}, admin);
+  CHECK(array_size(page1.body, "data") == 2);
+  auto cursor = test::json_string(page1.body, "next_cursor");
+  REQUIRE_FALSE(cursor.empty());
+  auto page2 = c.request("GET", "/v1/tenants?limit=2&cursor=" + cursor, {}, admin);
+  CHECK(array_size(page2.body, "data") == 1);
+  CHECK(page2.body.find(R"("next_cursor":null)") != std::string::npos);
+  auto key_for_missing = c.request("POST", "/v1/api-keys", R"({"tenant":"ghost","scopes":["read"]})",
+                                   admin);
+  CHECK(key_for_missing.status == 422);
+  CHECK(c.request("POST", "/v1/api-keys", R"({"scopes":["read"]})", admin).status == 422);
+}
+
+TEST_CASE("server: ingest status codes: 202, 400, 413, 415, 422", "[integration][ingest]") {
+  test_server srv;
+  auto key = srv.make_tenant_key("acme");
+  http_client c{srv.port()};
+  auto ok = c.request("POST", "/v1/events", event_json("deployment.started", R"({"app":"web"})"), key);
+  CHECK(ok.status == 202);
+  CHECK(test::json_string(ok.body, "id").starts_with("evt_"));
+
+  auto bad_json = c.request("POST", "/v1/events", R"({"type":"a.b","data":{)", key);
+  CHECK(bad_json.status == 400);
+  CHECK(problem_type(bad_json) == "invalid-json");
+  auto bad_utf8 = c.request("POST", "/v1/events", "{\"type\":\"a.b\",\"data\":{\"k\":\"\xff\"}}", key);
+  CHECK(bad_utf8.status == 400);
+  CHECK(problem_type(bad_utf8) == "invalid-utf8");
+
+  auto too_big = c.request("POST", "/v1/events",
+                           event_json("a.b", R"({"p":")" + std::string(1024 * 1024, 'x') + R"("})"),
+                           key);
+  CHECK(too_big.status == 413);
+  CHECK(problem_type(too_big) == "payload-too-large");
+  CHECK(too_big.body.find(R"("limit":1048576)") != std::string::npos);
+
+  auto no_ct = c.request("POST", "/v1/events", event_json("a.b"), key, {}, std::string{"text/plain"});
+  CHECK(no_ct.status == 415);
+  CHECK(c.request("POST", "/v1/events", event_json("a.b"), key, {},
+                  std::string{"application/json; charset=utf-8"})
+          .status
+        == 202);
+  CHECK(c.request("POST", "/v1/events", event_json("a.b"), key, {},
+                  std::string{"application/cloudevents+json"})
+          .status
+        == 202);
+
+  auto invalid = c.request("POST", "/v1/events", R"({"type":"Bad","data":{},"x":1})", key);
+  CHECK(invalid.status == 422);
+  CHECK(problem_type(invalid) == "validation-failed");
+  CHECK(array_size(invalid.body, "errors") == 2);
+  CHECK(invalid.body.find(R"("field":"/type","code":"format")") != std::string::npos);
+  CHECK(invalid.body.find(R"("field":"/x","code":"unknown_field")") != std::string::npos);
+
+  auto bad_key = c.request("POST", "/v1/events", event_json("a.b"), key,
+                           {{"Idempotency-Key", std::string(256, 'k')}});
+  CHECK(bad_key.status == 400);
+  CHECK(test::json_string(bad_key.body, "field") == "Idempotency-Key");
+
+  // Nothing that was rejected was stored: 4 accepted events only.
+  auto listed = c.request("GET", "/v1/events", {}, key);
+  CHECK(array_size(listed.body, "data") == 3);
+}
+
+TEST_CASE("server: a batch of 1000 is atomic: all stored, or none with every bad index",
+          "[integration][ingest]") {
+  test_server srv;
+  auto key = srv.make_tenant_key("acme");
+  http_client c{srv.port()};
+  auto make_batch = [](int n, int bad_every) {
+    std::string body = R"({"events":[)";
+    for (int i = 0; i < n; ++i) {
+      bool bad = bad_every > 0 && i % bad_every == 0;
+      body += (i ? "," : "") + event_json(bad ? "Bad" : "build.completed", R"({"i":)" + std::to_string(i) + "}");
+    }
+    return body + "]}";
+  };
+  auto rejected = c.request("POST", "/v1/events", make_batch(1000, 250), key);
+  CHECK(rejected.status == 422);
+  CHECK(array_size(rejected.body, "errors") == 4);
+  CHECK(rejected.body.find("/events/750/type") != std::string::npos);
+  CHECK(array_size(c.request("GET", "/v1/events", {}, key).body, "data") == 0);
+
+  auto accepted = c.request("POST", "/v1/events", make_batch(1000, 0), key);
+  REQUIRE(accepted.status == 202);
+  CHECK(array_size(accepted.body, "events") == 1000);
+  CHECK(c.request("POST", "/v1/events", make_batch(1001, 0), key).status == 422);
+  auto head = storage::log_reader{srv.core().db()}.head();
+  CHECK(head->seq == 1000);
+}
+
+TEST_CASE("server: idempotency: replay, conflict, and 50 racing requests store one event",
+          "[integration][idempotency]") {
+  test_server srv;
+  auto key = srv.make_tenant_key("acme");
+  http_client c{srv.port()};
+  auto body = event_json("payment.failed", R"({"amount":5})");
+  auto first = c.request("POST", "/v1/events", body, key, {{"Idempotency-Key", "pay-1"}});
+  REQUIRE(first.status == 202);
+  auto again = c.request("POST", "/v1/events", body, key, {{"Idempotency-Key", "pay-1"}});
+  CHECK(again.status == 200);
+  CHECK(again.header("idempotent-replayed") == "true");
+  CHECK(again.body == first.body);
+  auto conflict = c.request("POST", "/v1/events", event_json("payment.failed", R"({"amount":6})"), key,
+                            {{"Idempotency-Key", "pay-1"}});
+  CHECK(conflict.status == 409);
+  CHECK(problem_type(conflict) == "idempotency-conflict");
+
+  // Repeated client ids: same content replays, other content conflicts.
+  auto with_id = event_json("a.b", "{}", R"(,"id":"ext-9")");
+  CHECK(c.request("POST", "/v1/events", with_id, key).status == 202);
+  auto replay = c.request("POST", "/v1/events", with_id, key);
+  CHECK(replay.status == 200);
+  CHECK(replay.header("idempotent-replayed") == "true");
+  auto id_conflict = c.request("POST", "/v1/events", event_json("a.c", "{}", R"(,"id":"ext-9")"), key);
+  CHECK(id_conflict.status == 409);
+  CHECK(problem_type(id_conflict) == "event-id-conflict");
+
+  // The race: 50 concurrent connections, one key.
+  std::atomic<int> created{0};
+  std::atomic<int> replayed{0};
+  std::mutex mtx;
+  std::set<std::string> answers;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 50; ++i)
+    threads.emplace_back([&] {
+      http_client mine{srv.port()};
+      auto r = mine.request("POST", "/v1/events", event_json("race.test", R"({"n":1})"), key,
+                            {{"Idempotency-Key", "race-key"}});
+      if (r.status == 202)
+        ++created;
+      else if (r.status == 200)
+        ++replayed;
+      std::lock_guard guard{mtx};
+      answers.insert(r.body);
+    });
+  for (auto& t : threads)
+    t.join();
+  CHECK(created == 1);
+  CHECK(replayed == 49);
+  CHECK(answers.size() == 1);
+  auto listed = c.request("GET", "/v1/events?type=race.test", {}, key);
+  CHECK(array_size(listed.body, "data") == 1);
+}
+
+TEST_CASE("server: 503 with Retry-After when the writer queue is full, and nothing is stored",
+          "[integration][overload]") {
+  test::test_server_options opts;
+  opts.api.max_queued_events = 2;
+  test_server srv{opts};
+  auto key = srv.make_tenant_key("acme");
+  http_client c{srv.port()};
+  auto batch = R"({"events":[)" + event_json("a.b") + "," + event_json("a.c") + "," + event_json("a.d") + "]}";
+  auto r = c.request("POST", "/v1/events", batch, key);
+  CHECK(r.status == 503);
+  CHECK(r.header("retry-after") == "1");
+  CHECK(problem_type(r) == "overloaded");
+  CHECK(array_size(c.request("GET", "/v1/events", {}, key).body, "data") == 0);
+  CHECK(c.request("POST", "/v1/events", event_json("a.b"), key).status == 202);
+}
+
+TEST_CASE("server: listing filters by type pattern, time, labels, with cursors",
+          "[integration][listing]") {
+  test_server srv;
+  auto key = srv.make_tenant_key("acme");
+  http_client c{srv.port()};
+  for (int i = 0; i < 5; ++i)
+    REQUIRE(c.request("POST", "/v1/events",
+                      event_json("deployment.started", "{}",
+                            R"(,"labels":{"application_id":"app_)" + std::to_string(i % 2) + "\"}"),
+                      key)
+              .status
+            == 202);
+  REQUIRE(c.request("POST", "/v1/events", event_json("build.failed"), key).status == 202);
+  REQUIRE(c.request("POST", "/v1/events", event_json("payment.failed"), key).status == 202);
+  CHECK(array_size(c.request("GET", "/v1/events?type=deployment.*", {}, key).body, "data") == 5);
+  CHECK(array_size(c.request("GET", "/v1/events?type=build.failed", {}, key).body, "data") == 1);
+  CHECK(array_size(c.request("GET", "/v1/events?type=*", {}, key).body, "data") == 7);
+  CHECK(array_size(c.request("GET", "/v1/events?label=application_id:app_1", {}, key).body,
+                   "data")
+        == 2);
+  CHECK(array_size(c.request("GET", "/v1/events?since=2999-01-01T00:00:00Z", {}, key).body, "data")
+        == 0);
+  CHECK(array_size(c.request("GET", "/v1/events?until=2000-01-01T00:00:00Z", {}, key).body, "data")
+        == 0);
+  CHECK(array_size(c.request("GET", "/v1/events?since=2000-01-01T00:00:00Z", {}, key).body, "data")
+        == 7);
+  // Paging: 3 + 3 + 1, no duplicates.
+  std::set<std::string> ids;
+  std::string cursor;
+  int pages = 0;
+  do {
+    auto r = c.request("GET", "/v1/events?limit=3" + (cursor.empty() ? "" : "&cursor=" + cursor),
+                       {}, key);
+    REQUIRE(r.status == 200);
+    simdjson::dom::parser p;
+    for (auto e : p.parse(r.body)["data"].get_array())
+      ids.insert(std::string{e["id"].get_string().value()});
+    cursor = test::json_string(r.body, "next_cursor");
+    ++pages;
+  } while (!cursor.empty() && pages < 10);
+  CHECK(pages == 3);
+  CHECK(ids.size() == 7);
+  for (auto bad : {"limit=0", "limit=1001", "limit=x", "type=Bad", "since=yesterday",
+                   "label=nocolon", "cursor=zzz"}) {
+    auto r = c.request("GET", std::string{"/v1/events?"} + bad, {}, key);
+    INFO(bad);
+    CHECK(r.status == 400);
+    CHECK(problem_type(r) == "invalid-parameter");
+  }
+  // Custom types appear in the catalog once used.
+  auto types = c.request("GET", "/v1/event-types", {}, key);
+  CHECK(types.body.find(R"("type":"payment.failed","group":"custom")") != std::string::npos);
+  CHECK(types.body.find(R"("type":"deployment.started","group":"deployments")") != std::string::npos);
+  auto other = srv.make_tenant_key("other");
+  CHECK(c.request("GET", "/v1/event-types", {}, other).body.find("payment.failed")
+        == std::string::npos);
+}
+
+TEST_CASE("server: pipelined requests are answered in order", "[integration][http]") {
+  test_server srv;
+  namespace net = boost::asio;
+  namespace bh = boost::beast::http;
+  net::io_context ioc;
+  net::ip::tcp::socket s{ioc};
+  s.connect({net::ip::make_address("127.0.0.1"), srv.port()});
+  std::string reqs;
+  for (auto path : {"/healthz", "/nope", "/readyz", "/healthz"})
+    reqs += std::string{"GET "} + path + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  net::write(s, net::buffer(reqs));
+  boost::beast::flat_buffer buf;
+  std::vector<int> statuses;
+  for (int i = 0; i < 4; ++i) {
+    bh::response<bh::string_body> res;
+    bh::read(s, buf, res);
+    statuses.push_back(res.result_int());
+  }
+  CHECK(statuses == std::vector<int>{200, 404, 200, 200});
+}
+
+TEST_CASE("server: slow-loris clients and oversized headers are cut off", "[integration][http]") {
+  test::test_server_options opts;
+  opts.server.request_timeout = std::chrono::seconds{1};
+  test_server srv{opts};
+  namespace net = boost::asio;
+  SECTION("a request trickled in slower than the request timeout is closed") {
+    net::io_context ioc;
+    net::ip::tcp::socket s{ioc};
+    s.connect({net::ip::make_address("127.0.0.1"), srv.port()});
+    auto start = std::chrono::steady_clock::now();
+    net::write(s, net::buffer(std::string{"GET /healthz HTTP/1.1\r\nHost: x\r\n"}));
+    boost::system::error_code ec;
+    bool closed = false;
+    for (int i = 0; i < 40 && !closed; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds{100});
+      net::write(s, net::buffer(std::string{"X-a: b\r\n"}), ec); // Keeps trickling.
+      closed = static_cast<bool>(ec);
+    }
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    CHECK(closed);
+    CHECK(elapsed < std::chrono::seconds{4});
+  }
+  SECTION("a header block over 16 KiB answers 431") {
+    auto r = http_client::raw(srv.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: "
+                                            + std::string(17 * 1024, 'h') + "\r\n\r\n");
+    CHECK(r.status == 431);
+    CHECK(r.header("content-type") == "application/problem+json");
+  }
+  SECTION("garbage answers 400") {
+    auto r = http_client::raw(srv.port(), "HELLO\r\n\r\n");
+    CHECK(r.status == 400);
+  }
+  // The server still serves others.
+  http_client c{srv.port()};
+  CHECK(c.request("GET", "/healthz").status == 200);
+}
