@@ -1,0 +1,35 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace hookd::test {
+
+/// A `hookd serve` child process on 127.0.0.1 and a free port, with its stdout parsed for the
+/// bound port. Killed with SIGKILL on destruction if still running.
+class hookd_process {
+ public:
+  /// Starts `binary serve --data data --listen 127.0.0.1:0` with `env` added to the
+  /// environment, and waits (up to 20 s) for its "listening on" line.
+  hookd_process(const std::string& binary, const std::string& data,
+                std::map<std::string, std::string> env = {});
+  ~hookd_process();
+  hookd_process(const hookd_process&) = delete;
+  hookd_process& operator=(const hookd_process&) = delete;
+
+  /// The bound port (0 if the child never said it was listening).
+  uint16_t port() const noexcept { return port_; }
+  /// Sends `signal` and waits for the exit; returns the exit status (or 128 + signal).
+  int stop(int signal);
+
+ private:
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  uint16_t port_ = 0;
+};
+
+} // namespace hookd::test
