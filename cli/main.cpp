@@ -145,6 +145,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string{"hookd "} + HOOKD_VERSION);
   serve_options opts;
   auto* serve_cmd = app.add_subcommand("serve", "Run the HTTP API and the delivery engine");
+  // The last occurrence wins, so wrappers can set defaults that users override.
+  serve_cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   serve_cmd->add_option("--data", opts.data, "Data folder (RocksDB, admin token)")
       ->envname("HOOKD_DATA")
       ->capture_default_str();

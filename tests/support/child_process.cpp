@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdexcept>
@@ -11,7 +12,8 @@
 namespace hookd::test {
 
 hookd_process::hookd_process(const std::string& binary, const std::string& data,
-                             std::map<std::string, std::string> env) {
+                             std::map<std::string, std::string> env,
+                             std::vector<std::string> extra_args, std::string stderr_path) {
   int fds[2];
   if (::pipe(fds) != 0)
     throw std::runtime_error("pipe failed");
@@ -22,15 +24,26 @@ hookd_process::hookd_process(const std::string& binary, const std::string& data,
     ::dup2(fds[1], STDOUT_FILENO);
     ::close(fds[0]);
     ::close(fds[1]);
+    if (!stderr_path.empty()) {
+      int fd = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd >= 0)
+        ::dup2(fd, STDERR_FILENO);
+    }
     for (auto& [k, v] : env)
       ::setenv(k.c_str(), v.c_str(), 1);
-    ::execl(binary.c_str(), binary.c_str(), "serve", "--data", data.c_str(), "--listen",
-            "127.0.0.1:0", "--log-level", "warn", static_cast<char*>(nullptr));
+    std::vector<std::string> args{binary,     "serve",       "--data",      data,
+                                  "--listen", "127.0.0.1:0", "--log-level", "info"};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    std::vector<char*> argv;
+    for (auto& a : args)
+      argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(binary.c_str(), argv.data());
     ::_exit(127);
   }
   ::close(fds[1]);
   out_fd_ = fds[0];
-  std::string out;
+  auto& out = out_;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
   while (std::chrono::steady_clock::now() < deadline) {
     pollfd p{out_fd_, POLLIN, 0};

@@ -13,10 +13,12 @@ namespace hookd::test {
 /// bound port. Killed with SIGKILL on destruction if still running.
 class hookd_process {
  public:
-  /// Starts `binary serve --data data --listen 127.0.0.1:0` with `env` added to the
-  /// environment, and waits (up to 20 s) for its "listening on" line.
+  /// Starts `binary serve --data data --listen 127.0.0.1:0 extra_args...` with `env` added to
+  /// the environment and stderr sent to `stderr_path` (when set), and waits (up to 20 s) for
+  /// its "listening on" line. When the child exits first, `port()` is 0.
   hookd_process(const std::string& binary, const std::string& data,
-                std::map<std::string, std::string> env = {});
+                std::map<std::string, std::string> env = {},
+                std::vector<std::string> extra_args = {}, std::string stderr_path = {});
   ~hookd_process();
   hookd_process(const hookd_process&) = delete;
   hookd_process& operator=(const hookd_process&) = delete;
@@ -25,11 +27,14 @@ class hookd_process {
   uint16_t port() const noexcept { return port_; }
   /// Sends `signal` and waits for the exit; returns the exit status (or 128 + signal).
   int stop(int signal);
+  /// Everything the child wrote to stdout so far.
+  const std::string& output() const noexcept { return out_; }
 
  private:
   pid_t pid_ = -1;
   int out_fd_ = -1;
   uint16_t port_ = 0;
+  std::string out_;
 };
 
 } // namespace hookd::test
