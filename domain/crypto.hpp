@@ -50,6 +50,10 @@ std::string base64_encode(std::span<const uint8_t> bytes);
 /// URL-safe base64 (RFC 4648 §5) without padding.
 std::string base64url_encode(std::span<const uint8_t> bytes);
 
+/// Decodes standard base64 with or without padding; nullopt on any other character, on a
+/// bad length, or on non-zero trailing bits.
+std::optional<std::string> base64_decode(std::string_view text);
+
 /// Fills `out` with cryptographically secure random bytes (OpenSSL's DRBG). Aborts if the
 /// generator fails, which only happens when the process has no entropy source at all.
 void secure_random(std::span<uint8_t> out);

@@ -78,29 +78,35 @@ struct writer_fixture {
   std::shared_ptr<observed> send_all(std::vector<append_request_ptr> reqs) {
     auto obs = std::make_shared<observed>();
     auto* database = db.get();
-    sys->spawn([=, w = writer](caf::event_based_actor* self) {
-      for (auto& r : reqs)
-        self->request(w, caf::infinite, atom::append_v, r)
-          .then(
-            [=](append_outcome_ptr& o) {
-              storage::log_reader reader{*database};
-              for (const auto& e : o->events)
-                if (!*reader.get(e.seq))
-                  obs->all_durable_on_answer = false;
-              obs->outcomes.push_back(o);
-            },
-            [=](caf::error& err) { obs->errors.push_back(err); });
-    });
+    // Function-based actors always get an argument: CAF 0.17.6 dereferences a null tuple
+    // pointer for argument-less ones (UBSan reports it).
+    sys->spawn(
+        [=](caf::event_based_actor* self, log_writer_actor w) {
+          for (auto& r : reqs)
+            self->request(w, caf::infinite, atom::append_v, r)
+                .then(
+                    [=](append_outcome_ptr& o) {
+                      storage::log_reader reader{*database};
+                      for (const auto& e : o->events)
+                        if (!*reader.get(e.seq))
+                          obs->all_durable_on_answer = false;
+                      obs->outcomes.push_back(o);
+                    },
+                    [=](caf::error& err) { obs->errors.push_back(err); });
+        },
+        writer);
     return obs;
   }
 
   writer_status status() {
     auto out = std::make_shared<writer_status>();
-    sys->spawn([=, w = writer](caf::event_based_actor* self) {
-      self->request(w, caf::infinite, atom::status_v).then([=](writer_status_ptr& s) {
-        *out = *s;
-      });
-    });
+    sys->spawn(
+        [=](caf::event_based_actor* self, log_writer_actor w) {
+          self->request(w, caf::infinite, atom::status_v).then([=](writer_status_ptr& s) {
+            *out = *s;
+          });
+        },
+        writer);
     sched->run();
     return *out;
   }
@@ -142,10 +148,10 @@ TEST_CASE_METHOD(writer_fixture, "log_writer: nothing is answered before its com
                  "[actors][log_writer]") {
   auto obs = send_all({request({"a.b"}), request({"a.c"})});
   // Run the client and the writer's two appends, but not the queued flush.
-  sched->run_once();            // client sends both requests
-  sched->run_once();            // writer: first append (stages, queues a flush)
+  sched->run_once(); // client sends both requests
+  sched->run_once(); // writer: first append (stages, queues a flush)
   if (sched->has_job())
-    sched->run_once();          // writer: second append
+    sched->run_once(); // writer: second append
   CHECK(obs->outcomes.empty());
   CHECK(log().empty());
   sched->run();
@@ -205,9 +211,12 @@ TEST_CASE_METHOD(writer_fixture, "log_writer: a repeated client id replays or co
 TEST_CASE_METHOD(writer_fixture, "log_writer: subscribers receive each committed batch",
                  "[actors][log_writer]") {
   auto batches = std::make_shared<std::vector<committed_batch_ptr>>();
-  auto sub = sys->spawn([=](batch_subscriber_actor::pointer) -> batch_subscriber_actor::behavior_type {
-    return {[=](atom::committed, committed_batch_ptr& b) { batches->push_back(b); }};
-  });
+  auto sub = sys->spawn(
+      [](batch_subscriber_actor::pointer, std::shared_ptr<std::vector<committed_batch_ptr>> out)
+          -> batch_subscriber_actor::behavior_type {
+        return {[out](atom::committed, committed_batch_ptr& b) { out->push_back(b); }};
+      },
+      batches);
   caf::anon_send(writer, atom::subscribe_v, sub);
   sched->run();
   send_all({request({"a.b", "a.c"}), request({"d.e"})});
@@ -235,10 +244,12 @@ TEST_CASE_METHOD(writer_fixture, "log_writer: configuration changes are atomic w
   auto outcomes = std::make_shared<std::vector<config_outcome_ptr>>();
   auto change = [&](config_change c) {
     auto ptr = std::make_shared<config_change>(std::move(c));
-    sys->spawn([=, w = writer](caf::event_based_actor* self) {
-      self->request(w, caf::infinite, atom::configure_v, config_change_ptr{ptr})
-        .then([=](config_outcome_ptr& o) { outcomes->push_back(o); });
-    });
+    sys->spawn(
+        [=](caf::event_based_actor* self, log_writer_actor w) {
+          self->request(w, caf::infinite, atom::configure_v, config_change_ptr{ptr})
+              .then([=](config_outcome_ptr& o) { outcomes->push_back(o); });
+        },
+        writer);
     sched->run();
     return outcomes->back();
   };

@@ -1,0 +1,32 @@
+#pragma once
+
+#include "domain/crypto.hpp"
+
+#include <initializer_list>
+#include <memory>
+#include <string_view>
+
+namespace hookd {
+
+/// An HMAC-SHA256 key with its inner and outer pads computed once. Signing copies the keyed
+/// state instead of re-deriving it, so a webhook's deliveries never re-hash the key.
+/// Immutable after construction; `sign` is thread-safe.
+class hmac_sha256_key {
+ public:
+  /// Keys with `key` (raw bytes, any length).
+  explicit hmac_sha256_key(std::string_view key);
+  ~hmac_sha256_key();
+  hmac_sha256_key(hmac_sha256_key&&) noexcept;
+  hmac_sha256_key& operator=(hmac_sha256_key&&) noexcept;
+  hmac_sha256_key(const hmac_sha256_key&) = delete;
+  hmac_sha256_key& operator=(const hmac_sha256_key&) = delete;
+
+  /// HMAC-SHA256 over the concatenation of `pieces` (nothing is concatenated in memory).
+  sha256_digest sign(std::initializer_list<std::string_view> pieces) const;
+
+ private:
+  struct state;
+  std::unique_ptr<state> state_;
+};
+
+} // namespace hookd
