@@ -26,6 +26,10 @@ rocksdb::ColumnFamilyOptions column_options() {
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
   opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   opts.compression = rocksdb::kNoCompression;
+  // Room to keep accepting writes while a memtable flushes, instead of stalling ingestion.
+  opts.max_write_buffer_number = 4;
+  opts.level0_slowdown_writes_trigger = 30;
+  opts.level0_stop_writes_trigger = 48;
   return opts;
 }
 
@@ -57,6 +61,10 @@ expected<std::unique_ptr<database>> database::open(const std::filesystem::path& 
   db_opts.max_total_wal_size = 512ULL << 20;
   db_opts.keep_log_file_num = 4;
   db_opts.IncreaseParallelism(2);
+  // Write SST and compaction output back to disk in 1 MiB steps: a 64 MiB flush written in one
+  // burst queues ahead of the WAL fsyncs that acknowledge ingestion and shows up as ack tail
+  // latency (measured: p99 86 ms without, see docs/benchmarks.md).
+  db_opts.bytes_per_sync = 1 << 20;
   std::error_code fs_err;
   if (!opts.read_only) {
     std::filesystem::create_directories(dir, fs_err);
