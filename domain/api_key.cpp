@@ -65,16 +65,10 @@ std::string make_admin_token() {
 api_key_parse_result parse_api_key_create(std::string_view body) {
   api_key_parse_result result;
   json_input input{body};
-  if (input.failure()) {
-    result.failure = input.failure();
-    return result;
-  }
-  std::vector<field_error> errors;
   simdjson::dom::object obj;
-  if (input.root().get_object().get(obj) != simdjson::SUCCESS) {
-    result.failure = validation_problem({{"/", "type", "the body must be a JSON object", {}}});
+  if ((result.failure = root_object(input, obj)))
     return result;
-  }
+  std::vector<field_error> errors;
   check_object_keys(obj, {"tenant", "scopes", "name"}, "", errors);
   api_key_request req;
   if (auto t = read_string(obj, "tenant", false, "", errors)) {
@@ -118,12 +112,7 @@ api_key_parse_result parse_api_key_create(std::string_view body) {
     if (i == 0)
       errors.push_back({"/scopes", "too_few", "'scopes' must name at least one scope", 1});
   }
-  if (!errors.empty()) {
-    result.failure = validation_problem(std::move(errors));
-    return result;
-  }
-  result.value = std::move(req);
-  return result;
+  return result.from(std::move(errors), std::move(req));
 }
 
 } // namespace hookd

@@ -90,12 +90,7 @@ struct api_key_request {
 };
 
 /// The result of parsing a `POST /v1/api-keys` body.
-struct api_key_parse_result {
-  /// The request, when valid.
-  std::optional<api_key_request> value;
-  /// The problem, when invalid.
-  std::optional<problem> failure;
-};
+using api_key_parse_result = parse_result<api_key_request>;
 
 /// Parses `{"tenant"?: string, "scopes": ["ingest"|"manage"|"read", ...], "name"?: string}`.
 api_key_parse_result parse_api_key_create(std::string_view body);

@@ -57,9 +57,7 @@ std::string to_hex(std::span<const uint8_t> bytes) {
   return out;
 }
 
-namespace {
-
-int hex_value(char c) {
+int hex_digit_value(char c) noexcept {
   if (c >= '0' && c <= '9')
     return c - '0';
   if (c >= 'a' && c <= 'f')
@@ -68,6 +66,8 @@ int hex_value(char c) {
     return c - 'A' + 10;
   return -1;
 }
+
+namespace {
 
 std::string base64_with(std::span<const uint8_t> bytes, const char* alphabet, bool pad) {
   std::string out;
@@ -103,8 +103,8 @@ std::optional<std::string> from_hex(std::string_view hex) {
   std::string out;
   out.reserve(hex.size() / 2);
   for (std::size_t i = 0; i < hex.size(); i += 2) {
-    auto hi = hex_value(hex[i]);
-    auto lo = hex_value(hex[i + 1]);
+    auto hi = hex_digit_value(hex[i]);
+    auto lo = hex_digit_value(hex[i + 1]);
     if (hi < 0 || lo < 0)
       return std::nullopt;
     out.push_back(static_cast<char>((hi << 4) | lo));

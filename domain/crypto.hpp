@@ -41,6 +41,9 @@ bool constant_time_equal(std::string_view a, std::string_view b) noexcept;
 /// Lower-case hexadecimal encoding of `bytes`.
 std::string to_hex(std::span<const uint8_t> bytes);
 
+/// The value of hex digit `c` (either case), or -1.
+int hex_digit_value(char c) noexcept;
+
 /// Decodes lower- or upper-case hex; nullopt on odd length or a non-hex character.
 std::optional<std::string> from_hex(std::string_view hex);
 

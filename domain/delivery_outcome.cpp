@@ -1,5 +1,7 @@
 #include "domain/delivery_outcome.hpp"
 
+#include "domain/timestamp.hpp"
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -50,45 +52,6 @@ attempt_class classify_attempt(transport_error error, std::optional<int> status)
   return attempt_class::permanent; // Other 4xx, 3xx and anything odd below 200.
 }
 
-namespace {
-
-// Days since the epoch for a Gregorian date (same algorithm as domain/timestamp.cpp).
-int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-bool read_int(std::string_view s, int& out) {
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc{} && end == s.data() + s.size();
-}
-
-// IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT".
-std::optional<int64_t> parse_imf_fixdate(std::string_view v) {
-  static constexpr std::array<std::string_view, 12> months{
-      "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  if (v.size() != 29 || v[3] != ',' || v[4] != ' ' || v[7] != ' ' || v[11] != ' ' || v[16] != ' ' ||
-      v[19] != ':' || v[22] != ':' || v.substr(25) != " GMT")
-    return std::nullopt;
-  int day = 0, year = 0, hh = 0, mm = 0, ss = 0;
-  if (!read_int(v.substr(5, 2), day) || !read_int(v.substr(12, 4), year) ||
-      !read_int(v.substr(17, 2), hh) || !read_int(v.substr(20, 2), mm) ||
-      !read_int(v.substr(23, 2), ss))
-    return std::nullopt;
-  auto m = std::find(months.begin(), months.end(), v.substr(8, 3));
-  if (m == months.end() || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60)
-    return std::nullopt;
-  auto month = static_cast<unsigned>(m - months.begin() + 1);
-  auto days = days_from_civil(year, month, static_cast<unsigned>(day));
-  return (days * 86400 + hh * 3600 + mm * 60 + ss) * 1000;
-}
-
-} // namespace
-
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value, int64_t now_ms) {
   while (!value.empty() && value.front() == ' ')
     value.remove_prefix(1);
@@ -103,7 +66,7 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
       seconds = 365LL * 86400; // Absurdly large: the clamp will cap it anyway.
     return std::chrono::milliseconds{seconds * 1000};
   }
-  auto at = parse_imf_fixdate(value);
+  auto at = parse_http_date(value);
   if (!at)
     return std::nullopt;
   return std::chrono::milliseconds{std::max<int64_t>(0, *at - now_ms)};

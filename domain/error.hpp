@@ -63,6 +63,8 @@ inline error_info make_error_info(ec code, std::string detail) {
 /// used at layer boundaries below the actors (which convert it to `caf::expected`).
 template <class T> class expected {
  public:
+  /// The type of the value.
+  using value_type = T;
   /// Holds a value.
   expected(T value) : data_(std::in_place_index<0>, std::move(value)) {}
   /// Holds an error. `err` must not be `ec::no_error`.

@@ -195,8 +195,7 @@ ingest_parse_result parse_ingest_request(std::string_view body, id_generator& id
     whole.update(draft.fingerprint);
   }
   req.fingerprint = whole.finish();
-  result.request = std::move(req);
-  return result;
+  return result.from({}, std::move(req));
 }
 
 } // namespace hookd

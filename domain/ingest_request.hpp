@@ -23,12 +23,7 @@ struct ingest_request {
 
 /// Either a request or the problem that rejects it (400 for malformed JSON or UTF-8, 422 with
 /// every field error for validation failures).
-struct ingest_parse_result {
-  /// The request, when valid.
-  std::optional<ingest_request> request;
-  /// The problem, when invalid.
-  std::optional<problem> failure;
-};
+using ingest_parse_result = parse_result<ingest_request>;
 
 /// Parses and validates an ingest body. Server-made ids come from `ids` at instant `now_ms`.
 /// Rejects: invalid JSON or UTF-8, a non-object body, wrong types, unknown or duplicate

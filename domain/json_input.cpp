@@ -27,6 +27,15 @@ simdjson::ondemand::document& json_input::on_demand() {
   return od_doc_;
 }
 
+std::optional<problem> root_object(const json_input& input, simdjson::dom::object& out,
+                                   std::string_view what) {
+  if (input.failure())
+    return input.failure();
+  if (input.root().get_object().get(out) != simdjson::SUCCESS)
+    return validation_problem({{"/", "type", std::string{what}, std::nullopt}});
+  return std::nullopt;
+}
+
 std::string json_pointer_escape(std::string_view key) {
   std::string out;
   out.reserve(key.size());

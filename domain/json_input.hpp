@@ -38,6 +38,12 @@ class json_input {
   std::optional<problem> failure_;
 };
 
+/// The root object of a body: nullopt and `out` set, or the problem that rejects the body
+/// (`input`'s own 400, or 422 when the root is valid JSON but not an object; `what` says what
+/// the object should be).
+std::optional<problem> root_object(const json_input& input, simdjson::dom::object& out,
+                                   std::string_view what = "the body must be a JSON object");
+
 /// Checks that `object` has no key twice and no key outside `allowed`. Appends one
 /// `field_error` per offence, with `pointer_prefix` + "/" + key as the field.
 void check_object_keys(simdjson::dom::object object,

@@ -52,4 +52,23 @@ std::string render_problem(const problem& p, std::string_view request_id);
 /// problem are those of the first error.
 problem validation_problem(std::vector<field_error> errors);
 
+/// The outcome of parsing a request body into a `T`: the value, or the problem that rejects
+/// the body (400 for unreadable input, 422 with every field error).
+template <class T> struct parse_result {
+  /// The parsed value, when the body is valid.
+  std::optional<T> value;
+  /// The problem, when it is not.
+  std::optional<problem> failure;
+
+  /// A 422 listing `errors` when there are any, else `parsed`.
+  static parse_result from(std::vector<field_error> errors, T parsed) {
+    parse_result r;
+    if (errors.empty())
+      r.value = std::move(parsed);
+    else
+      r.failure = validation_problem(std::move(errors));
+    return r;
+  }
+};
+
 } // namespace hookd

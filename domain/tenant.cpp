@@ -25,16 +25,10 @@ bool is_valid_tenant_id(std::string_view id) noexcept {
 tenant_parse_result parse_tenant_create(std::string_view body, id_generator& ids, int64_t now_ms) {
   tenant_parse_result result;
   json_input input{body};
-  if (input.failure()) {
-    result.failure = input.failure();
-    return result;
-  }
-  std::vector<field_error> errors;
   simdjson::dom::object obj;
-  if (input.root().get_object().get(obj) != simdjson::SUCCESS) {
-    result.failure = validation_problem({{"/", "type", "the body must be a JSON object", {}}});
+  if ((result.failure = root_object(input, obj)))
     return result;
-  }
+  std::vector<field_error> errors;
   check_object_keys(obj, {"id", "name"}, "", errors);
   tenant t;
   if (auto id = read_string(obj, "id", false, "", errors)) {
@@ -51,12 +45,7 @@ tenant_parse_result parse_tenant_create(std::string_view body, id_generator& ids
                         "'name' must be 1 to 200 bytes", max_tenant_name_length});
     t.name = std::string{*name};
   }
-  if (!errors.empty()) {
-    result.failure = validation_problem(std::move(errors));
-    return result;
-  }
-  result.value = std::move(t);
-  return result;
+  return result.from(std::move(errors), std::move(t));
 }
 
 } // namespace hookd

@@ -23,13 +23,8 @@ struct tenant {
 /// True when `id` is a valid tenant id.
 bool is_valid_tenant_id(std::string_view id) noexcept;
 
-/// The result of parsing a `POST /v1/tenants` body.
-struct tenant_parse_result {
-  /// The tenant to create (created_at not yet set), when valid.
-  std::optional<tenant> value;
-  /// The problem, when invalid.
-  std::optional<problem> failure;
-};
+/// The result of parsing a `POST /v1/tenants` body (created_at not yet set).
+using tenant_parse_result = parse_result<tenant>;
 
 /// Parses `{"id"?: string, "name": string}`; a missing id is generated from `ids`.
 tenant_parse_result parse_tenant_create(std::string_view body, id_generator& ids, int64_t now_ms);

@@ -1,5 +1,8 @@
 #include "domain/timestamp.hpp"
 
+#include <algorithm>
+#include <array>
+#include <charconv>
 #include <cstdio>
 
 namespace hookd {
@@ -107,6 +110,27 @@ std::optional<int64_t> parse_rfc3339(std::string_view s) {
   auto days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   auto secs = days * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
   return secs * 1000 + millis;
+}
+
+std::optional<int64_t> parse_http_date(std::string_view v) {
+  static constexpr std::array<std::string_view, 12> months{
+      "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  if (v.size() != 29 || v[3] != ',' || v[4] != ' ' || v[7] != ' ' || v[11] != ' ' || v[16] != ' ' ||
+      v[19] != ':' || v[22] != ':' || v.substr(25) != " GMT")
+    return std::nullopt;
+  auto day = digits(v, 5, 2);
+  auto year = digits(v, 12, 4);
+  auto hh = digits(v, 17, 2);
+  auto mm = digits(v, 20, 2);
+  auto ss = digits(v, 23, 2);
+  auto m = std::find(months.begin(), months.end(), v.substr(8, 3));
+  if (m == months.end() || year < 0 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60)
+    return std::nullopt;
+  auto month = static_cast<unsigned>(m - months.begin() + 1);
+  if (day < 1 || day > static_cast<int64_t>(days_in_month(year, month)))
+    return std::nullopt;
+  auto days = days_from_civil(year, month, static_cast<unsigned>(day));
+  return (days * 86400 + hh * 3600 + mm * 60 + ss) * 1000;
 }
 
 std::string format_rfc3339(int64_t ms) {

@@ -12,6 +12,10 @@ namespace hookd {
 /// nullopt for anything that is not a valid RFC 3339 date-time (including impossible dates).
 std::optional<int64_t> parse_rfc3339(std::string_view text);
 
+/// Parses an HTTP-date in IMF-fixdate form (`Sun, 06 Nov 1994 08:49:37 GMT`, RFC 9110 §5.6.7)
+/// into milliseconds since the epoch; nullopt for anything else (obsolete forms included).
+std::optional<int64_t> parse_http_date(std::string_view text);
+
 /// Formats milliseconds since the epoch as RFC 3339 in UTC with milliseconds
 /// (`2026-11-24T08:00:00.000Z`).
 std::string format_rfc3339(int64_t ms);

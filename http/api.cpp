@@ -586,7 +586,7 @@ void api::ingest(const std::shared_ptr<call>& c) {
   auto parsed = parse_ingest_request(c->req.body(), ids_, time_.now_ms());
   if (parsed.failure)
     return c->fail(*parsed.failure);
-  auto count = parsed.request->events.size();
+  auto count = parsed.value->events.size();
   // Admission: never queue more than the writer can absorb; refuse before accepting.
   auto before = queued_events_.fetch_add(count);
   if (before + count > cfg_.max_queued_events) {
@@ -597,7 +597,7 @@ void api::ingest(const std::shared_ptr<call>& c) {
   auto req = std::make_shared<append_request>();
   req->tenant = c->who->tenant;
   req->idempotency_key = std::move(idem);
-  req->body = std::move(*parsed.request);
+  req->body = std::move(*parsed.value);
   auto callback = std::make_shared<std::function<void(caf::expected<append_outcome_ptr>)>>(
       [this, c, count](caf::expected<append_outcome_ptr> result) {
         queued_events_.fetch_sub(count);

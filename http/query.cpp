@@ -1,20 +1,8 @@
 #include "http/query.hpp"
 
+#include "domain/crypto.hpp"
+
 namespace hookd::http {
-
-namespace {
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-} // namespace
 
 std::optional<std::string> percent_decode(std::string_view text) {
   std::string out;
@@ -26,8 +14,8 @@ std::optional<std::string> percent_decode(std::string_view text) {
     } else if (c == '%') {
       if (i + 2 >= text.size())
         return std::nullopt;
-      auto hi = hex_digit(text[i + 1]);
-      auto lo = hex_digit(text[i + 2]);
+      auto hi = hex_digit_value(text[i + 1]);
+      auto lo = hex_digit_value(text[i + 2]);
       if (hi < 0 || lo < 0)
         return std::nullopt;
       out.push_back(static_cast<char>((hi << 4) | lo));

@@ -18,16 +18,8 @@ std::string_view view(const rocksdb::Slice& s) {
 } // namespace
 
 expected<std::optional<tenant>> config_reader::get_tenant(std::string_view id) const {
-  std::string value;
-  auto st = db_.db()->Get({}, db_.handle(column::tenants), std::string{id}, &value);
-  if (st.IsNotFound())
-    return std::optional<tenant>{};
-  if (!st.ok())
-    return from_status(st, "reading a tenant");
-  auto t = decode_tenant(id, value);
-  if (!t)
-    return t.error();
-  return std::optional{std::move(*t)};
+  return lookup(db_, column::tenants, id, "a tenant",
+                [&](std::string_view v) { return decode_tenant(id, v); });
 }
 
 expected<std::vector<tenant>> config_reader::list_tenants(std::string_view after,
@@ -48,16 +40,8 @@ expected<std::vector<tenant>> config_reader::list_tenants(std::string_view after
 }
 
 expected<std::optional<api_key>> config_reader::get_api_key(std::string_view id) const {
-  std::string value;
-  auto st = db_.db()->Get({}, db_.handle(column::api_keys), std::string{id}, &value);
-  if (st.IsNotFound())
-    return std::optional<api_key>{};
-  if (!st.ok())
-    return from_status(st, "reading an API key");
-  auto k = decode_api_key(id, value);
-  if (!k)
-    return k.error();
-  return std::optional{std::move(*k)};
+  return lookup(db_, column::api_keys, id, "an API key",
+                [&](std::string_view v) { return decode_api_key(id, v); });
 }
 
 expected<std::vector<api_key>>

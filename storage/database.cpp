@@ -18,8 +18,6 @@ constexpr std::array<std::string_view, column_count> names{
     "api_keys", "audit",     "event_types",   "meta",
 };
 
-constexpr std::string_view schema_key = "schema_version";
-
 rocksdb::ColumnFamilyOptions column_options() {
   rocksdb::ColumnFamilyOptions opts;
   rocksdb::BlockBasedTableOptions table;
@@ -119,7 +117,7 @@ expected<std::unique_ptr<database>> database::open(const std::filesystem::path& 
   // Schema version: written at creation, checked on every open.
   std::string value;
   auto meta = self->handle(column::meta);
-  st = raw->Get(rocksdb::ReadOptions{}, meta, std::string{schema_key}, &value);
+  st = raw->Get(rocksdb::ReadOptions{}, meta, std::string{meta_key::schema_version}, &value);
   if (st.IsNotFound()) {
     std::unique_ptr<rocksdb::Iterator> it{raw->NewIterator({}, self->handle(column::events))};
     it->SeekToFirst();
@@ -130,7 +128,7 @@ expected<std::unique_ptr<database>> database::open(const std::filesystem::path& 
     byte_writer{encoded}.u32(schema_version);
     rocksdb::WriteOptions wo;
     wo.sync = true;
-    st = raw->Put(wo, meta, std::string{schema_key}, encoded);
+    st = raw->Put(wo, meta, std::string{meta_key::schema_version}, encoded);
     if (!st.ok())
       return from_status(st, "writing the schema version");
   } else if (!st.ok()) {
@@ -159,6 +157,18 @@ database::~database() {
   if (!read_only_)
     db_->SyncWAL();
   db_->Close();
+}
+
+expected<std::optional<std::string>> database::get(column c, std::string_view key,
+                                                   std::string_view what) const {
+  std::string value;
+  auto st =
+      db_->Get(rocksdb::ReadOptions{}, handle(c), rocksdb::Slice{key.data(), key.size()}, &value);
+  if (st.IsNotFound())
+    return std::optional<std::string>{};
+  if (!st.ok())
+    return from_status(st, std::string{"reading "} + std::string{what});
+  return std::optional{std::move(value)};
 }
 
 uint64_t database::disk_size() const {

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -38,6 +40,16 @@ enum class column : uint8_t {
   /// named singletons: schema version, chain head, audit head.
   meta,
 };
+
+/// Names of the singletons in the `meta` column family.
+namespace meta_key {
+/// The schema version (u32 BE), written at creation.
+constexpr std::string_view schema_version = "schema_version";
+/// The last committed record (seq, hash, received_at).
+constexpr std::string_view chain_head = "chain_head";
+/// The last audit sequence number (u64 BE).
+constexpr std::string_view audit_head = "audit_head";
+} // namespace meta_key
 
 /// Number of hookd column families.
 constexpr std::size_t column_count = 9;
@@ -80,6 +92,10 @@ class database {
   bool read_only() const noexcept { return read_only_; }
   /// Approximate bytes on disk (SST files plus WAL).
   uint64_t disk_size() const;
+  /// Reads `key` from column `c`: its value, nullopt when absent, or a storage error naming
+  /// `what` was being read. Thread-safe.
+  expected<std::optional<std::string>> get(column c, std::string_view key,
+                                           std::string_view what) const;
 
  private:
   database() = default;
@@ -92,5 +108,23 @@ class database {
 
 /// Converts a RocksDB status to hookd's error type; `what` says which operation failed.
 error_info from_status(const rocksdb::Status& status, std::string_view what);
+
+/// Reads `key` from column `c` and decodes it with `decode` (a function from the value to
+/// `expected<T>`): the decoded value, nullopt when absent, or the read or decode error.
+template <class Decode>
+auto lookup(const database& db, column c, std::string_view key, std::string_view what,
+            Decode decode)
+    -> expected<std::optional<typename decltype(decode(std::string_view{}))::value_type>> {
+  using value_type = typename decltype(decode(std::string_view{}))::value_type;
+  auto raw = db.get(c, key, what);
+  if (!raw)
+    return raw.error();
+  if (!*raw)
+    return std::optional<value_type>{};
+  auto decoded = decode(std::string_view{**raw});
+  if (!decoded)
+    return decoded.error();
+  return std::optional<value_type>{std::move(*decoded)};
+}
 
 } // namespace hookd::storage

@@ -18,40 +18,25 @@ std::string_view view(const rocksdb::Slice& s) {
 } // namespace
 
 expected<chain_head> log_reader::head() const {
-  std::string value;
-  auto st = db_.db()->Get({}, db_.handle(column::meta), "chain_head", &value);
-  if (st.IsNotFound())
-    return chain_head{};
-  if (!st.ok())
-    return from_status(st, "reading the chain head");
-  return decode_chain_head(value);
+  auto head = lookup(db_, column::meta, meta_key::chain_head, "the chain head", decode_chain_head);
+  if (!head)
+    return head.error();
+  return head->value_or(chain_head{});
 }
 
 expected<std::optional<event>> log_reader::get(uint64_t seq) const {
-  std::string value;
-  auto st = db_.db()->Get({}, db_.handle(column::events), seq_key(seq), &value);
-  if (st.IsNotFound())
-    return std::optional<event>{};
-  if (!st.ok())
-    return from_status(st, "reading an event");
-  auto e = decode_event_record(value);
-  if (!e)
-    return e.error();
-  return std::optional{std::move(*e)};
+  return lookup(db_, column::events, seq_key(seq), "an event", decode_event_record);
 }
 
 expected<std::optional<event>> log_reader::find(std::string_view tenant,
                                                 std::string_view id) const {
-  std::string value;
-  auto st = db_.db()->Get({}, db_.handle(column::event_ids), tenant_key(tenant, id), &value);
-  if (st.IsNotFound())
-    return std::optional<event>{};
-  if (!st.ok())
-    return from_status(st, "reading the event id index");
-  auto entry = decode_event_id_entry(value);
+  auto entry = lookup(db_, column::event_ids, tenant_key(tenant, id), "the event id index",
+                      decode_event_id_entry);
   if (!entry)
     return entry.error();
-  return get(entry->seq);
+  if (!*entry)
+    return std::optional<event>{};
+  return get((*entry)->seq);
 }
 
 expected<uint64_t> log_reader::first_seq_at_or_after(int64_t ms) const {

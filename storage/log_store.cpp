@@ -11,13 +11,6 @@
 
 namespace hookd::storage {
 
-namespace {
-
-constexpr std::string_view chain_head_key = "chain_head";
-constexpr std::string_view audit_head_key = "audit_head";
-
-} // namespace
-
 struct log_store::batch {
   rocksdb::WriteBatch wb;
 };
@@ -29,16 +22,10 @@ log_store::~log_store() = default;
 expected<std::unique_ptr<log_store>> log_store::open(database& db) {
   std::unique_ptr<log_store> self{new log_store(db)};
   auto* raw = db.db();
-  std::string value;
-  auto st = raw->Get({}, db.handle(column::meta), std::string{chain_head_key}, &value);
-  if (st.ok()) {
-    auto head = decode_chain_head(value);
-    if (!head)
-      return head.error();
-    self->head_ = *head;
-  } else if (!st.IsNotFound()) {
-    return from_status(st, "reading the chain head");
-  }
+  auto head = lookup(db, column::meta, meta_key::chain_head, "the chain head", decode_chain_head);
+  if (!head)
+    return head.error();
+  self->head_ = head->value_or(chain_head{});
   // The head and the last record are written in one batch, so they must agree.
   std::unique_ptr<rocksdb::Iterator> it{raw->NewIterator({}, db.handle(column::events))};
   it->SeekToLast();
@@ -57,15 +44,16 @@ expected<std::unique_ptr<log_store>> log_store::open(database& db) {
   } else if (self->head_.seq != 0) {
     return make_error_info(ec::storage_corruption, "the chain head names events that are missing");
   }
-  st = raw->Get({}, db.handle(column::meta), std::string{audit_head_key}, &value);
-  if (st.ok()) {
-    byte_reader r{value};
-    self->audit_head_ = r.u64();
-    if (!r.ok())
-      return make_error_info(ec::storage_corruption, "the audit head is unreadable");
-  } else if (!st.IsNotFound()) {
-    return from_status(st, "reading the audit head");
-  }
+  auto audit =
+      lookup(db, column::meta, meta_key::audit_head, "the audit head",
+             [](std::string_view v) -> expected<uint64_t> {
+               if (auto seq = parse_seq_key(v))
+                 return *seq;
+               return make_error_info(ec::storage_corruption, "the audit head is unreadable");
+             });
+  if (!audit)
+    return audit.error();
+  self->audit_head_ = audit->value_or(0);
   // Known custom types, so that their first use is written once.
   std::unique_ptr<rocksdb::Iterator> types{raw->NewIterator({}, db.handle(column::event_types))};
   for (types->SeekToFirst(); types->Valid(); types->Next())
@@ -136,16 +124,8 @@ void log_store::stage_api_key(const api_key& k) {
 expected<std::optional<api_key>> log_store::find_api_key(std::string_view id) const {
   if (auto i = staged_keys_.find(std::string{id}); i != staged_keys_.end())
     return std::optional{i->second};
-  std::string value;
-  auto st = db_.db()->Get({}, db_.handle(column::api_keys), std::string{id}, &value);
-  if (st.IsNotFound())
-    return std::optional<api_key>{};
-  if (!st.ok())
-    return from_status(st, "reading an API key");
-  auto k = decode_api_key(id, value);
-  if (!k)
-    return k.error();
-  return std::optional{std::move(*k)};
+  return lookup(db_, column::api_keys, id, "an API key",
+                [&](std::string_view v) { return decode_api_key(id, v); });
 }
 
 uint64_t log_store::stage_audit(audit_entry entry) {
@@ -159,16 +139,7 @@ expected<std::optional<event_id_entry>> log_store::find_event_id(std::string_vie
   auto key = tenant_key(tenant, id);
   if (auto i = staged_ids_.find(key); i != staged_ids_.end())
     return std::optional{i->second};
-  std::string value;
-  auto st = db_.db()->Get({}, db_.handle(column::event_ids), key, &value);
-  if (st.IsNotFound())
-    return std::optional<event_id_entry>{};
-  if (!st.ok())
-    return from_status(st, "reading the event id index");
-  auto entry = decode_event_id_entry(value);
-  if (!entry)
-    return entry.error();
-  return std::optional{*entry};
+  return lookup(db_, column::event_ids, key, "the event id index", decode_event_id_entry);
 }
 
 expected<std::optional<idempotency_record>>
@@ -176,38 +147,28 @@ log_store::find_idempotency(std::string_view tenant, std::string_view key, int64
   auto k = tenant_key(tenant, key);
   if (auto i = staged_idempotency_.find(k); i != staged_idempotency_.end())
     return std::optional{i->second};
-  std::string value;
-  auto st = db_.db()->Get({}, db_.handle(column::idempotency), k, &value);
-  if (st.IsNotFound())
-    return std::optional<idempotency_record>{};
-  if (!st.ok())
-    return from_status(st, "reading an idempotency key");
-  auto rec = decode_idempotency_record(value);
-  if (!rec)
-    return rec.error();
-  if (now_ms - rec->created_at_ms >= defaults::idempotency_window_ms)
+  auto rec = lookup(db_, column::idempotency, k, "an idempotency key", decode_idempotency_record);
+  if (rec && *rec && now_ms - (*rec)->created_at_ms >= defaults::idempotency_window_ms)
     return std::optional<idempotency_record>{}; // Expired: the key may be used again.
-  return std::optional{std::move(*rec)};
+  return rec;
 }
 
 expected<bool> log_store::tenant_exists(std::string_view tenant) const {
   if (staged_tenants_.count(std::string{tenant}) > 0)
     return true;
-  std::string value;
-  auto st = db_.db()->Get({}, db_.handle(column::tenants), std::string{tenant}, &value);
-  if (st.IsNotFound())
-    return false;
-  if (!st.ok())
-    return from_status(st, "reading a tenant");
-  return true;
+  auto value = db_.get(column::tenants, tenant, "a tenant");
+  if (!value)
+    return value.error();
+  return value->has_value();
 }
 
 expected<std::vector<event>> log_store::commit() {
   auto& wb = batch_->wb;
   if (staged_head_.seq != head_.seq)
-    wb.Put(db_.handle(column::meta), std::string{chain_head_key}, encode(staged_head_));
+    wb.Put(db_.handle(column::meta), std::string{meta_key::chain_head}, encode(staged_head_));
   if (staged_audit_head_ != audit_head_)
-    wb.Put(db_.handle(column::meta), std::string{audit_head_key}, seq_key(staged_audit_head_));
+    wb.Put(db_.handle(column::meta), std::string{meta_key::audit_head},
+           seq_key(staged_audit_head_));
   rocksdb::WriteOptions wo;
   wo.sync = true;
   auto st = db_.db()->Write(wo, &wb);
