@@ -1,0 +1,308 @@
+#include "domain/webhook.hpp"
+
+#include "domain/defaults.hpp"
+#include "domain/json_input.hpp"
+#include "domain/url.hpp"
+#include "domain/webhook_secret.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace hookd {
+
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::object;
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+bool is_token(std::string_view name) {
+  static constexpr std::string_view extra = "!#$%&'*+-.^_`|~";
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || extra.find(c) != std::string_view::npos;
+  });
+}
+
+bool has_member(object obj, std::string_view key) {
+  element ignored;
+  return obj.at_key(key).get(ignored) == simdjson::SUCCESS;
+}
+
+std::optional<uint64_t> read_uint(object obj, std::string_view key,
+                                  std::vector<field_error>& errors) {
+  element el;
+  if (obj.at_key(key).get(el) != simdjson::SUCCESS)
+    return std::nullopt;
+  uint64_t v = 0;
+  if (el.get_uint64().get(v) != simdjson::SUCCESS) {
+    errors.push_back({"/" + std::string{key},
+                      "type",
+                      "'" + std::string{key} + "' must be a non-negative integer",
+                      {}});
+    return std::nullopt;
+  }
+  return v;
+}
+
+// The fields both create and patch accept, applied onto `w` when present.
+void apply_fields(object obj, webhook& w, std::vector<field_error>& errors) {
+  if (auto name = read_string(obj, "name", false, "", errors)) {
+    if (name->empty() || name->size() > webhook_limits::max_name)
+      errors.push_back({"/name", name->empty() ? "too_short" : "too_long",
+                        "'name' must be 1 to 100 bytes", webhook_limits::max_name});
+    w.name = std::string{*name};
+  }
+  if (auto d = read_string(obj, "description", false, "", errors)) {
+    if (d->size() > webhook_limits::max_description)
+      errors.push_back({"/description", "too_long", "'description' is at most 1000 bytes",
+                        webhook_limits::max_description});
+    w.description = std::string{*d};
+  }
+  if (auto u = read_string(obj, "url", false, "", errors)) {
+    url_error why;
+    if (!parse_url(*u, &why))
+      errors.push_back(
+          {"/url", why.code, why.detail,
+           why.code == "too_long" ? std::optional<uint64_t>{max_url_length} : std::nullopt});
+    w.url = std::string{*u};
+  }
+  element el;
+  if (obj.at_key("enabled").get(el) == simdjson::SUCCESS) {
+    bool b = false;
+    if (el.get_bool().get(b) != simdjson::SUCCESS)
+      errors.push_back({"/enabled", "type", "'enabled' must be a boolean", {}});
+    else if (b != w.enabled) {
+      w.enabled = b;
+      w.disabled_reason = b ? "" : "disabled by a user";
+    }
+  }
+  if (obj.at_key("events").get(el) == simdjson::SUCCESS) {
+    simdjson::dom::array arr;
+    if (el.get_array().get(arr) != simdjson::SUCCESS) {
+      errors.push_back({"/events", "type", "'events' must be an array of patterns", {}});
+    } else if (arr.size() == 0 || arr.size() > webhook_limits::max_patterns) {
+      errors.push_back({"/events", arr.size() == 0 ? "too_few" : "too_many",
+                        "'events' holds 1 to 100 patterns", webhook_limits::max_patterns});
+    } else {
+      w.events.clear();
+      std::size_t i = 0;
+      for (auto item : arr) {
+        std::string_view p;
+        auto ptr = "/events/" + std::to_string(i++);
+        if (item.get_string().get(p) != simdjson::SUCCESS)
+          errors.push_back({ptr, "type", "a pattern must be a string", {}});
+        else if (!event_type_pattern::parse(p))
+          errors.push_back({ptr, "format", "a pattern is an event type, 'prefix.*' or '*'", {}});
+        else
+          w.events.emplace_back(p);
+      }
+    }
+  }
+  if (obj.at_key("label_filter").get(el) == simdjson::SUCCESS) {
+    object filter;
+    if (el.get_object().get(filter) != simdjson::SUCCESS) {
+      errors.push_back(
+          {"/label_filter", "type", "'label_filter' must be an object of strings", {}});
+    } else {
+      w.label_filter.clear();
+      if (filter.size() > defaults::max_labels)
+        errors.push_back({"/label_filter", "too_many", "at most 16 labels", defaults::max_labels});
+      for (auto [k, v] : filter) {
+        auto ptr = "/label_filter/" + json_pointer_escape(k);
+        std::string_view text;
+        if (!is_valid_label_key(k))
+          errors.push_back({ptr, "format", "label keys are 1 to 64 characters of [a-z0-9_]", {}});
+        else if (v.get_string().get(text) != simdjson::SUCCESS)
+          errors.push_back({ptr, "type", "label values must be strings", {}});
+        else if (text.size() > defaults::max_label_value_length)
+          errors.push_back({ptr, "too_long", "label values are at most 256 bytes",
+                            defaults::max_label_value_length});
+        else
+          w.label_filter.push_back({std::string{k}, std::string{text}});
+      }
+    }
+  }
+  if (obj.at_key("headers").get(el) == simdjson::SUCCESS) {
+    object hs;
+    if (el.get_object().get(hs) != simdjson::SUCCESS) {
+      errors.push_back({"/headers", "type", "'headers' must be an object of strings", {}});
+    } else {
+      w.headers.clear();
+      if (hs.size() > webhook_limits::max_headers)
+        errors.push_back(
+            {"/headers", "too_many", "at most 20 custom headers", webhook_limits::max_headers});
+      for (auto [k, v] : hs) {
+        auto ptr = "/headers/" + json_pointer_escape(k);
+        std::string_view text;
+        if (!is_token(k))
+          errors.push_back({ptr, "format", "not a valid header name", {}});
+        else if (is_reserved_header(k))
+          errors.push_back({ptr,
+                            "reserved",
+                            "Host, Content-Length, Transfer-Encoding, Connection and webhook-* "
+                            "headers are set by hookd",
+                            {}});
+        else if (v.get_string().get(text) != simdjson::SUCCESS)
+          errors.push_back({ptr, "type", "header values must be strings", {}});
+        else if (text.find_first_of(std::string_view{"\r\n\0", 3}) != std::string_view::npos)
+          errors.push_back({ptr, "format", "header values must not contain CR, LF or NUL", {}});
+        else if (text.size() > webhook_limits::max_header_value)
+          errors.push_back({ptr, "too_long", "header values are at most 1024 bytes",
+                            webhook_limits::max_header_value});
+        else
+          w.headers.push_back({std::string{k}, std::string{text}});
+      }
+    }
+  }
+  if (auto t = read_uint(obj, "timeout_seconds", errors)) {
+    if (*t < webhook_limits::min_timeout_seconds || *t > webhook_limits::max_timeout_seconds)
+      errors.push_back({"/timeout_seconds", "range", "'timeout_seconds' is 1 to 300",
+                        webhook_limits::max_timeout_seconds});
+    else
+      w.timeout_seconds = static_cast<uint32_t>(*t);
+  }
+  if (auto m = read_uint(obj, "max_in_flight", errors)) {
+    if (*m < webhook_limits::min_in_flight || *m > webhook_limits::max_in_flight)
+      errors.push_back({"/max_in_flight", "range", "'max_in_flight' is 1 to 256",
+                        webhook_limits::max_in_flight});
+    else
+      w.max_in_flight = static_cast<uint32_t>(*m);
+  }
+  if (auto o = read_string(obj, "ordering", false, "", errors)) {
+    if (*o == "none")
+      w.ordering = delivery_ordering::none;
+    else if (*o == "fifo")
+      w.ordering = delivery_ordering::fifo;
+    else
+      errors.push_back({"/ordering", "format", "'ordering' is \"none\" or \"fifo\"", {}});
+  }
+  if (obj.at_key("retry").get(el) == simdjson::SUCCESS) {
+    object r;
+    if (el.get_object().get(r) != simdjson::SUCCESS) {
+      errors.push_back({"/retry", "type", "'retry' must be an object", {}});
+    } else if (has_member(r, "schedule")) {
+      check_object_keys(r, {"schedule"}, "/retry", errors);
+      auto s = read_string(r, "schedule", true, "/retry", errors);
+      if (s && *s == "standard")
+        w.retry = retry_policy::standard();
+      else if (s && *s == "short")
+        w.retry = retry_policy::short_schedule();
+      else if (s)
+        errors.push_back(
+            {"/retry/schedule", "format", "'schedule' is \"standard\" or \"short\"", {}});
+    } else {
+      check_object_keys(r, {"attempts", "base_seconds", "max_seconds"}, "/retry", errors);
+      std::vector<field_error> sub;
+      auto attempts = read_uint(r, "attempts", sub);
+      auto base = read_uint(r, "base_seconds", sub);
+      auto max = read_uint(r, "max_seconds", sub);
+      for (auto& e : sub)
+        errors.push_back({"/retry" + e.field, e.code, e.detail, e.limit});
+      if (!attempts || !base || !max) {
+        if (sub.empty())
+          errors.push_back({"/retry",
+                            "required",
+                            "'retry' is {\"schedule\":...} or {\"attempts\",\"base_seconds\","
+                            "\"max_seconds\"}",
+                            {}});
+      } else if (*attempts > webhook_limits::max_retry_attempts) {
+        errors.push_back({"/retry/attempts", "range", "'attempts' is 0 to 10",
+                          webhook_limits::max_retry_attempts});
+      } else if (*base < 1 || *base > webhook_limits::max_retry_seconds) {
+        errors.push_back({"/retry/base_seconds", "range", "'base_seconds' is 1 to 86400",
+                          webhook_limits::max_retry_seconds});
+      } else if (*max < *base || *max > webhook_limits::max_retry_seconds) {
+        errors.push_back({"/retry/max_seconds", "range",
+                          "'max_seconds' is from base_seconds to 86400",
+                          webhook_limits::max_retry_seconds});
+      } else {
+        w.retry =
+            retry_policy::exponential(static_cast<uint32_t>(*attempts), std::chrono::seconds{*base},
+                                      std::chrono::seconds{*max});
+      }
+    }
+  }
+}
+
+} // namespace
+
+bool webhook::matches(std::string_view type, const std::vector<label>& labels) const {
+  bool type_ok = std::any_of(events.begin(), events.end(), [&](const std::string& p) {
+    auto pattern = event_type_pattern::parse(p);
+    return pattern && pattern->matches(type);
+  });
+  if (!type_ok)
+    return false;
+  return std::all_of(label_filter.begin(), label_filter.end(), [&](const label& want) {
+    auto have = find_label(labels, want.key);
+    return have && *have == want.value;
+  });
+}
+
+bool is_reserved_header(std::string_view name) noexcept {
+  if (name.size() >= 8 && iequals(name.substr(0, 8), "webhook-"))
+    return true;
+  for (auto r : {"host", "content-length", "transfer-encoding", "connection"})
+    if (iequals(name, r))
+      return true;
+  return false;
+}
+
+parse_result<webhook> parse_webhook_create(std::string_view body, std::string tenant,
+                                           id_generator& ids, int64_t now_ms) {
+  parse_result<webhook> result;
+  json_input input{body};
+  object obj;
+  if ((result.failure = root_object(input, obj)))
+    return result;
+  std::vector<field_error> errors;
+  check_object_keys(obj,
+                    {"name", "description", "url", "enabled", "events", "label_filter", "headers",
+                     "secret", "timeout_seconds", "retry", "max_in_flight", "ordering"},
+                    "", errors);
+  webhook w;
+  w.tenant = std::move(tenant);
+  w.id = ids.next("wh_", now_ms);
+  w.created_at_ms = w.updated_at_ms = now_ms;
+  for (auto required : {"name", "url", "events"})
+    if (!has_member(obj, required))
+      errors.push_back({"/" + std::string{required},
+                        "required",
+                        "'" + std::string{required} + "' is required",
+                        {}});
+  apply_fields(obj, w, errors);
+  if (auto s = read_string(obj, "secret", false, "", errors)) {
+    if (!parse_webhook_secret(*s))
+      errors.push_back({"/secret", "format", "'secret' is whsec_ + base64 of 24 to 64 bytes", {}});
+    w.secret = std::string{*s};
+  } else {
+    w.secret = make_webhook_secret();
+  }
+  return result.from(std::move(errors), std::move(w));
+}
+
+parse_result<webhook> parse_webhook_patch(std::string_view body, const webhook& current,
+                                          int64_t now_ms) {
+  parse_result<webhook> result;
+  json_input input{body};
+  object obj;
+  if ((result.failure = root_object(input, obj)))
+    return result;
+  std::vector<field_error> errors;
+  check_object_keys(obj,
+                    {"name", "description", "url", "enabled", "events", "label_filter", "headers",
+                     "timeout_seconds", "retry", "max_in_flight", "ordering"},
+                    "", errors);
+  auto w = current;
+  w.updated_at_ms = now_ms;
+  apply_fields(obj, w, errors);
+  return result.from(std::move(errors), std::move(w));
+}
+
+} // namespace hookd

@@ -1,0 +1,105 @@
+#pragma once
+
+#include "domain/event.hpp"
+#include "domain/event_type.hpp"
+#include "domain/id_generator.hpp"
+#include "domain/problem.hpp"
+#include "domain/retry_policy.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hookd {
+
+/// One custom header sent with every delivery.
+struct webhook_header {
+  /// A valid header name (RFC 9110 token), not a reserved one.
+  std::string name;
+  /// A value without CR, LF or NUL.
+  std::string value;
+
+  friend bool operator==(const webhook_header&, const webhook_header&) = default;
+};
+
+/// Delivery order of one webhook.
+enum class delivery_ordering : uint8_t {
+  /// Up to `max_in_flight` deliveries at once, in any order.
+  none,
+  /// One delivery at a time; the head blocks until delivered or exhausted.
+  fifo,
+};
+
+/// A webhook endpoint's configuration. Value type; the secret is the raw `whsec_` text.
+struct webhook {
+  /// `wh_<ulid>`.
+  std::string id;
+  /// Owner tenant.
+  std::string tenant;
+  /// Unique within the tenant, 1 to 100 bytes.
+  std::string name;
+  /// Free text, up to 1000 bytes.
+  std::string description;
+  /// Where deliveries go (http or https).
+  std::string url;
+  /// False when disabled by a user, a 410, or the auto-disable window.
+  bool enabled = true;
+  /// Why it was disabled, when it was not a user's choice.
+  std::string disabled_reason;
+  /// Event type patterns (exact, `prefix.*` or `*`), at least one.
+  std::vector<std::string> events;
+  /// Labels an event must all carry to be delivered here.
+  std::vector<label> label_filter;
+  /// Custom headers, at most 20.
+  std::vector<webhook_header> headers;
+  /// `whsec_` + base64 of 24 to 64 bytes.
+  std::string secret;
+  /// Per-attempt timeout, 1 to 300 seconds.
+  uint32_t timeout_seconds = 15;
+  /// The retry schedule.
+  retry_policy retry = retry_policy::standard();
+  /// Deliveries in flight at once, 1 to 256.
+  uint32_t max_in_flight = 16;
+  /// Ordering of deliveries.
+  delivery_ordering ordering = delivery_ordering::none;
+  /// Creation time, ms since the epoch.
+  int64_t created_at_ms = 0;
+  /// Last change, ms since the epoch.
+  int64_t updated_at_ms = 0;
+
+  /// True when an event of `type` with `labels` is for this webhook (ignores `enabled`).
+  bool matches(std::string_view type, const std::vector<label>& labels) const;
+};
+
+/// Limits of webhook configuration.
+namespace webhook_limits {
+constexpr std::size_t max_name = 100;
+constexpr std::size_t max_description = 1000;
+constexpr std::size_t max_patterns = 100;
+constexpr std::size_t max_headers = 20;
+constexpr std::size_t max_header_value = 1024;
+constexpr uint32_t min_timeout_seconds = 1;
+constexpr uint32_t max_timeout_seconds = 300;
+constexpr uint32_t min_in_flight = 1;
+constexpr uint32_t max_in_flight = 256;
+constexpr uint32_t max_retry_attempts = 10;
+constexpr uint32_t max_retry_seconds = 86400;
+} // namespace webhook_limits
+
+/// True when `name` may not be set as a custom header: Host, Content-Length,
+/// Transfer-Encoding, Connection, and every `webhook-*` header (any case).
+bool is_reserved_header(std::string_view name) noexcept;
+
+/// Parses a `POST /v1/webhooks` body for `tenant`. Generates the id and, when absent, the
+/// secret. Every rule broken is one field error.
+parse_result<webhook> parse_webhook_create(std::string_view body, std::string tenant,
+                                           id_generator& ids, int64_t now_ms);
+
+/// Applies a `PATCH /v1/webhooks/{id}` body to `current`: present fields replace, absent ones
+/// stay. `id`, `tenant` and `secret` cannot be patched.
+parse_result<webhook> parse_webhook_patch(std::string_view body, const webhook& current,
+                                          int64_t now_ms);
+
+} // namespace hookd

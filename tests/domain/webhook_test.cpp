@@ -1,0 +1,182 @@
+#include "domain/url.hpp"
+#include "domain/webhook.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace hookd;
+
+namespace {
+
+id_generator& ids() {
+  static id_generator gen;
+  return gen;
+}
+
+// Creates from the defaults name/url/events, each replaced when `members` (raw JSON members)
+// names it, plus whatever else `members` holds.
+parse_result<webhook> create(const std::string& members) {
+  std::string body = "{" + members;
+  for (auto [key, value] :
+       {std::pair{"name", R"("ci")"}, std::pair{"url", R"("https://example.com/hook")"},
+        std::pair{"events", R"(["*"])"}})
+    if (members.find("\"" + std::string{key} + "\":") == std::string::npos)
+      body += (body.size() > 1 ? "," : "") + std::string{"\""} + key + "\":" + value;
+  return parse_webhook_create(body + "}", "acme", ids(), 1000);
+}
+
+bool has_error(const parse_result<webhook>& r, const std::string& field, const std::string& code) {
+  if (!r.failure)
+    return false;
+  for (const auto& e : r.failure->errors)
+    if (e.field == field && e.code == code)
+      return true;
+  return false;
+}
+
+} // namespace
+
+TEST_CASE("urls: what is accepted and how it splits", "[domain][url]") {
+  auto u = parse_url("HTTPS://Example.COM:8443/a/b?x=1");
+  REQUIRE(u);
+  CHECK(u->scheme == "https");
+  CHECK(u->host == "example.com");
+  CHECK(u->port == 8443);
+  CHECK(u->target == "/a/b?x=1");
+  CHECK(parse_url("http://h")->port == 80);
+  CHECK(parse_url("https://h")->target == "/");
+  CHECK(parse_url("https://h?q=1")->target == "/?q=1");
+  auto v6 = parse_url("https://[2001:db8::1]:9000/x");
+  REQUIRE(v6);
+  CHECK(v6->host == "2001:db8::1");
+  CHECK(v6->ipv6_literal);
+  CHECK(v6->port == 9000);
+  auto code = [](std::string_view text) {
+    url_error why;
+    return parse_url(text, &why) ? std::string{"ok"} : why.code;
+  };
+  CHECK(code("ftp://h/") == "scheme");
+  CHECK(code("//h/") == "format");
+  CHECK(code("https://user:pw@h/") == "userinfo");
+  CHECK(code("https://h/#frag") == "fragment");
+  CHECK(code("https://h:0/") == "port");
+  CHECK(code("https://h:65536/") == "port");
+  CHECK(code("https://h:/") == "port");
+  CHECK(code("https:///x") == "host");
+  CHECK(code("https://h/a b") == "format");
+  CHECK(code("https://h/\r\nX: y") == "format");
+  CHECK(code("https://[::1/") == "host");
+  CHECK(code("https://" + std::string(2050, 'a')) == "too_long");
+}
+
+TEST_CASE("webhooks: a minimal create gets defaults and a secret", "[domain][webhook]") {
+  auto r = create("");
+  REQUIRE(r.value);
+  const auto& w = *r.value;
+  CHECK(w.id.starts_with("wh_"));
+  CHECK(w.tenant == "acme");
+  CHECK(w.secret.starts_with("whsec_"));
+  CHECK(w.timeout_seconds == 15);
+  CHECK(w.max_in_flight == 16);
+  CHECK(w.ordering == delivery_ordering::none);
+  CHECK(w.retry == retry_policy::standard());
+  CHECK(w.enabled);
+}
+
+TEST_CASE("webhooks: every field is validated", "[domain][webhook]") {
+  CHECK(has_error(parse_webhook_create(R"({})", "t", ids(), 1), "/name", "required"));
+  CHECK(has_error(parse_webhook_create(R"({})", "t", ids(), 1), "/url", "required"));
+  CHECK(has_error(parse_webhook_create(R"({})", "t", ids(), 1), "/events", "required"));
+  CHECK(has_error(create(R"("colour":"red")"), "/colour", "unknown_field"));
+  CHECK(has_error(create(R"("timeout_seconds":0)"), "/timeout_seconds", "range"));
+  CHECK(create(R"("timeout_seconds":300)").value);
+  CHECK(has_error(create(R"("timeout_seconds":301)"), "/timeout_seconds", "range"));
+  CHECK(has_error(create(R"("timeout_seconds":"5")"), "/timeout_seconds", "type"));
+  CHECK(create(R"("max_in_flight":256)").value);
+  CHECK(has_error(create(R"("max_in_flight":257)"), "/max_in_flight", "range"));
+  CHECK(has_error(create(R"("max_in_flight":0)"), "/max_in_flight", "range"));
+  CHECK(create(R"("ordering":"fifo")").value->ordering == delivery_ordering::fifo);
+  CHECK(has_error(create(R"("ordering":"lifo")"), "/ordering", "format"));
+  CHECK(has_error(create(R"("secret":"whsec_short")"), "/secret", "format"));
+  CHECK(create(R"("secret":"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")").value->secret ==
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+  auto bad_url =
+      parse_webhook_create(R"({"name":"x","url":"https://u:p@h/","events":["*"]})", "t", ids(), 1);
+  CHECK(has_error(bad_url, "/url", "userinfo"));
+  CHECK(has_error(create(R"("name":"")"), "/name", "too_short"));
+  CHECK(has_error(create(R"("name":")" + std::string(101, 'n') + "\""), "/name", "too_long"));
+  CHECK(has_error(create(R"("description":")" + std::string(1001, 'd') + "\""), "/description",
+                  "too_long"));
+}
+
+TEST_CASE("webhooks: event patterns and label filters", "[domain][webhook]") {
+  auto r = create(
+      R"("events":["deployment.*","build.failed"],"label_filter":{"application_id":"app_42"})");
+  REQUIRE(r.value);
+  const auto& w = *r.value;
+  CHECK(w.matches("deployment.started", {{"application_id", "app_42"}, {"x", "y"}}));
+  CHECK(w.matches("build.failed", {{"application_id", "app_42"}}));
+  CHECK_FALSE(w.matches("build.started", {{"application_id", "app_42"}}));
+  CHECK_FALSE(w.matches("deployment.started", {{"application_id", "app_7"}}));
+  CHECK_FALSE(w.matches("deployment.started", {}));
+  CHECK(has_error(create(R"("events":[])"), "/events", "too_few"));
+  CHECK(has_error(create(R"("events":["Bad.*"])"), "/events/0", "format"));
+  CHECK(has_error(create(R"("events":"*")"), "/events", "type"));
+  CHECK(has_error(create(R"("label_filter":{"Bad":"x"})"), "/label_filter/Bad", "format"));
+  CHECK(has_error(create(R"("label_filter":{"k":1})"), "/label_filter/k", "type"));
+}
+
+TEST_CASE("webhooks: custom headers refuse reserved names and CR/LF", "[domain][webhook]") {
+  auto ok = create(R"("headers":{"X-Env":"prod","Authorization":"Bearer abc"})");
+  REQUIRE(ok.value);
+  CHECK(ok.value->headers.size() == 2);
+  for (auto name : {"Host", "content-length", "Transfer-Encoding", "CONNECTION", "webhook-id",
+                    "Webhook-Signature", "webhook-anything"}) {
+    INFO(name);
+    CHECK(has_error(create(R"("headers":{")" + std::string{name} + R"(":"x"})"),
+                    "/headers/" + std::string{name}, "reserved"));
+  }
+  CHECK(has_error(create(R"("headers":{"X-A":"a\r\nX-Injected: 1"})"), "/headers/X-A", "format"));
+  CHECK(has_error(create(R"("headers":{"X-A":"a\nb"})"), "/headers/X-A", "format"));
+  CHECK(has_error(create(R"("headers":{"Bad Name":"x"})"), "/headers/Bad Name", "format"));
+  std::string many = R"("headers":{)";
+  for (int i = 0; i < 21; ++i)
+    many += (i ? "," : "") + std::string{"\"X-"} + std::to_string(i) + "\":\"v\"";
+  CHECK(has_error(create(many + "}"), "/headers", "too_many"));
+}
+
+TEST_CASE("webhooks: retry schedules", "[domain][webhook]") {
+  CHECK(create(R"("retry":{"schedule":"short"})").value->retry == retry_policy::short_schedule());
+  auto e = create(R"("retry":{"attempts":3,"base_seconds":10,"max_seconds":60})");
+  REQUIRE(e.value);
+  CHECK(e.value->retry ==
+        retry_policy::exponential(3, std::chrono::seconds{10}, std::chrono::seconds{60}));
+  CHECK(create(R"("retry":{"attempts":0,"base_seconds":1,"max_seconds":1})").value);
+  CHECK(has_error(create(R"("retry":{"schedule":"weekly"})"), "/retry/schedule", "format"));
+  CHECK(has_error(create(R"("retry":{"attempts":11,"base_seconds":1,"max_seconds":2})"),
+                  "/retry/attempts", "range"));
+  CHECK(has_error(create(R"("retry":{"attempts":2,"base_seconds":10,"max_seconds":5})"),
+                  "/retry/max_seconds", "range"));
+  CHECK(has_error(create(R"("retry":{"attempts":2})"), "/retry", "required"));
+  CHECK(has_error(create(R"("retry":{"schedule":"short","attempts":2})"), "/retry/attempts",
+                  "unknown_field"));
+}
+
+TEST_CASE("webhooks: patch replaces present fields only", "[domain][webhook]") {
+  auto base = *create(R"("description":"keep me","timeout_seconds":20)").value;
+  auto p = parse_webhook_patch(R"({"url":"https://other.example/x","enabled":false})", base, 5000);
+  REQUIRE(p.value);
+  CHECK(p.value->url == "https://other.example/x");
+  CHECK_FALSE(p.value->enabled);
+  CHECK(p.value->disabled_reason == "disabled by a user");
+  CHECK(p.value->description == "keep me");
+  CHECK(p.value->timeout_seconds == 20);
+  CHECK(p.value->secret == base.secret);
+  CHECK(p.value->id == base.id);
+  CHECK(p.value->updated_at_ms == 5000);
+  CHECK(has_error(parse_webhook_patch(R"({"secret":"whsec_x"})", base, 1), "/secret",
+                  "unknown_field"));
+  CHECK(has_error(parse_webhook_patch(R"({"timeout_seconds":0})", base, 1), "/timeout_seconds",
+                  "range"));
+  CHECK(parse_webhook_patch("[]", base, 1).failure->status == 422);
+  CHECK(parse_webhook_patch("{", base, 1).failure->status == 400);
+}
