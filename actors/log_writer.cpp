@@ -117,6 +117,51 @@ expected<void> stage_config(writer_ptr self, const config_change& change, config
       return {};
     }
     outcome.key = **key;
+  } else if (auto* op = std::get_if<config_change::create_webhook>(&change.op)) {
+    auto taken = store.find_webhook_name(op->value.tenant, op->value.name);
+    if (!taken)
+      return taken.error();
+    if (*taken) {
+      outcome.error =
+          make_error_info(ec::conflict, "a webhook named '" + op->value.name + "' exists");
+      return {};
+    }
+    store.stage_webhook(op->value);
+    outcome.hook = op->value;
+  } else if (auto* op = std::get_if<config_change::update_webhook>(&change.op)) {
+    auto current = store.find_webhook(op->value.tenant, op->value.id);
+    if (!current)
+      return current.error();
+    if (!*current) {
+      outcome.error = make_error_info(ec::not_found, "no webhook '" + op->value.id + "'");
+      return {};
+    }
+    if ((*current)->updated_at_ms != op->based_on_updated_at_ms) {
+      outcome.error = make_error_info(ec::conflict, "the webhook changed concurrently; retry");
+      return {};
+    }
+    if (op->value.name != (*current)->name) {
+      auto taken = store.find_webhook_name(op->value.tenant, op->value.name);
+      if (!taken)
+        return taken.error();
+      if (*taken) {
+        outcome.error =
+            make_error_info(ec::conflict, "a webhook named '" + op->value.name + "' exists");
+        return {};
+      }
+    }
+    store.stage_webhook(op->value, (*current)->name);
+    outcome.hook = op->value;
+  } else if (auto* op = std::get_if<config_change::delete_webhook>(&change.op)) {
+    auto current = store.find_webhook(op->tenant, op->id);
+    if (!current)
+      return current.error();
+    if (!*current) {
+      outcome.error = make_error_info(ec::not_found, "no webhook '" + op->id + "'");
+      return {};
+    }
+    store.stage_delete_webhook(**current);
+    outcome.hook = **current;
   }
   outcome.audit_seq = store.stage_audit(std::move(audit));
   return {};

@@ -6,6 +6,7 @@
 #include "domain/event.hpp"
 #include "domain/ingest_request.hpp"
 #include "domain/tenant.hpp"
+#include "domain/webhook.hpp"
 
 #include <caf/expected.hpp>
 
@@ -85,8 +86,25 @@ struct config_change {
     std::optional<std::string> tenant;
     int64_t at_ms = 0;
   };
+  /// Create a webhook. Fails with `conflict` when its name is taken in the tenant.
+  struct create_webhook {
+    webhook value;
+  };
+  /// Replace a webhook. Fails with `not_found` when it is gone, and with `conflict` when it
+  /// changed since `based_on_updated_at_ms` (a concurrent update) or its new name is taken.
+  struct update_webhook {
+    webhook value;
+    int64_t based_on_updated_at_ms = 0;
+  };
+  /// Delete a webhook. Fails with `not_found` when it does not exist in `tenant`.
+  struct delete_webhook {
+    std::string tenant;
+    std::string id;
+  };
   /// The operation.
-  std::variant<create_tenant, create_api_key, revoke_api_key> op;
+  std::variant<create_tenant, create_api_key, revoke_api_key, create_webhook, update_webhook,
+               delete_webhook>
+      op;
   /// The audit entry (its seq is assigned by the writer).
   audit_entry audit;
 };
@@ -99,6 +117,8 @@ struct config_outcome {
   uint64_t audit_seq = 0;
   /// The stored API key after a revoke.
   std::optional<api_key> key;
+  /// The stored webhook after a create or update, or the deleted one.
+  std::optional<webhook> hook;
 };
 
 /// A snapshot of the writer's state, for readiness and metrics.

@@ -6,6 +6,7 @@
 #include "domain/ingest_request.hpp"
 #include "domain/json_writer.hpp"
 #include "domain/timestamp.hpp"
+#include "domain/webhook.hpp"
 #include "http/actor_bridge.hpp"
 #include "http/query.hpp"
 #include "storage/config_reader.hpp"
@@ -219,6 +220,67 @@ void write_api_key(json_writer& w, const api_key& k, const std::string* token) {
   w.end_object();
 }
 
+void write_retry(json_writer& w, const retry_policy& r) {
+  w.begin_object();
+  switch (r.form()) {
+  case retry_policy::kind::standard:
+    w.key("schedule").value("standard");
+    break;
+  case retry_policy::kind::short_schedule:
+    w.key("schedule").value("short");
+    break;
+  case retry_policy::kind::exponential:
+    w.key("attempts").value(static_cast<uint64_t>(r.delays().size()));
+    w.key("base_seconds").value(static_cast<int64_t>(r.base().count()));
+    w.key("max_seconds").value(static_cast<int64_t>(r.cap().count()));
+    break;
+  }
+  w.end_object();
+}
+
+// A webhook as the API shows it; the secret only when `with_secret` (create).
+void write_webhook(json_writer& w, const webhook& h, bool with_secret) {
+  w.begin_object();
+  w.key("id").value(h.id);
+  w.key("tenant").value(h.tenant);
+  w.key("name").value(h.name);
+  w.key("description").value(h.description);
+  w.key("url").value(h.url);
+  w.key("enabled").value(h.enabled);
+  if (h.disabled_reason.empty())
+    w.key("disabled_reason").null();
+  else
+    w.key("disabled_reason").value(h.disabled_reason);
+  w.key("events").begin_array();
+  for (const auto& e : h.events)
+    w.value(e);
+  w.end_array();
+  w.key("label_filter");
+  write_labels(w, h.label_filter);
+  w.key("headers").begin_object();
+  for (const auto& hd : h.headers)
+    w.key(hd.name).value(hd.value);
+  w.end_object();
+  w.key("timeout_seconds").value(static_cast<uint64_t>(h.timeout_seconds));
+  w.key("retry");
+  write_retry(w, h.retry);
+  w.key("max_in_flight").value(static_cast<uint64_t>(h.max_in_flight));
+  w.key("ordering").value(h.ordering == delivery_ordering::fifo ? "fifo" : "none");
+  w.key("created_at").value(format_rfc3339(h.created_at_ms));
+  w.key("updated_at").value(format_rfc3339(h.updated_at_ms));
+  if (with_secret)
+    w.key("secret").value(h.secret);
+  w.end_object();
+}
+
+// The audit details of a webhook change: what changed, never the secret.
+std::string webhook_audit_details(const webhook& h) {
+  json_writer w;
+  w.begin_object().key("name").value(h.name).key("url").value(h.url);
+  w.key("enabled").value(h.enabled).end_object();
+  return w.take();
+}
+
 } // namespace
 
 // -- construction
@@ -336,6 +398,23 @@ void api::route(const std::shared_ptr<call>& c) {
       if (method == bh::verb::get)
         return get_event(c, segs[2]);
       return allow("GET");
+    }
+  } else if (n >= 2 && segs[1] == "webhooks") {
+    if (n == 2) {
+      if (method == bh::verb::post)
+        return create_webhook(c);
+      if (method == bh::verb::get)
+        return list_webhooks(c);
+      return allow("GET, POST");
+    }
+    if (n == 3) {
+      if (method == bh::verb::get)
+        return get_webhook(c, segs[2]);
+      if (method == bh::verb::patch)
+        return patch_webhook(c, segs[2]);
+      if (method == bh::verb::delete_)
+        return delete_webhook(c, segs[2]);
+      return allow("GET, PATCH, DELETE");
     }
   } else if (n == 2 && segs[1] == "event-types") {
     if (method == bh::verb::get)
@@ -786,6 +865,153 @@ void api::list_event_types(const std::shared_ptr<call>& c) {
   }
   w.end_array().end_object();
   c->json(bh::status::ok, w.take());
+}
+
+// -- webhooks
+// --------------------------------------------------------------------------------------
+
+namespace {
+
+// Reading webhooks needs 'read' or 'manage'.
+template <class Call> bool require_webhook_read(Call& c) {
+  if (c->who->admin || !(c->who->can(scope::read) || c->who->can(scope::manage))) {
+    c->fail(forbidden(c->who->admin ? "the admin key is not scoped to a tenant; webhooks need "
+                                      "a tenant key"
+                                    : "reading webhooks needs the 'read' or 'manage' scope"));
+    return false;
+  }
+  return true;
+}
+
+problem webhook_conflict(const error_info& err) {
+  return make_problem(409, "webhook-conflict", "The webhook conflicts with another change",
+                      err.detail, "/name");
+}
+
+} // namespace
+
+void api::create_webhook(const std::shared_ptr<call>& c) {
+  if (!require_tenant_scope(c, scope::manage, "creating webhooks") || !require_json(c))
+    return;
+  auto now = time_.now_ms();
+  auto parsed = parse_webhook_create(c->req.body(), c->who->tenant, ids_, now);
+  if (parsed.failure)
+    return c->fail(*parsed.failure);
+  auto change = std::make_shared<config_change>();
+  change->audit = audit_entry{0,
+                              now,
+                              c->who->key_id,
+                              c->who->tenant,
+                              "webhook.created",
+                              parsed.value->id,
+                              webhook_audit_details(*parsed.value)};
+  change->op = config_change::create_webhook{std::move(*parsed.value)};
+  send_config(c, std::move(change), [c](const config_outcome& out) {
+    if (out.error.code == ec::conflict)
+      return c->fail(webhook_conflict(out.error));
+    if (out.error || !out.hook)
+      return c->fail(make_problem(500, "internal", "Internal error", out.error.detail));
+    json_writer w;
+    write_webhook(w, *out.hook, true);
+    c->json(bh::status::created, w.take());
+  });
+}
+
+void api::list_webhooks(const std::shared_ptr<call>& c) {
+  if (!require_webhook_read(c))
+    return;
+  problem err;
+  auto limit = parse_limit(c->tgt, err);
+  if (!limit)
+    return c->fail(err);
+  auto after = c->tgt.param("cursor").value_or("");
+  storage::config_reader reader{node_.db()};
+  auto hooks = reader.list_webhooks(c->who->tenant, after, *limit + 1);
+  if (!hooks)
+    return c->fail(problem_from(to_caf_error(hooks.error())));
+  bool more = hooks->size() > *limit;
+  if (more)
+    hooks->resize(*limit);
+  json_writer w;
+  w.begin_object().key("data").begin_array();
+  for (const auto& h : *hooks)
+    write_webhook(w, h, false);
+  w.end_array().key("next_cursor");
+  if (more)
+    w.value(hooks->back().id);
+  else
+    w.null();
+  w.end_object();
+  c->json(bh::status::ok, w.take());
+}
+
+void api::get_webhook(const std::shared_ptr<call>& c, std::string_view id) {
+  if (!require_webhook_read(c))
+    return;
+  storage::config_reader reader{node_.db()};
+  auto h = reader.get_webhook(c->who->tenant, id);
+  if (!h)
+    return c->fail(problem_from(to_caf_error(h.error())));
+  if (!*h)
+    return c->fail(not_found("no webhook '" + std::string{id} + "'"));
+  json_writer w;
+  write_webhook(w, **h, false);
+  c->json(bh::status::ok, w.take());
+}
+
+void api::patch_webhook(const std::shared_ptr<call>& c, std::string_view id) {
+  if (!require_tenant_scope(c, scope::manage, "changing webhooks") || !require_json(c))
+    return;
+  storage::config_reader reader{node_.db()};
+  auto current = reader.get_webhook(c->who->tenant, id);
+  if (!current)
+    return c->fail(problem_from(to_caf_error(current.error())));
+  if (!*current)
+    return c->fail(not_found("no webhook '" + std::string{id} + "'"));
+  auto now = std::max(time_.now_ms(), (*current)->updated_at_ms + 1);
+  auto parsed = parse_webhook_patch(c->req.body(), **current, now);
+  if (parsed.failure)
+    return c->fail(*parsed.failure);
+  auto change = std::make_shared<config_change>();
+  change->audit = audit_entry{0,
+                              now,
+                              c->who->key_id,
+                              c->who->tenant,
+                              "webhook.updated",
+                              std::string{id},
+                              webhook_audit_details(*parsed.value)};
+  change->op = config_change::update_webhook{std::move(*parsed.value), (*current)->updated_at_ms};
+  send_config(c, std::move(change), [c, id = std::string{id}](const config_outcome& out) {
+    if (out.error.code == ec::not_found)
+      return c->fail(not_found("no webhook '" + id + "'"));
+    if (out.error.code == ec::conflict)
+      return c->fail(webhook_conflict(out.error));
+    if (out.error || !out.hook)
+      return c->fail(make_problem(500, "internal", "Internal error", out.error.detail));
+    json_writer w;
+    write_webhook(w, *out.hook, false);
+    c->json(bh::status::ok, w.take());
+  });
+}
+
+void api::delete_webhook(const std::shared_ptr<call>& c, std::string_view id) {
+  if (!require_tenant_scope(c, scope::manage, "deleting webhooks"))
+    return;
+  auto now = time_.now_ms();
+  auto change = std::make_shared<config_change>();
+  change->audit =
+      audit_entry{0, now, c->who->key_id, c->who->tenant, "webhook.deleted", std::string{id}, "{}"};
+  change->op = config_change::delete_webhook{c->who->tenant, std::string{id}};
+  send_config(c, std::move(change), [c, id = std::string{id}](const config_outcome& out) {
+    if (out.error.code == ec::not_found)
+      return c->fail(not_found("no webhook '" + id + "'"));
+    if (out.error)
+      return c->fail(make_problem(500, "internal", "Internal error", out.error.detail));
+    response res{bh::status::no_content, c->req.version()};
+    res.keep_alive(c->req.keep_alive());
+    res.prepare_payload();
+    c->reply(std::move(res));
+  });
 }
 
 void api::readiness(const std::shared_ptr<call>& c) {

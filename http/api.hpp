@@ -70,6 +70,11 @@ class api {
   void list_events(const std::shared_ptr<call>& c);
   void list_event_types(const std::shared_ptr<call>& c);
   void readiness(const std::shared_ptr<call>& c);
+  void create_webhook(const std::shared_ptr<call>& c);
+  void list_webhooks(const std::shared_ptr<call>& c);
+  void get_webhook(const std::shared_ptr<call>& c, std::string_view id);
+  void patch_webhook(const std::shared_ptr<call>& c, std::string_view id);
+  void delete_webhook(const std::shared_ptr<call>& c, std::string_view id);
   void send_config(const std::shared_ptr<call>& c, config_change_ptr change,
                    std::function<void(const config_outcome&)> on_success);
 

@@ -60,6 +60,34 @@ config_reader::list_api_keys(std::optional<std::string_view> tenant) const {
   return out;
 }
 
+expected<std::optional<webhook>> config_reader::get_webhook(std::string_view tenant,
+                                                            std::string_view id) const {
+  return lookup(db_, column::webhooks, tenant_key(tenant, id), "a webhook", decode_webhook);
+}
+
+expected<std::vector<webhook>> config_reader::list_webhooks(std::string_view tenant,
+                                                            std::string_view after,
+                                                            std::size_t limit) const {
+  std::vector<webhook> out;
+  auto prefix = tenant_key(tenant, {});
+  std::unique_ptr<rocksdb::Iterator> it{db_.db()->NewIterator({}, db_.handle(column::webhooks))};
+  auto start = tenant_key(tenant, after);
+  for (it->Seek(start); it->Valid() && out.size() < limit; it->Next()) {
+    auto key = view(it->key());
+    if (!key.starts_with(prefix))
+      break;
+    if (!after.empty() && key == start)
+      continue;
+    auto w = decode_webhook(view(it->value()));
+    if (!w)
+      return w.error();
+    out.push_back(std::move(*w));
+  }
+  if (!it->status().ok())
+    return from_status(it->status(), "listing webhooks");
+  return out;
+}
+
 expected<std::vector<used_event_type>>
 config_reader::used_event_types(std::string_view tenant) const {
   std::vector<used_event_type> out;

@@ -4,6 +4,7 @@
 #include "domain/audit.hpp"
 #include "domain/error.hpp"
 #include "domain/tenant.hpp"
+#include "domain/webhook.hpp"
 #include "storage/database.hpp"
 
 #include <cstdint>
@@ -37,6 +38,11 @@ class config_reader {
   expected<std::optional<api_key>> get_api_key(std::string_view id) const;
   /// Every API key (optionally only `tenant`'s), in id order, revoked ones included.
   expected<std::vector<api_key>> list_api_keys(std::optional<std::string_view> tenant) const;
+  /// `tenant`'s webhook `id`, or nullopt.
+  expected<std::optional<webhook>> get_webhook(std::string_view tenant, std::string_view id) const;
+  /// Up to `limit` of `tenant`'s webhooks with ids after `after`, in id order.
+  expected<std::vector<webhook>> list_webhooks(std::string_view tenant, std::string_view after,
+                                               std::size_t limit) const;
   /// The event types `tenant` has used, in type order.
   expected<std::vector<used_event_type>> used_event_types(std::string_view tenant) const;
   /// Up to `limit` audit entries with at_ms in [since, until], after audit seq `after`.

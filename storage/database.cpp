@@ -14,9 +14,19 @@ namespace hookd::storage {
 namespace {
 
 constexpr std::array<std::string_view, column_count> names{
-    "events",   "event_ids", "tenant_events", "idempotency", "tenants",
-    "api_keys", "audit",     "event_types",   "meta",
+    "events", "event_ids",   "tenant_events", "idempotency", "tenants",       "api_keys",
+    "audit",  "event_types", "meta",          "webhooks",    "webhook_names",
 };
+
+// std::array value-initialises missing entries: a column added to the enum but not named here
+// would silently share an unnamed column family. Refuse to compile instead.
+constexpr bool all_named() {
+  for (auto n : names)
+    if (n.empty())
+      return false;
+  return true;
+}
+static_assert(all_named(), "every storage::column needs a name in `names`");
 
 rocksdb::ColumnFamilyOptions column_options() {
   rocksdb::ColumnFamilyOptions opts;

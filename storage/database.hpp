@@ -39,6 +39,10 @@ enum class column : uint8_t {
   event_types,
   /// named singletons: schema version, chain head, audit head.
   meta,
+  /// tenant NUL webhook id -> webhook configuration.
+  webhooks,
+  /// tenant NUL webhook name -> webhook id: names are unique per tenant.
+  webhook_names,
 };
 
 /// Names of the singletons in the `meta` column family.
@@ -52,7 +56,7 @@ constexpr std::string_view audit_head = "audit_head";
 } // namespace meta_key
 
 /// Number of hookd column families.
-constexpr std::size_t column_count = 9;
+constexpr std::size_t column_count = 11;
 
 /// The column family names, indexed by `column`.
 std::string_view column_name(column c) noexcept;

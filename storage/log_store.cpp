@@ -128,6 +128,45 @@ expected<std::optional<api_key>> log_store::find_api_key(std::string_view id) co
                 [&](std::string_view v) { return decode_api_key(id, v); });
 }
 
+void log_store::stage_webhook(const webhook& w, std::string_view previous_name) {
+  auto key = tenant_key(w.tenant, w.id);
+  batch_->wb.Put(db_.handle(column::webhooks), key, encode(w));
+  staged_webhooks_[key] = w;
+  if (!previous_name.empty() && previous_name != w.name) {
+    auto old = tenant_key(w.tenant, previous_name);
+    batch_->wb.Delete(db_.handle(column::webhook_names), old);
+    staged_webhook_names_[old] = std::nullopt;
+  }
+  auto name_key = tenant_key(w.tenant, w.name);
+  batch_->wb.Put(db_.handle(column::webhook_names), name_key, w.id);
+  staged_webhook_names_[name_key] = w.id;
+}
+
+void log_store::stage_delete_webhook(const webhook& w) {
+  auto key = tenant_key(w.tenant, w.id);
+  batch_->wb.Delete(db_.handle(column::webhooks), key);
+  staged_webhooks_[key] = std::nullopt;
+  auto name_key = tenant_key(w.tenant, w.name);
+  batch_->wb.Delete(db_.handle(column::webhook_names), name_key);
+  staged_webhook_names_[name_key] = std::nullopt;
+}
+
+expected<std::optional<webhook>> log_store::find_webhook(std::string_view tenant,
+                                                         std::string_view id) const {
+  auto key = tenant_key(tenant, id);
+  if (auto i = staged_webhooks_.find(key); i != staged_webhooks_.end())
+    return i->second;
+  return lookup(db_, column::webhooks, key, "a webhook", decode_webhook);
+}
+
+expected<std::optional<std::string>> log_store::find_webhook_name(std::string_view tenant,
+                                                                  std::string_view name) const {
+  auto key = tenant_key(tenant, name);
+  if (auto i = staged_webhook_names_.find(key); i != staged_webhook_names_.end())
+    return i->second;
+  return db_.get(column::webhook_names, key, "a webhook name");
+}
+
 uint64_t log_store::stage_audit(audit_entry entry) {
   entry.seq = ++staged_audit_head_;
   batch_->wb.Put(db_.handle(column::audit), seq_key(entry.seq), encode(entry));
@@ -186,6 +225,8 @@ expected<std::vector<event>> log_store::commit() {
   staged_idempotency_.clear();
   staged_tenants_.clear();
   staged_keys_.clear();
+  staged_webhooks_.clear();
+  staged_webhook_names_.clear();
   staged_types_.clear();
   return committed;
 }
@@ -201,6 +242,8 @@ void log_store::discard() {
   staged_idempotency_.clear();
   staged_tenants_.clear();
   staged_keys_.clear();
+  staged_webhooks_.clear();
+  staged_webhook_names_.clear();
   staged_head_ = head_;
   staged_audit_head_ = audit_head_;
 }

@@ -45,6 +45,11 @@ class log_store {
   void stage_tenant(const tenant& t);
   /// Stages a new or changed API key.
   void stage_api_key(const api_key& k);
+  /// Stages a new or changed webhook and its name index entry; `previous_name` is the name
+  /// to release when a rename happened.
+  void stage_webhook(const webhook& w, std::string_view previous_name = {});
+  /// Stages the deletion of a webhook and its name.
+  void stage_delete_webhook(const webhook& w);
   /// Stages an audit entry; assigns and returns its sequence number.
   uint64_t stage_audit(audit_entry entry);
   /// Number of events staged and not yet committed.
@@ -62,6 +67,11 @@ class log_store {
   find_idempotency(std::string_view tenant, std::string_view key, int64_t now_ms) const;
   /// True when `tenant` exists.
   expected<bool> tenant_exists(std::string_view tenant) const;
+  /// `tenant`'s webhook `id`, staged or committed (nullopt when absent or deleted).
+  expected<std::optional<webhook>> find_webhook(std::string_view tenant, std::string_view id) const;
+  /// The id of `tenant`'s webhook named `name`, staged or committed, or nullopt.
+  expected<std::optional<std::string>> find_webhook_name(std::string_view tenant,
+                                                         std::string_view name) const;
   /// The API key `id`, staged or committed, or nullopt.
   expected<std::optional<api_key>> find_api_key(std::string_view id) const;
 
@@ -91,6 +101,9 @@ class log_store {
   std::unordered_map<std::string, idempotency_record> staged_idempotency_;
   std::unordered_set<std::string> staged_tenants_;
   std::unordered_map<std::string, api_key> staged_keys_;
+  // Staged webhooks and names; nullopt marks a staged deletion.
+  std::unordered_map<std::string, std::optional<webhook>> staged_webhooks_;
+  std::unordered_map<std::string, std::optional<std::string>> staged_webhook_names_;
   std::unordered_set<std::string> known_types_; // tenant NUL type, committed or staged
   std::vector<std::string> staged_types_;       // the staged subset of known_types_
 };

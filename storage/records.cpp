@@ -164,6 +164,100 @@ expected<api_key> decode_api_key(std::string_view id, std::string_view bytes) {
   return x;
 }
 
+std::string encode(const webhook& x) {
+  std::string out;
+  byte_writer w{out};
+  w.u8(v1);
+  w.str16(x.id);
+  w.str16(x.tenant);
+  w.str16(x.name);
+  w.str16(x.description);
+  w.str16(x.url);
+  w.u8(x.enabled ? 1 : 0);
+  w.str16(x.disabled_reason);
+  w.u16(static_cast<uint16_t>(x.events.size()));
+  for (const auto& e : x.events)
+    w.str16(e);
+  w.u8(static_cast<uint8_t>(x.label_filter.size()));
+  for (const auto& l : x.label_filter) {
+    w.str16(l.key);
+    w.str16(l.value);
+  }
+  w.u8(static_cast<uint8_t>(x.headers.size()));
+  for (const auto& h : x.headers) {
+    w.str16(h.name);
+    w.str16(h.value);
+  }
+  w.str16(x.secret);
+  w.u32(x.timeout_seconds);
+  w.u8(static_cast<uint8_t>(x.retry.form()));
+  w.u8(static_cast<uint8_t>(x.retry.delays().size()));
+  w.u32(static_cast<uint32_t>(x.retry.base().count()));
+  w.u32(static_cast<uint32_t>(x.retry.cap().count()));
+  w.u32(x.max_in_flight);
+  w.u8(static_cast<uint8_t>(x.ordering));
+  w.i64(x.created_at_ms);
+  w.i64(x.updated_at_ms);
+  return out;
+}
+
+expected<webhook> decode_webhook(std::string_view bytes) {
+  byte_reader r{bytes};
+  webhook x;
+  auto version = r.u8();
+  x.id = r.str16();
+  x.tenant = r.str16();
+  x.name = r.str16();
+  x.description = r.str16();
+  x.url = r.str16();
+  x.enabled = r.u8() != 0;
+  x.disabled_reason = r.str16();
+  auto n = r.u16();
+  for (uint16_t i = 0; i < n && r.ok(); ++i)
+    x.events.emplace_back(r.str16());
+  auto labels = r.u8();
+  for (uint8_t i = 0; i < labels && r.ok(); ++i) {
+    label l;
+    l.key = r.str16();
+    l.value = r.str16();
+    x.label_filter.push_back(std::move(l));
+  }
+  auto headers = r.u8();
+  for (uint8_t i = 0; i < headers && r.ok(); ++i) {
+    webhook_header h;
+    h.name = r.str16();
+    h.value = r.str16();
+    x.headers.push_back(std::move(h));
+  }
+  x.secret = r.str16();
+  x.timeout_seconds = r.u32();
+  auto kind = r.u8();
+  auto retries = r.u8();
+  auto base = std::chrono::seconds{r.u32()};
+  auto cap = std::chrono::seconds{r.u32()};
+  switch (static_cast<retry_policy::kind>(kind)) {
+  case retry_policy::kind::standard:
+    x.retry = retry_policy::standard();
+    break;
+  case retry_policy::kind::short_schedule:
+    x.retry = retry_policy::short_schedule();
+    break;
+  case retry_policy::kind::exponential:
+    x.retry = retry_policy::exponential(retries, base, cap);
+    break;
+  default:
+    return corrupt("webhook");
+  }
+  x.max_in_flight = r.u32();
+  auto ordering = r.u8();
+  x.ordering = ordering == 1 ? delivery_ordering::fifo : delivery_ordering::none;
+  x.created_at_ms = r.i64();
+  x.updated_at_ms = r.i64();
+  if (version != v1 || !finished(r) || ordering > 1)
+    return corrupt("webhook");
+  return x;
+}
+
 std::string encode(const audit_entry& x) {
   std::string out;
   byte_writer w{out};

@@ -4,6 +4,7 @@
 #include "domain/audit.hpp"
 #include "domain/error.hpp"
 #include "domain/tenant.hpp"
+#include "domain/webhook.hpp"
 
 #include <cstdint>
 #include <string>
@@ -65,6 +66,10 @@ expected<tenant> decode_tenant(std::string_view id, std::string_view bytes);
 std::string encode(const api_key& x);
 /// Decodes an API key stored under `id`.
 expected<api_key> decode_api_key(std::string_view id, std::string_view bytes);
+/// Encodes a webhook configuration.
+std::string encode(const webhook& x);
+/// Decodes a webhook configuration.
+expected<webhook> decode_webhook(std::string_view bytes);
 /// Encodes an audit entry.
 std::string encode(const audit_entry& x);
 /// Decodes an audit entry.

@@ -3,6 +3,7 @@
 #include "storage/event_record.hpp"
 #include "storage/log_reader.hpp"
 #include "storage/log_store.hpp"
+#include "storage/records.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -35,8 +36,8 @@ std::vector<uint64_t> append(log_store& store, std::size_t n, int64_t now = 1000
                              const std::string& tenant = "t1") {
   std::vector<uint64_t> seqs;
   for (std::size_t i = 0; i < n; ++i)
-    seqs.push_back(store.stage_event(tenant, draft("a.b", R"({"i":)" + std::to_string(i) + "}"),
-                                     now));
+    seqs.push_back(
+        store.stage_event(tenant, draft("a.b", R"({"i":)" + std::to_string(i) + "}"), now));
   auto committed = store.commit();
   REQUIRE(committed);
   REQUIRE(committed->size() == n);
@@ -108,8 +109,7 @@ TEST_CASE("log: payload bytes and header fields round-trip exactly", "[storage][
   CHECK_FALSE(*other); // Ids are per tenant.
 }
 
-TEST_CASE("log: received_at never decreases, and time maps to sequence numbers",
-          "[storage][log]") {
+TEST_CASE("log: received_at never decreases, and time maps to sequence numbers", "[storage][log]") {
   test::temp_dir dir;
   auto db = open_db(dir.path());
   auto store = std::move(*log_store::open(*db));
@@ -219,8 +219,7 @@ TEST_CASE("log: a failed or discarded batch leaves no gap", "[storage][log]") {
   CHECK(log_reader{*db}.verify_chain()->intact);
 }
 
-TEST_CASE("log: staged ids and idempotency keys are visible before the commit",
-          "[storage][log]") {
+TEST_CASE("log: staged ids and idempotency keys are visible before the commit", "[storage][log]") {
   test::temp_dir dir;
   auto db = open_db(dir.path());
   auto store = std::move(*log_store::open(*db));
@@ -239,4 +238,47 @@ TEST_CASE("log: staged ids and idempotency keys are visible before the commit",
   CHECK_FALSE(*store->find_idempotency("t1", "key-1", 10 + day));
   CHECK(*store->sweep_idempotency(10 + day) == 1);
   CHECK_FALSE(*store->find_idempotency("t1", "key-1", 11));
+}
+
+TEST_CASE("webhooks: records round-trip, names follow renames and deletes", "[storage][webhooks]") {
+  test::temp_dir dir;
+  auto db = open_db(dir.path());
+  auto store = std::move(*log_store::open(*db));
+  webhook w;
+  w.id = "wh_1";
+  w.tenant = "t1";
+  w.name = "first";
+  w.url = "https://example.com/h";
+  w.events = {"deployment.*", "build.failed"};
+  w.label_filter = {{"application_id", "app_1"}};
+  w.headers = {{"X-Env", "prod"}};
+  w.secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  w.retry = retry_policy::exponential(4, std::chrono::seconds{3}, std::chrono::seconds{40});
+  w.ordering = delivery_ordering::fifo;
+  w.max_in_flight = 1;
+  w.timeout_seconds = 42;
+  w.created_at_ms = 5;
+  w.updated_at_ms = 6;
+  store->stage_webhook(w);
+  REQUIRE(store->commit());
+  auto back = decode_webhook(encode(w));
+  REQUIRE(back);
+  CHECK(back->retry == w.retry);
+  CHECK(back->headers == w.headers);
+  CHECK(back->label_filter == w.label_filter);
+  CHECK(back->ordering == delivery_ordering::fifo);
+  CHECK(back->timeout_seconds == 42);
+  CHECK(*store->find_webhook_name("t1", "first") == std::optional<std::string>{"wh_1"});
+  auto renamed = w;
+  renamed.name = "second";
+  store->stage_webhook(renamed, w.name);
+  REQUIRE(store->commit());
+  CHECK_FALSE(*store->find_webhook_name("t1", "first"));
+  CHECK(*store->find_webhook_name("t1", "second") == std::optional<std::string>{"wh_1"});
+  store->stage_delete_webhook(renamed);
+  CHECK_FALSE(*store->find_webhook("t1", "wh_1")); // Staged deletion is visible.
+  REQUIRE(store->commit());
+  CHECK_FALSE(*store->find_webhook("t1", "wh_1"));
+  CHECK_FALSE(*store->find_webhook_name("t1", "second"));
+  CHECK_FALSE(decode_webhook("\x01garbage"));
 }

@@ -1,0 +1,149 @@
+// The webhook configuration API against a real server on port 0.
+
+#include "storage/config_reader.hpp"
+#include "tests/support/test_server.hpp"
+
+#include <catch2/catch.hpp>
+#include <simdjson.h>
+
+using namespace hookd;
+using test::http_client;
+using test::test_server;
+
+namespace {
+
+std::string problem_type(const test::http_result& r) {
+  auto t = test::json_string(r.body, "type");
+  return t.substr(t.rfind('/') + 1);
+}
+
+const std::string minimal =
+    R"({"name":"deploys","url":"https://example.com/hook","events":["deployment.*"]})";
+
+} // namespace
+
+TEST_CASE("webhooks: create shows the secret once; reads never do", "[integration][webhooks]") {
+  test_server srv;
+  auto key = srv.make_tenant_key("acme");
+  http_client c{srv.port()};
+  auto created = c.request("POST", "/v1/webhooks", minimal, key);
+  REQUIRE(created.status == 201);
+  auto id = test::json_string(created.body, "id");
+  auto secret = test::json_string(created.body, "secret");
+  CHECK(id.starts_with("wh_"));
+  CHECK(secret.starts_with("whsec_"));
+  CHECK(created.body.find(R"("retry":{"schedule":"standard"})") != std::string::npos);
+  CHECK(created.body.find(R"("timeout_seconds":15)") != std::string::npos);
+  auto got = c.request("GET", "/v1/webhooks/" + id, {}, key);
+  REQUIRE(got.status == 200);
+  CHECK(got.body.find(secret) == std::string::npos);
+  CHECK(got.body.find("secret") == std::string::npos);
+  auto listed = c.request("GET", "/v1/webhooks", {}, key);
+  REQUIRE(listed.status == 200);
+  CHECK(listed.body.find(id) != std::string::npos);
+  CHECK(listed.body.find(secret) == std::string::npos);
+  // The audit trail records the change without the secret.
+  auto audit = storage::config_reader{srv.core().db()}.list_audit(INT64_MIN, INT64_MAX, 0, 100);
+  REQUIRE(audit);
+  bool found = false;
+  for (const auto& e : *audit) {
+    CHECK(e.details.find(secret) == std::string::npos);
+    found = found || (e.action == "webhook.created" && e.object_id == id);
+  }
+  CHECK(found);
+}
+
+TEST_CASE("webhooks: precise 422s", "[integration][webhooks]") {
+  test_server srv;
+  auto key = srv.make_tenant_key("acme");
+  http_client c{srv.port()};
+  auto bad = c.request("POST", "/v1/webhooks",
+                       R"({"name":"x","url":"ftp://h/","events":["*"],"timeout_seconds":0,)"
+                       R"("headers":{"Host":"evil"},"max_in_flight":999})",
+                       key);
+  REQUIRE(bad.status == 422);
+  for (auto field : {"/url", "/timeout_seconds", "/headers/Host", "/max_in_flight"})
+    CHECK(bad.body.find(std::string{R"("field":")"} + field + "\"") != std::string::npos);
+  CHECK(c.request("POST", "/v1/webhooks", "{nope", key).status == 400);
+  CHECK(c.request("POST", "/v1/webhooks", minimal, key, {}, std::string{"text/plain"}).status ==
+        415);
+}
+
+TEST_CASE("webhooks: names are unique per tenant; patch and rename", "[integration][webhooks]") {
+  test_server srv;
+  auto key = srv.make_tenant_key("acme");
+  auto other = srv.make_tenant_key("other");
+  http_client c{srv.port()};
+  auto first = c.request("POST", "/v1/webhooks", minimal, key);
+  REQUIRE(first.status == 201);
+  auto dup = c.request("POST", "/v1/webhooks", minimal, key);
+  CHECK(dup.status == 409);
+  CHECK(problem_type(dup) == "webhook-conflict");
+  CHECK(c.request("POST", "/v1/webhooks", minimal, other).status == 201); // Other tenant: fine.
+  auto id = test::json_string(first.body, "id");
+  auto patched = c.request("PATCH", "/v1/webhooks/" + id,
+                           R"({"name":"renamed","timeout_seconds":30,"enabled":false})", key);
+  REQUIRE(patched.status == 200);
+  CHECK(patched.body.find(R"("timeout_seconds":30)") != std::string::npos);
+  CHECK(patched.body.find(R"("enabled":false)") != std::string::npos);
+  CHECK(patched.body.find(R"("url":"https://example.com/hook")") != std::string::npos);
+  // The old name is free again; the new one is taken.
+  CHECK(c.request("POST", "/v1/webhooks", minimal, key).status == 201);
+  auto clash = c.request("POST", "/v1/webhooks",
+                         R"({"name":"renamed","url":"https://e.com/","events":["*"]})", key);
+  CHECK(clash.status == 409);
+  CHECK(c.request("PATCH", "/v1/webhooks/" + id, R"({"secret":"whsec_x"})", key).status == 422);
+  CHECK(c.request("PATCH", "/v1/webhooks/" + id, R"({"events":[]})", key).status == 422);
+}
+
+TEST_CASE("webhooks: isolation, scopes, delete", "[integration][webhooks]") {
+  test_server srv;
+  auto key = srv.make_tenant_key("acme");
+  auto other = srv.make_tenant_key("other");
+  auto reader = srv.make_tenant_key("acme", R"(["read"])");
+  http_client c{srv.port()};
+  auto created = c.request("POST", "/v1/webhooks", minimal, key);
+  REQUIRE(created.status == 201);
+  auto id = test::json_string(created.body, "id");
+  CHECK(c.request("GET", "/v1/webhooks/" + id, {}, other).status == 404);
+  CHECK(c.request("PATCH", "/v1/webhooks/" + id, R"({"name":"x"})", other).status == 404);
+  CHECK(c.request("DELETE", "/v1/webhooks/" + id, {}, other).status == 404);
+  CHECK(c.request("GET", "/v1/webhooks", {}, other).body.find(id) == std::string::npos);
+  CHECK(c.request("GET", "/v1/webhooks/" + id, {}, reader).status == 200);
+  CHECK(c.request("POST", "/v1/webhooks", minimal, reader).status == 403);
+  CHECK(c.request("DELETE", "/v1/webhooks/" + id, {}, reader).status == 403);
+  CHECK(c.request("GET", "/v1/webhooks", {}, test_server::admin_token()).status == 403);
+  CHECK(c.request("DELETE", "/v1/webhooks/" + id, {}, key).status == 204);
+  CHECK(c.request("GET", "/v1/webhooks/" + id, {}, key).status == 404);
+  CHECK(c.request("DELETE", "/v1/webhooks/" + id, {}, key).status == 404);
+  CHECK(c.request("PUT", "/v1/webhooks/" + id, "{}", key).status == 405);
+  // The name is free after a delete.
+  CHECK(c.request("POST", "/v1/webhooks", minimal, key).status == 201);
+}
+
+TEST_CASE("webhooks: listing pages through many webhooks", "[integration][webhooks]") {
+  test_server srv;
+  auto key = srv.make_tenant_key("acme");
+  http_client c{srv.port()};
+  for (int i = 0; i < 25; ++i)
+    REQUIRE(c.request("POST", "/v1/webhooks",
+                      R"({"name":"w)" + std::to_string(i) + R"(","url":"https://example.com/)" +
+                          std::to_string(i) + R"(","events":["*"]})",
+                      key)
+                .status == 201);
+  std::size_t seen = 0;
+  std::string cursor;
+  int pages = 0;
+  do {
+    auto r = c.request("GET", "/v1/webhooks?limit=10" + (cursor.empty() ? "" : "&cursor=" + cursor),
+                       {}, key);
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    simdjson::dom::parser p;
+    seen += simdjson::dom::array(p.parse(r.body)["data"]).size();
+    cursor = test::json_string(r.body, "next_cursor");
+    ++pages;
+  } while (!cursor.empty() && pages < 10);
+  CHECK(pages == 3);
+  CHECK(seen == 25);
+}
