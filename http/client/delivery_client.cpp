@@ -1,0 +1,360 @@
+#include "http/client/delivery_client.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <atomic>
+#include <limits>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace hookd::http {
+
+namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
+namespace beast = boost::beast;
+namespace bh = boost::beast::http;
+using tcp = net::ip::tcp;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+/// One TCP (and maybe TLS) connection to one origin. Used by one exchange at a time.
+struct connection {
+  std::unique_ptr<beast::tcp_stream> plain;
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
+  beast::flat_buffer buffer;
+  steady::time_point idle_since;
+
+  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+
+  template <class F> void with_stream(F&& f) {
+    if (tls)
+      f(*tls);
+    else
+      f(*plain);
+  }
+
+  void close() {
+    beast::error_code ec;
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().socket().close(ec);
+  }
+};
+
+bool is_ip_literal(const std::string& host) {
+  beast::error_code ec;
+  net::ip::make_address(host, ec);
+  return !ec;
+}
+
+transport_error classify_io_error(const beast::error_code& ec) {
+  if (ec == beast::error::timeout)
+    return transport_error::timeout;
+  return transport_error::connection_reset;
+}
+
+} // namespace
+
+struct delivery_client::impl : std::enable_shared_from_this<delivery_client::impl> {
+  delivery_client_config cfg;
+  net::io_context ioc;
+  net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
+  ssl::context tls{ssl::context::tls_client};
+  std::thread thread;
+  std::atomic<std::size_t> opened{0};
+  // Touched only on the client thread.
+  std::unordered_map<std::string, std::vector<std::shared_ptr<connection>>> idle;
+
+  std::shared_ptr<connection> take_idle(const std::string& key) {
+    auto i = idle.find(key);
+    while (i != idle.end() && !i->second.empty()) {
+      auto c = std::move(i->second.back());
+      i->second.pop_back();
+      if (steady::now() - c->idle_since < cfg.idle_timeout)
+        return c;
+      c->close();
+    }
+    return nullptr;
+  }
+
+  void put_idle(const std::string& key, std::shared_ptr<connection> c) {
+    auto& list = idle[key];
+    if (list.size() >= 256) {
+      c->close();
+      return;
+    }
+    c->idle_since = steady::now();
+    list.push_back(std::move(c));
+  }
+};
+
+namespace {
+
+/// One request from start to callback. Runs entirely on the client thread.
+class exchange : public std::enable_shared_from_this<exchange> {
+ public:
+  exchange(std::shared_ptr<delivery_client::impl> owner, delivery_request req,
+           delivery_callback done)
+      : owner_(std::move(owner)), req_(std::move(req)), done_(std::move(done)),
+        resolver_(owner_->ioc), resolve_timer_(owner_->ioc) {
+    key_ = req_.pool + "|" + req_.target.scheme + "://" + req_.target.host + ":" +
+           std::to_string(req_.target.port);
+    start_ = steady::now();
+    deadline_ = start_ + req_.timeout;
+    build_request();
+  }
+
+  void start() {
+    conn_ = owner_->take_idle(key_);
+    if (conn_) {
+      reused_ = true;
+      return write();
+    }
+    resolve();
+  }
+
+ private:
+  bool https() const { return req_.target.scheme == "https"; }
+
+  void build_request() {
+    http_req_ = bh::request<bh::string_body>{bh::verb::post, req_.target.target, 11};
+    auto host = req_.target.ipv6_literal ? "[" + req_.target.host + "]" : req_.target.host;
+    bool default_port = req_.target.port == (https() ? 443 : 80);
+    http_req_.set(bh::field::host,
+                  default_port ? host : host + ":" + std::to_string(req_.target.port));
+    for (auto& [k, v] : req_.headers)
+      http_req_.set(k, v);
+    http_req_.keep_alive(true);
+    http_req_.body() = std::move(req_.body);
+    http_req_.prepare_payload();
+  }
+
+  void resolve() {
+    resolve_timer_.expires_at(deadline_);
+    resolve_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec)
+        self->resolver_.cancel(); // The deadline passed while resolving.
+    });
+    resolver_.async_resolve(
+        req_.target.host, std::to_string(req_.target.port),
+        [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type results) {
+          self->resolve_timer_.cancel();
+          self->on_resolve(ec, std::move(results));
+        });
+  }
+
+  void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
+    if (ec == net::error::operation_aborted)
+      return fail(transport_error::timeout, "timed out resolving " + req_.target.host);
+    if (ec == net::error::host_not_found)
+      return fail(transport_error::dns_nxdomain, "no such host: " + req_.target.host);
+    if (ec)
+      return fail(transport_error::dns_temporary,
+                  "resolving " + req_.target.host + ": " + ec.message());
+    conn_ = std::make_shared<connection>();
+    if (https()) {
+      conn_->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(owner_->ioc, owner_->tls);
+      if (!is_ip_literal(req_.target.host) &&
+          !SSL_set_tlsext_host_name(conn_->tls->native_handle(), req_.target.host.c_str()))
+        return fail(transport_error::tls_failed, "cannot set SNI");
+      conn_->tls->set_verify_callback(ssl::host_name_verification(req_.target.host));
+    } else {
+      conn_->plain = std::make_unique<beast::tcp_stream>(owner_->ioc);
+    }
+    ++owner_->opened;
+    conn_->lowest().expires_at(deadline_);
+    conn_->lowest().async_connect(
+        results, [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
+          if (ec == beast::error::timeout)
+            return self->fail(transport_error::timeout, "timed out connecting");
+          if (ec)
+            return self->fail(transport_error::connect_failed, "connecting: " + ec.message());
+          self->conn_->lowest().socket().set_option(tcp::no_delay(true), ec);
+          if (self->conn_->tls)
+            return self->handshake();
+          self->write();
+        });
+  }
+
+  void handshake() {
+    conn_->lowest().expires_at(deadline_);
+    conn_->tls->async_handshake(
+        ssl::stream_base::client, [self = shared_from_this()](beast::error_code ec) {
+          if (ec == beast::error::timeout)
+            return self->fail(transport_error::timeout, "timed out in the TLS handshake");
+          if (ec)
+            return self->fail(transport_error::tls_failed, "TLS handshake: " + ec.message());
+          self->write();
+        });
+  }
+
+  void write() {
+    conn_->lowest().expires_at(deadline_);
+    conn_->with_stream([&](auto& s) {
+      bh::async_write(s, http_req_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        if (ec)
+          return self->fail_io(ec, "writing the request");
+        self->read_header();
+      });
+    });
+  }
+
+  void read_header() {
+    parser_.emplace();
+    // The excerpt cap below bounds what is kept. Not boost::none: Boost 1.74 compares the
+    // content length against the optional, and any length is "greater" than none.
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    conn_->lowest().expires_at(deadline_);
+    conn_->with_stream([&](auto& s) {
+      bh::async_read_header(s, conn_->buffer, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (ec)
+                                return self->fail_io(ec, "reading the response");
+                              self->got_header_ = true;
+                              auto& res = self->parser_->get();
+                              self->response_.status = static_cast<int>(res.result_int());
+                              if (auto ra = res.find(bh::field::retry_after); ra != res.end())
+                                self->response_.retry_after = std::string{ra->value()};
+                              self->read_body();
+                            });
+    });
+  }
+
+  void read_body() {
+    if (parser_->is_done())
+      return complete(parser_->get().keep_alive());
+    if (response_.body.size() >= owner_->cfg.max_body_excerpt) {
+      response_.truncated = true;
+      return complete(false); // The rest is not read; the connection cannot be reused.
+    }
+    auto& body = parser_->get().body();
+    body.data = chunk_;
+    body.size = sizeof(chunk_);
+    conn_->lowest().expires_at(deadline_);
+    conn_->with_stream([&](auto& s) {
+      bh::async_read(s, conn_->buffer, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (ec == bh::error::need_buffer)
+                         ec = {};
+                       auto used = sizeof(self->chunk_) - self->parser_->get().body().size;
+                       auto room = self->owner_->cfg.max_body_excerpt - self->response_.body.size();
+                       self->response_.body.append(self->chunk_, std::min(used, room));
+                       if (used > room)
+                         self->response_.truncated = true;
+                       if (ec) {
+                         // The status arrived; a body cut short still answers the attempt.
+                         self->response_.truncated = true;
+                         return self->complete(false);
+                       }
+                       self->read_body();
+                     });
+    });
+  }
+
+  void complete(bool reusable) {
+    response_.duration =
+        std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - start_);
+    if (reusable)
+      owner_->put_idle(key_, std::move(conn_));
+    else if (conn_)
+      conn_->close();
+    done_(std::move(response_));
+  }
+
+  void fail_io(beast::error_code ec, const std::string& what) {
+    // A reused idle connection the server closed meanwhile: try once more on a fresh one.
+    if (reused_ && !got_header_ && ec != beast::error::timeout) {
+      reused_ = false;
+      conn_->close();
+      conn_.reset();
+      return resolve();
+    }
+    fail(classify_io_error(ec), what + ": " + ec.message());
+  }
+
+  void fail(transport_error err, std::string detail) {
+    if (conn_)
+      conn_->close();
+    response_.error = err;
+    response_.status.reset();
+    response_.detail = std::move(detail);
+    response_.duration =
+        std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - start_);
+    done_(std::move(response_));
+  }
+
+  std::shared_ptr<delivery_client::impl> owner_;
+  delivery_request req_;
+  delivery_callback done_;
+  std::string key_;
+  steady::time_point start_;
+  steady::time_point deadline_;
+  tcp::resolver resolver_;
+  net::steady_timer resolve_timer_;
+  bh::request<bh::string_body> http_req_;
+  std::optional<bh::response_parser<bh::buffer_body>> parser_;
+  std::shared_ptr<connection> conn_;
+  bool reused_ = false;
+  bool got_header_ = false;
+  delivery_response response_;
+  char chunk_[8192];
+};
+
+} // namespace
+
+delivery_client::delivery_client(delivery_client_config cfg) : impl_(std::make_shared<impl>()) {
+  impl_->cfg = std::move(cfg);
+  beast::error_code ec;
+  if (impl_->cfg.ca_file.empty())
+    impl_->tls.set_default_verify_paths(ec);
+  else
+    impl_->tls.load_verify_file(impl_->cfg.ca_file, ec);
+  if (ec)
+    throw std::runtime_error("cannot load the CA store: " + ec.message());
+  impl_->tls.set_verify_mode(ssl::verify_peer);
+  impl_->tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                         ssl::context::no_tlsv1_1);
+  impl_->thread = std::thread{[i = impl_] { i->ioc.run(); }};
+}
+
+delivery_client::~delivery_client() {
+  impl_->work.reset();
+  impl_->ioc.stop();
+  if (impl_->thread.joinable())
+    impl_->thread.join();
+}
+
+void delivery_client::send(delivery_request req, delivery_callback done) {
+  auto ex = std::make_shared<exchange>(impl_, std::move(req), std::move(done));
+  net::post(impl_->ioc, [ex] { ex->start(); });
+}
+
+void delivery_client::close_pool(const std::string& pool) {
+  net::post(impl_->ioc, [i = impl_, prefix = pool + "|"] {
+    for (auto it = i->idle.begin(); it != i->idle.end();) {
+      if (it->first.starts_with(prefix)) {
+        for (auto& c : it->second)
+          c->close();
+        it = i->idle.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  });
+}
+
+std::size_t delivery_client::connections_opened() const noexcept {
+  return impl_->opened.load();
+}
+
+} // namespace hookd::http

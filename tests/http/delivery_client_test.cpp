@@ -1,0 +1,190 @@
+// The outbound client against real receivers on 127.0.0.1 (plain and TLS).
+
+#include "http/client/delivery_client.hpp"
+#include "tests/support/receiver.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <future>
+
+using namespace hookd;
+using namespace std::chrono_literals;
+using test::receiver;
+using test::reply;
+
+namespace {
+
+delivery_request to(uint16_t port, std::string body = R"({"a":1})", std::string scheme = "http",
+                    std::string host = "127.0.0.1") {
+  delivery_request r;
+  r.pool = "wh_test";
+  r.target = *parse_url(scheme + "://" + host + ":" + std::to_string(port) + "/hook?x=1");
+  r.headers = {{"Content-Type", "application/json"}, {"webhook-id", "msg_1"}};
+  r.body = std::move(body);
+  r.timeout = 3s;
+  return r;
+}
+
+delivery_response send(http::delivery_client& c, delivery_request r) {
+  std::promise<delivery_response> p;
+  auto f = p.get_future();
+  c.send(std::move(r), [&p](delivery_response res) { p.set_value(std::move(res)); });
+  REQUIRE(f.wait_for(20s) == std::future_status::ready);
+  return f.get();
+}
+
+} // namespace
+
+TEST_CASE("client: posts the exact body and headers, and reads the answer", "[http][client]") {
+  receiver rx{[](const test::received_request&) {
+    return reply{201, "created!", {{"Retry-After", "7"}}};
+  }};
+  http::delivery_client c;
+  auto res = send(c, to(rx.port(), "{\"exact\": \"bytes\" }"));
+  CHECK(res.error == transport_error::none);
+  CHECK(res.status == 201);
+  CHECK(res.body == "created!");
+  CHECK(res.retry_after == "7");
+  CHECK_FALSE(res.truncated);
+  CHECK(res.duration > 0us);
+  auto reqs = rx.requests();
+  REQUIRE(reqs.size() == 1);
+  CHECK(reqs[0].method == "POST");
+  CHECK(reqs[0].target == "/hook?x=1");
+  CHECK(reqs[0].body == "{\"exact\": \"bytes\" }");
+  CHECK(reqs[0].headers["webhook-id"] == "msg_1");
+  CHECK(reqs[0].headers["host"] == "127.0.0.1:" + std::to_string(rx.port()));
+  CHECK(reqs[0].headers["content-length"] == "19");
+}
+
+TEST_CASE("client: keep-alive connections are reused per pool", "[http][client]") {
+  receiver rx{[](const test::received_request&) { return reply{}; }};
+  http::delivery_client c;
+  for (int i = 0; i < 10; ++i)
+    CHECK(send(c, to(rx.port())).status == 200);
+  CHECK(c.connections_opened() == 1);
+  CHECK(rx.connections() == 1);
+  // Another pool (another webhook) does not borrow it.
+  auto other = to(rx.port());
+  other.pool = "wh_other";
+  CHECK(send(c, other).status == 200);
+  CHECK(c.connections_opened() == 2);
+  // Closing a pool drops its idle connections.
+  c.close_pool("wh_test");
+  CHECK(send(c, to(rx.port())).status == 200);
+  CHECK(c.connections_opened() == 3);
+}
+
+TEST_CASE("client: a stale keep-alive connection is retried once on a fresh one",
+          "[http][client]") {
+  receiver rx{[](const test::received_request&) {
+    reply r;
+    r.close_after = true; // Answers keep-alive, then closes anyway.
+    return r;
+  }};
+  http::delivery_client c;
+  CHECK(send(c, to(rx.port())).status == 200);
+  std::this_thread::sleep_for(50ms); // Let the close reach us.
+  auto second = send(c, to(rx.port()));
+  CHECK(second.error == transport_error::none);
+  CHECK(second.status == 200);
+  CHECK(rx.requests().size() == 2);
+}
+
+TEST_CASE("client: statuses are reported, redirects are not followed", "[http][client]") {
+  receiver rx{[](const test::received_request& r) {
+    if (r.target.find("x=1") != std::string::npos && r.body == "redirect")
+      return reply{302, "", {{"Location", "http://127.0.0.1:1/elsewhere"}}};
+    return reply{503, "busy", {{"Retry-After", "120"}}};
+  }};
+  http::delivery_client c;
+  auto redirected = send(c, to(rx.port(), "redirect"));
+  CHECK(redirected.status == 302);
+  CHECK(rx.requests().size() == 1);
+  auto busy = send(c, to(rx.port()));
+  CHECK(busy.status == 503);
+  CHECK(busy.retry_after == "120");
+}
+
+TEST_CASE("client: response bodies are cut at the excerpt limit", "[http][client]") {
+  receiver rx{[](const test::received_request&) {
+    return reply{200, std::string(100 * 1024, 'b'), {}};
+  }};
+  http::delivery_client c;
+  auto res = send(c, to(rx.port()));
+  CHECK(res.status == 200);
+  CHECK(res.body.size() == 64 * 1024);
+  CHECK(res.truncated);
+  // The half-read connection was not put back.
+  CHECK(send(c, to(rx.port())).status == 200);
+  CHECK(c.connections_opened() == 2);
+}
+
+TEST_CASE("client: timeouts, refusals and hang-ups are classified", "[http][client]") {
+  http::delivery_client c;
+  SECTION("a receiver slower than the timeout") {
+    receiver rx{[](const test::received_request&) {
+      reply r;
+      r.delay = 3s;
+      return r;
+    }};
+    auto req = to(rx.port());
+    req.timeout = 300ms;
+    auto start = std::chrono::steady_clock::now();
+    auto res = send(c, req);
+    CHECK(res.error == transport_error::timeout);
+    CHECK_FALSE(res.status);
+    CHECK(std::chrono::steady_clock::now() - start < 2s);
+  }
+  SECTION("nobody listening") {
+    uint16_t port;
+    {
+      receiver gone{[](const test::received_request&) { return reply{}; }};
+      port = gone.port();
+    }
+    auto res = send(c, to(port));
+    CHECK(res.error == transport_error::connect_failed);
+  }
+  SECTION("the receiver closes without answering") {
+    receiver rx{[](const test::received_request&) {
+      reply r;
+      r.hang_up = true;
+      return r;
+    }};
+    auto res = send(c, to(rx.port()));
+    CHECK(res.error == transport_error::connection_reset);
+  }
+}
+
+TEST_CASE("client: HTTPS verifies the chain and the host name", "[http][client][tls]") {
+  test::temp_dir dir;
+  auto cert = test::make_test_certificate(dir.path().string(), "DNS:localhost,IP:127.0.0.1");
+  receiver rx{[](const test::received_request& r) {
+                return reply{200, "tls:" + r.body, {}};
+              },
+              cert};
+  SECTION("trusted CA: delivered") {
+    http::delivery_client c{{cert.cert_file}};
+    auto res = send(c, to(rx.port(), "secure", "https", "localhost"));
+    CHECK(res.error == transport_error::none);
+    CHECK(res.body == "tls:secure");
+    auto by_ip = send(c, to(rx.port(), "ip", "https", "127.0.0.1"));
+    CHECK(by_ip.status == 200);
+  }
+  SECTION("untrusted certificate: tls_failed, nothing delivered") {
+    http::delivery_client c; // The system store does not know this certificate.
+    auto res = send(c, to(rx.port(), "secure", "https", "localhost"));
+    CHECK(res.error == transport_error::tls_failed);
+    CHECK(rx.requests().empty());
+  }
+  SECTION("wrong host name: tls_failed") {
+    test::temp_dir other_dir;
+    auto other = test::make_test_certificate(other_dir.path().string(), "DNS:example.internal");
+    receiver wrong{[](const test::received_request&) { return reply{}; }, other};
+    http::delivery_client c{{other.cert_file}};
+    auto res = send(c, to(wrong.port(), "x", "https", "localhost"));
+    CHECK(res.error == transport_error::tls_failed);
+    CHECK(wrong.requests().empty());
+  }
+}
