@@ -30,6 +30,20 @@ using log_writer_actor = caf::typed_actor<
     // Reports the head, counters and health.
     caf::replies_to<atom::status>::with<writer_status_ptr>>;
 
+/// One webhook endpoint: queues matching events, signs and sends them through the delivery
+/// transport, retries on its schedule, and guards the endpoint with a circuit breaker.
+using webhook_actor = caf::typed_actor<
+    // New events for this webhook: indices into a committed batch (shared, never copied).
+    caf::reacts_to<atom::deliver, committed_batch_ptr, std::vector<uint32_t>>,
+    // The transport's answer to the attempt on event `seq`.
+    caf::reacts_to<atom::done, uint64_t, delivery_result_ptr>,
+    // The retry timer fired; the number tells stale timers from the current one.
+    caf::reacts_to<atom::retry, uint64_t>,
+    // The configuration changed (URL, headers, schedule, limits, enabled).
+    caf::reacts_to<atom::configure, webhook_ptr>,
+    // Reports counters and health.
+    caf::replies_to<atom::status>::with<webhook_stats_ptr>>;
+
 /// The HTTP server's way into the actors: it forwards a request to the log writer and runs
 /// the callback with the answer (or the error, including a timeout).
 using http_bridge_actor = caf::typed_actor<

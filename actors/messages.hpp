@@ -2,6 +2,7 @@
 
 #include "domain/api_key.hpp"
 #include "domain/audit.hpp"
+#include "domain/delivery_transport.hpp"
 #include "domain/error.hpp"
 #include "domain/event.hpp"
 #include "domain/ingest_request.hpp"
@@ -133,6 +134,30 @@ struct writer_status {
   bool failed = false;
 };
 
+/// A webhook actor's counters and health, for the stats API and tests.
+struct webhook_stats {
+  /// Deliveries that got a 2xx.
+  uint64_t delivered = 0;
+  /// Deliveries that failed for good (exhausted, or a permanent error).
+  uint64_t failed = 0;
+  /// Attempts made.
+  uint64_t attempts = 0;
+  /// Attempts that were retries.
+  uint64_t retries = 0;
+  /// Deliveries waiting (due now or later), in flight included.
+  uint64_t pending = 0;
+  /// Deliveries in flight.
+  uint64_t in_flight = 0;
+  /// Consecutive failed attempts.
+  uint32_t consecutive_failures = 0;
+  /// True while the circuit breaker is open.
+  bool circuit_open = false;
+  /// False once the endpoint answered 410 Gone (or a user disabled it).
+  bool enabled = true;
+  /// The last failure, for humans.
+  std::string last_error;
+};
+
 /// Shared pointers that travel in messages.
 using append_request_ptr = std::shared_ptr<append_request>;
 using append_outcome_ptr = std::shared_ptr<const append_outcome>;
@@ -140,6 +165,9 @@ using committed_batch_ptr = std::shared_ptr<const committed_batch>;
 using config_change_ptr = std::shared_ptr<const config_change>;
 using config_outcome_ptr = std::shared_ptr<const config_outcome>;
 using writer_status_ptr = std::shared_ptr<const writer_status>;
+using delivery_result_ptr = std::shared_ptr<const delivery_response>;
+using webhook_ptr = std::shared_ptr<const webhook>;
+using webhook_stats_ptr = std::shared_ptr<const webhook_stats>;
 
 /// Completion callbacks that carry an actor's answer back to non-actor code (the HTTP
 /// server). They run on a CAF thread and must only hand the result over (post it to an

@@ -1,0 +1,373 @@
+// The webhook actor on CAF's deterministic test coordinator, with a fake transport that
+// records each attempt and lets the test answer it. Time moves only with advance_time.
+
+#include "actors/type_ids.hpp"
+#include "actors/webhook.hpp"
+#include "domain/delivery_message.hpp"
+#include "domain/webhook_secret.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+#include <caf/send.hpp>
+#include <catch2/catch.hpp>
+
+using namespace hookd;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// Records every attempt; a test answers them in any order.
+class fake_transport final : public delivery_transport {
+ public:
+  struct attempt {
+    delivery_request req;
+    delivery_callback done;
+  };
+  void send(delivery_request req, delivery_callback done) override {
+    sent.push_back({std::move(req), std::move(done)});
+  }
+  void close_pool(const std::string& pool) override { closed.push_back(pool); }
+
+  std::vector<attempt> sent;
+  std::vector<std::string> closed;
+};
+
+delivery_response answer(int status, std::optional<std::string> retry_after = {}) {
+  delivery_response r;
+  r.status = status;
+  r.retry_after = std::move(retry_after);
+  return r;
+}
+
+delivery_response failure(transport_error e) {
+  delivery_response r;
+  r.error = e;
+  return r;
+}
+
+struct webhook_fixture {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  caf::scheduler::test_coordinator* sched = nullptr;
+  fake_transport transport;
+  manual_clock wall{1'700'000'000'000};
+  webhook_actor actor;
+  uint64_t next_seq = 1;
+
+  webhook_fixture() {
+    add_message_types(cfg);
+    cfg.set("scheduler.policy", caf::atom("testing"));
+    sys = std::make_unique<caf::actor_system>(cfg);
+    sched = &dynamic_cast<caf::scheduler::test_coordinator&>(sys->scheduler());
+  }
+
+  ~webhook_fixture() {
+    if (actor)
+      caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+    sched->run();
+  }
+
+  webhook make_hook(std::function<void(webhook&)> tweak = {}) {
+    webhook w;
+    w.id = "wh_test";
+    w.tenant = "acme";
+    w.name = "test";
+    w.url = "https://receiver.example/hook";
+    w.events = {"*"};
+    w.secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    w.headers = {{"X-Env", "prod"}};
+    if (tweak)
+      tweak(w);
+    return w;
+  }
+
+  void spawn(webhook w, uint32_t circuit_threshold = 10) {
+    webhook_config c;
+    c.hook = std::move(w);
+    c.transport = &transport;
+    c.time = &wall;
+    c.jitter = std::make_shared<fixed_jitter>(0.0);
+    c.circuit_threshold = circuit_threshold;
+    actor = sys->spawn(hookd::webhook_endpoint, std::move(c));
+    sched->run();
+  }
+
+  /// Sends `n` new events to the actor.
+  void deliver(int n) {
+    auto batch = std::make_shared<committed_batch>();
+    std::vector<uint32_t> indices;
+    for (int i = 0; i < n; ++i) {
+      event e;
+      e.seq = next_seq++;
+      e.id = "evt_" + std::to_string(e.seq);
+      e.type = "deployment.success";
+      e.received_at_ms = 1'700'000'000'000;
+      e.data = R"({"n":)" + std::to_string(e.seq) + "}";
+      batch->events.push_back(std::move(e));
+      indices.push_back(static_cast<uint32_t>(i));
+    }
+    caf::anon_send(actor, atom::deliver_v, committed_batch_ptr{batch}, indices);
+    sched->run();
+  }
+
+  /// Answers attempt `i` (in send order) and lets the actor react.
+  void reply(std::size_t i, delivery_response r) {
+    transport.sent.at(i).done(std::move(r));
+    sched->run();
+  }
+
+  void advance(caf::timespan d) {
+    sched->advance_time(d);
+    sched->run();
+  }
+
+  std::string event_of(std::size_t i) const {
+    for (auto& [k, v] : transport.sent.at(i).req.headers)
+      if (k == "webhook-id")
+        return v;
+    return {};
+  }
+
+  webhook_stats stats() {
+    auto out = std::make_shared<webhook_stats>();
+    sys->spawn(
+        [out](caf::event_based_actor* self, webhook_actor a) {
+          self->request(a, caf::infinite, atom::status_v).then([out](webhook_stats_ptr& s) {
+            *out = *s;
+          });
+        },
+        actor);
+    sched->run();
+    return *out;
+  }
+};
+
+} // namespace
+
+TEST_CASE_METHOD(webhook_fixture, "webhook: signs and sends each event, and counts deliveries",
+                 "[actors][webhook]") {
+  spawn(make_hook());
+  deliver(3);
+  REQUIRE(transport.sent.size() == 3);
+  const auto& req = transport.sent[0].req;
+  CHECK(req.pool == "wh_test");
+  CHECK(req.target.host == "receiver.example");
+  CHECK(req.timeout == 15s);
+  CHECK(req.body ==
+        R"({"type":"deployment.success","timestamp":"2023-11-14T22:13:20.000Z","data":{"n":1}})");
+  std::map<std::string, std::string> h(req.headers.begin(), req.headers.end());
+  CHECK(h["webhook-id"] == delivery_message_id("wh_test", "evt_1"));
+  CHECK(h["webhook-timestamp"] == "1700000000");
+  // An independent check of the signature with the raw key.
+  hmac_sha256_key key{*parse_webhook_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")};
+  CHECK(h["webhook-signature"] ==
+        standard_webhooks_signature(key, h["webhook-id"], 1700000000, req.body));
+  CHECK(h["X-Env"] == "prod");
+  for (std::size_t i = 0; i < 3; ++i)
+    reply(i, answer(204));
+  auto s = stats();
+  CHECK(s.delivered == 3);
+  CHECK(s.pending == 0);
+  CHECK(s.attempts == 3);
+}
+
+TEST_CASE_METHOD(webhook_fixture, "webhook: the standard schedule at its exact instants",
+                 "[actors][webhook][retry]") {
+  spawn(make_hook());
+  deliver(1);
+  REQUIRE(transport.sent.size() == 1);
+  std::vector<caf::timespan> pauses{5s, 5min, 30min, 2h, 5h, 10h, 10h};
+  for (std::size_t i = 0; i < pauses.size(); ++i) {
+    reply(i, answer(503));
+    advance(pauses[i] - 1ms);
+    INFO("retry " << i + 1 << " must not go early");
+    CHECK(transport.sent.size() == i + 1);
+    advance(1ms);
+    INFO("retry " << i + 1 << " goes exactly on time");
+    REQUIRE(transport.sent.size() == i + 2);
+    CHECK(event_of(i + 1) == event_of(0)); // Same webhook-id on every retry.
+  }
+  reply(7, answer(503)); // The 8th attempt fails: the schedule is exhausted.
+  advance(24h);
+  CHECK(transport.sent.size() == 8);
+  auto s = stats();
+  CHECK(s.failed == 1);
+  CHECK(s.pending == 0);
+  CHECK(s.retries == 7);
+}
+
+TEST_CASE_METHOD(webhook_fixture, "webhook: jitter moves retries within ±20 %",
+                 "[actors][webhook][retry]") {
+  webhook_config c;
+  c.hook = make_hook();
+  c.transport = &transport;
+  c.time = &wall;
+  c.jitter = std::make_shared<fixed_jitter>(1.0); // +20 %
+  actor = sys->spawn(hookd::webhook_endpoint, std::move(c));
+  sched->run();
+  deliver(1);
+  reply(0, answer(500));
+  advance(6s - 1ms);
+  CHECK(transport.sent.size() == 1);
+  advance(1ms);
+  CHECK(transport.sent.size() == 2);
+}
+
+TEST_CASE_METHOD(webhook_fixture, "webhook: Retry-After is honoured and clamped",
+                 "[actors][webhook][retry]") {
+  spawn(make_hook());
+  deliver(1);
+  reply(0, answer(429, "60"));
+  advance(59s);
+  CHECK(transport.sent.size() == 1);
+  advance(1s);
+  REQUIRE(transport.sent.size() == 2);
+  // Shorter than the schedule's next pause (5 min): the schedule wins.
+  reply(1, answer(503, "1"));
+  advance(4min);
+  CHECK(transport.sent.size() == 2);
+  advance(1min);
+  REQUIRE(transport.sent.size() == 3);
+  // Absurdly long: capped at 24 h.
+  reply(2, answer(429, "999999"));
+  advance(24h);
+  CHECK(transport.sent.size() == 4);
+}
+
+TEST_CASE_METHOD(webhook_fixture, "webhook: max_in_flight bounds concurrent attempts",
+                 "[actors][webhook]") {
+  spawn(make_hook([](webhook& w) { w.max_in_flight = 4; }));
+  deliver(20);
+  CHECK(transport.sent.size() == 4);
+  reply(0, answer(200));
+  CHECK(transport.sent.size() == 5);
+  reply(1, answer(200));
+  reply(2, answer(200));
+  CHECK(transport.sent.size() == 7);
+  CHECK(stats().in_flight == 4);
+}
+
+TEST_CASE_METHOD(webhook_fixture, "webhook: FIFO blocks on the head until it is delivered",
+                 "[actors][webhook]") {
+  spawn(make_hook([](webhook& w) {
+    w.ordering = delivery_ordering::fifo;
+    w.retry = retry_policy::short_schedule();
+  }));
+  deliver(3);
+  REQUIRE(transport.sent.size() == 1);
+  CHECK(event_of(0) == delivery_message_id("wh_test", "evt_1"));
+  reply(0, answer(500));
+  advance(29s);
+  CHECK(transport.sent.size() == 1); // evt_2 waits behind the failing head.
+  advance(1s);
+  REQUIRE(transport.sent.size() == 2);
+  CHECK(event_of(1) == delivery_message_id("wh_test", "evt_1"));
+  reply(1, answer(200));
+  REQUIRE(transport.sent.size() == 3);
+  CHECK(event_of(2) == delivery_message_id("wh_test", "evt_2"));
+  reply(2, answer(200));
+  REQUIRE(transport.sent.size() == 4);
+  CHECK(event_of(3) == delivery_message_id("wh_test", "evt_3"));
+}
+
+TEST_CASE_METHOD(webhook_fixture, "webhook: FIFO moves on when the head is exhausted",
+                 "[actors][webhook]") {
+  spawn(make_hook([](webhook& w) {
+    w.ordering = delivery_ordering::fifo;
+    w.retry = retry_policy::exponential(1, std::chrono::seconds{10}, std::chrono::seconds{10});
+  }));
+  deliver(2);
+  reply(0, answer(500));
+  advance(10s);
+  REQUIRE(transport.sent.size() == 2);
+  reply(1, answer(500)); // Head exhausted.
+  REQUIRE(transport.sent.size() == 3);
+  CHECK(event_of(2) == delivery_message_id("wh_test", "evt_2"));
+  CHECK(stats().failed == 1);
+}
+
+TEST_CASE_METHOD(webhook_fixture, "webhook: permanent failures and redirects are not retried",
+                 "[actors][webhook]") {
+  spawn(make_hook());
+  deliver(3);
+  reply(0, answer(404));
+  reply(1, answer(302));
+  reply(2, failure(transport_error::dns_nxdomain));
+  advance(48h);
+  CHECK(transport.sent.size() == 3);
+  auto s = stats();
+  CHECK(s.failed == 3);
+  CHECK(s.pending == 0);
+}
+
+TEST_CASE_METHOD(webhook_fixture, "webhook: 410 Gone disables the webhook and drops its queue",
+                 "[actors][webhook]") {
+  spawn(make_hook([](webhook& w) { w.max_in_flight = 1; }));
+  deliver(3);
+  REQUIRE(transport.sent.size() == 1);
+  reply(0, answer(410));
+  advance(48h);
+  CHECK(transport.sent.size() == 1);
+  auto s = stats();
+  CHECK_FALSE(s.enabled);
+  CHECK(s.pending == 0);
+  CHECK(s.last_error == "410 Gone");
+  deliver(1); // New events wait; nothing is sent while disabled.
+  CHECK(transport.sent.size() == 1);
+}
+
+TEST_CASE_METHOD(webhook_fixture, "webhook: the circuit opens, probes one at a time, and closes",
+                 "[actors][webhook][circuit]") {
+  spawn(make_hook([](webhook& w) {
+          w.max_in_flight = 8;
+          w.retry = retry_policy::short_schedule(); // probes at 30 s, 2 min, 5 min, 5 min...
+        }),
+        3);
+  deliver(3);
+  REQUIRE(transport.sent.size() == 3);
+  for (std::size_t i = 0; i < 3; ++i)
+    reply(i, failure(transport_error::connect_failed));
+  CHECK(stats().circuit_open);
+  deliver(5); // New events are held while the circuit is open.
+  CHECK(transport.sent.size() == 3);
+  advance(30s); // The first probe: one delivery, the oldest.
+  REQUIRE(transport.sent.size() == 4);
+  CHECK(event_of(3) == delivery_message_id("wh_test", "evt_1"));
+  reply(3, failure(transport_error::timeout));
+  advance(2min - 1ms);
+  CHECK(transport.sent.size() == 4);
+  advance(1ms); // The second probe, after the next pause.
+  REQUIRE(transport.sent.size() == 5);
+  reply(4, answer(200)); // Success closes the circuit; the rest flows.
+  CHECK_FALSE(stats().circuit_open);
+  // At once: evt_2 and evt_3, whose retries came due while the circuit was open, and the 5
+  // events held meanwhile.
+  CHECK(transport.sent.size() == 5 + 7);
+  for (std::size_t i = 5; i < 12; ++i)
+    reply(i, answer(200));
+  auto s = stats();
+  CHECK(s.delivered == 8);
+  CHECK(s.pending == 0);
+}
+
+TEST_CASE_METHOD(webhook_fixture, "webhook: a new URL closes the old pool; a new secret re-keys",
+                 "[actors][webhook]") {
+  spawn(make_hook());
+  auto changed = std::make_shared<webhook>(make_hook([](webhook& w) {
+    w.url = "https://new.example/hook";
+    w.secret = "whsec_" + std::string(32, 'A');
+  }));
+  caf::anon_send(actor, atom::configure_v, webhook_ptr{changed});
+  sched->run();
+  CHECK(transport.closed == std::vector<std::string>{"wh_test"});
+  deliver(1);
+  REQUIRE(transport.sent.size() == 1);
+  CHECK(transport.sent[0].req.target.host == "new.example");
+  std::map<std::string, std::string> h(transport.sent[0].req.headers.begin(),
+                                       transport.sent[0].req.headers.end());
+  hmac_sha256_key key{*parse_webhook_secret(changed->secret)};
+  CHECK(h["webhook-signature"] ==
+        standard_webhooks_signature(key, h["webhook-id"], 1700000000, transport.sent[0].req.body));
+}
