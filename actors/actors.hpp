@@ -44,6 +44,12 @@ using webhook_actor = caf::typed_actor<
     // Reports counters and health.
     caf::replies_to<atom::status>::with<webhook_stats_ptr>>;
 
+/// Routes committed events to webhook actors: applies the batch's webhook changes (spawning,
+/// reconfiguring or stopping webhook actors), then matches each event through its type index.
+using router_actor = batch_subscriber_actor::extend<
+    // The counters of `tenant`'s webhook `id` (an error when it has no actor).
+    caf::replies_to<atom::status, std::string, std::string>::with<webhook_stats_ptr>>;
+
 /// The HTTP server's way into the actors: it forwards a request to the log writer and runs
 /// the callback with the answer (or the error, including a timeout).
 using http_bridge_actor = caf::typed_actor<

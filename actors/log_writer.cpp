@@ -128,6 +128,7 @@ expected<void> stage_config(writer_ptr self, const config_change& change, config
     }
     store.stage_webhook(op->value);
     outcome.hook = op->value;
+    self->state.webhook_changes.push_back({op->value, false});
   } else if (auto* op = std::get_if<config_change::update_webhook>(&change.op)) {
     auto current = store.find_webhook(op->value.tenant, op->value.id);
     if (!current)
@@ -152,6 +153,7 @@ expected<void> stage_config(writer_ptr self, const config_change& change, config
     }
     store.stage_webhook(op->value, (*current)->name);
     outcome.hook = op->value;
+    self->state.webhook_changes.push_back({op->value, false});
   } else if (auto* op = std::get_if<config_change::delete_webhook>(&change.op)) {
     auto current = store.find_webhook(op->tenant, op->id);
     if (!current)
@@ -162,6 +164,7 @@ expected<void> stage_config(writer_ptr self, const config_change& change, config
     }
     store.stage_delete_webhook(**current);
     outcome.hook = **current;
+    self->state.webhook_changes.push_back({**current, true});
   }
   outcome.audit_seq = store.stage_audit(std::move(audit));
   return {};
@@ -172,8 +175,10 @@ void commit(writer_ptr self) {
   auto& st = self->state;
   auto appends = std::move(st.appends);
   auto configs = std::move(st.configs);
+  auto changes = std::move(st.webhook_changes);
   st.appends.clear();
   st.configs.clear();
+  st.webhook_changes.clear();
   auto& store = *st.config.store;
   if (store.has_staged()) {
     auto committed = store.commit();
@@ -190,8 +195,9 @@ void commit(writer_ptr self) {
     ++st.stats.commits;
     st.stats.events += committed->size();
     st.stats.head_seq = store.head().seq;
-    if (!committed->empty() && !st.subscribers.empty()) {
+    if ((!committed->empty() || !changes.empty()) && !st.subscribers.empty()) {
       auto batch = std::make_shared<committed_batch>();
+      batch->webhook_changes = std::move(changes);
       batch->events = std::move(*committed);
       committed_batch_ptr shared = std::move(batch);
       for (auto& sub : st.subscribers)

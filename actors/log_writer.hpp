@@ -52,6 +52,8 @@ struct log_writer_state {
   std::vector<waiting_config> configs;
   /// True while a flush message is queued, so that only one is.
   bool flush_queued = false;
+  /// Webhook changes staged for the next commit, published with its batch.
+  std::vector<webhook_change> webhook_changes;
   /// Subscribers to committed batches.
   std::vector<batch_subscriber_actor> subscribers;
   /// Counters for status and metrics.

@@ -64,8 +64,19 @@ struct append_outcome {
   std::vector<std::size_t> conflicts;
 };
 
-/// A committed batch of events: shared, immutable, published to subscribers.
+/// A webhook created, changed or deleted by a committed configuration change.
+struct webhook_change {
+  /// The webhook as stored (for a deletion, as it was).
+  webhook value;
+  /// True when it was deleted.
+  bool removed = false;
+};
+
+/// A committed batch: shared, immutable, published to subscribers. Webhook changes committed
+/// in the same batch come first, so subscribers see configuration and events in commit order.
 struct committed_batch {
+  /// Webhook changes in this commit, in the order they were applied.
+  std::vector<webhook_change> webhook_changes;
   /// The events in log order, contiguous sequence numbers.
   std::vector<event> events;
 };

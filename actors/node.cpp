@@ -2,7 +2,10 @@
 
 #include "actors/log_writer.hpp"
 #include "actors/logging.hpp"
+#include "actors/router.hpp"
 #include "domain/defaults.hpp"
+#include "http/client/delivery_client.hpp"
+#include "storage/config_reader.hpp"
 
 #include <caf/exit_reason.hpp>
 #include <caf/scoped_actor.hpp>
@@ -26,10 +29,21 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& sys, node_config 
   wcfg.max_commit_events =
       cfg.max_commit_events > 0 ? cfg.max_commit_events : defaults::max_commit_events;
   auto head = wcfg.store->head();
+  auto hooks = storage::config_reader{*self->db_}.list_all_webhooks();
+  if (!hooks)
+    return hooks.error();
+  router_config rcfg;
+  rcfg.webhooks = std::move(*hooks);
+  rcfg.transport = cfg.transport ? cfg.transport : std::make_shared<http::delivery_client>();
+  rcfg.time = &time;
+  rcfg.circuit_threshold = cfg.circuit_threshold;
+  self->router_ = sys.spawn(hookd::router, std::move(rcfg));
   if (cfg.detach_writer)
     self->writer_ = sys.spawn<caf::detached>(log_writer, std::move(wcfg));
   else
     self->writer_ = sys.spawn(log_writer, std::move(wcfg));
+  caf::anon_send(self->writer_, atom::subscribe_v,
+                 caf::actor_cast<batch_subscriber_actor>(self->router_));
   self->running_ = true;
   HOOKD_INFO("node: started; log head at seq {}", head.seq);
   return self;
@@ -48,6 +62,9 @@ void node::stop() {
   waiter->send_exit(writer_, caf::exit_reason::user_shutdown);
   waiter->wait_for(writer_);
   writer_ = nullptr;
+  waiter->send_exit(router_, caf::exit_reason::user_shutdown);
+  waiter->wait_for(router_);
+  router_ = nullptr;
   db_.reset();
   HOOKD_INFO("node: stopped");
 }

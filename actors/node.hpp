@@ -2,6 +2,7 @@
 
 #include "actors/actors.hpp"
 #include "domain/clock.hpp"
+#include "domain/delivery_transport.hpp"
 #include "domain/error.hpp"
 #include "storage/database.hpp"
 
@@ -20,13 +21,19 @@ struct node_config {
   bool detach_writer = true;
   /// Most events per commit.
   std::size_t max_commit_events = 0;
+  /// The delivery transport; when empty, the node makes the Beast client.
+  std::shared_ptr<delivery_transport> transport;
+  /// Consecutive failures that open a webhook's circuit.
+  uint32_t circuit_threshold = 10;
 };
 
 /// The running core of hookd: the database and the actors around it. Starts components in
 /// dependency order and stops them in the reverse, fixed order:
 ///   1. (the HTTP server, owned by the caller, stops accepting and drains first);
-///   2. the log writer commits what is staged, answers its callers and quits;
-///   3. the database syncs its WAL and closes.
+///   2. the log writer commits what is staged, answers its callers, publishes, and quits;
+///   3. the router stops every webhook actor (attempts in flight are abandoned; their events
+///      stay pending and are delivered again after a restart, once recovery exists);
+///   4. the database syncs its WAL and closes.
 /// Not thread-safe: start and stop from one thread.
 class node {
  public:
@@ -37,6 +44,8 @@ class node {
 
   /// The log writer.
   const log_writer_actor& writer() const noexcept { return writer_; }
+  /// The router.
+  const router_actor& router() const noexcept { return router_; }
   /// The database, for readers (thread-safe reads).
   const storage::database& db() const noexcept { return *db_; }
   /// True until `stop` began.
@@ -49,6 +58,7 @@ class node {
   caf::actor_system& sys_;
   std::unique_ptr<storage::database> db_;
   log_writer_actor writer_;
+  router_actor router_;
   bool running_ = false;
 };
 

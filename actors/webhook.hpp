@@ -20,8 +20,8 @@ namespace hookd {
 struct webhook_config {
   /// The webhook.
   webhook hook;
-  /// Where attempts go. Shared by all webhook actors; must outlive them.
-  delivery_transport* transport = nullptr;
+  /// Where attempts go. Shared by all webhook actors, and kept alive by them.
+  std::shared_ptr<delivery_transport> transport;
   /// Wall clock for `webhook-timestamp`. Must outlive the actor.
   const clock* time = nullptr;
   /// Jitter for retry pauses; owned by the actor.

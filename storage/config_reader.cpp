@@ -88,6 +88,20 @@ expected<std::vector<webhook>> config_reader::list_webhooks(std::string_view ten
   return out;
 }
 
+expected<std::vector<webhook>> config_reader::list_all_webhooks() const {
+  std::vector<webhook> out;
+  std::unique_ptr<rocksdb::Iterator> it{db_.db()->NewIterator({}, db_.handle(column::webhooks))};
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto w = decode_webhook(view(it->value()));
+    if (!w)
+      return w.error();
+    out.push_back(std::move(*w));
+  }
+  if (!it->status().ok())
+    return from_status(it->status(), "loading webhooks");
+  return out;
+}
+
 expected<std::vector<used_event_type>>
 config_reader::used_event_types(std::string_view tenant) const {
   std::vector<used_event_type> out;

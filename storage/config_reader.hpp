@@ -43,6 +43,8 @@ class config_reader {
   /// Up to `limit` of `tenant`'s webhooks with ids after `after`, in id order.
   expected<std::vector<webhook>> list_webhooks(std::string_view tenant, std::string_view after,
                                                std::size_t limit) const;
+  /// Every webhook of every tenant (the router's start-up load).
+  expected<std::vector<webhook>> list_all_webhooks() const;
   /// The event types `tenant` has used, in type order.
   expected<std::vector<used_event_type>> used_event_types(std::string_view tenant) const;
   /// Up to `limit` audit entries with at_ms in [since, until], after audit seq `after`.

@@ -51,7 +51,8 @@ struct webhook_fixture {
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   caf::scheduler::test_coordinator* sched = nullptr;
-  fake_transport transport;
+  std::shared_ptr<fake_transport> transport_ptr = std::make_shared<fake_transport>();
+  fake_transport& transport = *transport_ptr;
   manual_clock wall{1'700'000'000'000};
   webhook_actor actor;
   uint64_t next_seq = 1;
@@ -86,7 +87,7 @@ struct webhook_fixture {
   void spawn(webhook w, uint32_t circuit_threshold = 10) {
     webhook_config c;
     c.hook = std::move(w);
-    c.transport = &transport;
+    c.transport = transport_ptr;
     c.time = &wall;
     c.jitter = std::make_shared<fixed_jitter>(0.0);
     c.circuit_threshold = circuit_threshold;
@@ -202,7 +203,7 @@ TEST_CASE_METHOD(webhook_fixture, "webhook: jitter moves retries within ±20 %",
                  "[actors][webhook][retry]") {
   webhook_config c;
   c.hook = make_hook();
-  c.transport = &transport;
+  c.transport = transport_ptr;
   c.time = &wall;
   c.jitter = std::make_shared<fixed_jitter>(1.0); // +20 %
   actor = sys->spawn(hookd::webhook_endpoint, std::move(c));

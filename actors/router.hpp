@@ -1,0 +1,49 @@
+#pragma once
+
+#include "actors/actors.hpp"
+#include "actors/webhook.hpp"
+#include "domain/subscription_index.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace hookd {
+
+/// How the router runs.
+struct router_config {
+  /// The webhooks that exist at start.
+  std::vector<webhook> webhooks;
+  /// The transport every webhook actor uses.
+  std::shared_ptr<delivery_transport> transport;
+  /// Wall clock for signatures. Must outlive every webhook actor.
+  const clock* time = nullptr;
+  /// Consecutive failures that open a webhook's circuit.
+  uint32_t circuit_threshold = 10;
+};
+
+/// The router's state: the type index and one actor per enabled webhook.
+struct router_state {
+  /// Name in logs.
+  static constexpr const char* name = "router";
+  // Not an aggregate: CAF 0.17 would otherwise try to build the state from the actor pointer.
+  router_state() = default;
+
+  /// The configuration.
+  router_config config;
+  /// Which webhooks want which events.
+  subscription_index index;
+  /// The webhook actors, by tenant NUL id.
+  std::unordered_map<std::string, webhook_actor> actors;
+  /// Scratch space for matching.
+  std::vector<const subscription_index::entry*> matches;
+};
+
+/// The router's behaviour: see `router_actor`. On exit it stops every webhook actor.
+router_actor::behavior_type router(router_actor::stateful_pointer<router_state> self,
+                                   router_config config);
+
+} // namespace hookd
