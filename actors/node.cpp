@@ -34,7 +34,8 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& sys, node_config 
     return hooks.error();
   router_config rcfg;
   rcfg.webhooks = std::move(*hooks);
-  rcfg.transport = cfg.transport ? cfg.transport : std::make_shared<http::delivery_client>();
+  self->transport_ = cfg.transport ? cfg.transport : std::make_shared<http::delivery_client>();
+  rcfg.transport = self->transport_;
   rcfg.time = &time;
   rcfg.circuit_threshold = cfg.circuit_threshold;
   self->router_ = sys.spawn(hookd::router, std::move(rcfg));
@@ -65,6 +66,7 @@ void node::stop() {
   waiter->send_exit(router_, caf::exit_reason::user_shutdown);
   waiter->wait_for(router_);
   router_ = nullptr;
+  transport_->stop();
   db_.reset();
   HOOKD_INFO("node: stopped");
 }

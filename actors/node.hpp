@@ -31,9 +31,9 @@ struct node_config {
 /// dependency order and stops them in the reverse, fixed order:
 ///   1. (the HTTP server, owned by the caller, stops accepting and drains first);
 ///   2. the log writer commits what is staged, answers its callers, publishes, and quits;
-///   3. the router stops every webhook actor (attempts in flight are abandoned; their events
-///      stay pending and are delivered again after a restart, once recovery exists);
-///   4. the database syncs its WAL and closes.
+///   3. the router stops every webhook actor (attempts in flight are abandoned);
+///   4. the delivery transport stops: no callback runs afterwards;
+///   5. the database syncs its WAL and closes.
 /// Not thread-safe: start and stop from one thread.
 class node {
  public:
@@ -59,6 +59,7 @@ class node {
   std::unique_ptr<storage::database> db_;
   log_writer_actor writer_;
   router_actor router_;
+  std::shared_ptr<delivery_transport> transport_;
   bool running_ = false;
 };
 

@@ -78,10 +78,13 @@ void send_attempt(self_ptr self, uint64_t seq, pending_delivery& d) {
   req.headers = std::move(message.headers);
   req.body = std::move(message.body);
   req.timeout = std::chrono::seconds{hook.timeout_seconds};
-  auto handle = caf::actor_cast<webhook_actor>(self);
-  st.config.transport->send(std::move(req), [handle, seq](delivery_response r) {
-    caf::anon_send(handle, atom::done_v, seq,
-                   delivery_result_ptr{std::make_shared<delivery_response>(std::move(r))});
+  // A weak handle: the transport must not keep a stopped actor (and, through its state, the
+  // transport itself) alive on the transport's own thread.
+  auto weak = caf::actor_cast<caf::weak_actor_ptr>(self);
+  st.config.transport->send(std::move(req), [weak, seq](delivery_response r) {
+    if (auto strong = caf::actor_cast<caf::strong_actor_ptr>(weak))
+      caf::anon_send(caf::actor_cast<webhook_actor>(strong), atom::done_v, seq,
+                     delivery_result_ptr{std::make_shared<delivery_response>(std::move(r))});
   });
 }
 

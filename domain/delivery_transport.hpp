@@ -56,6 +56,9 @@ class delivery_transport {
   virtual void send(delivery_request req, delivery_callback done) = 0;
   /// Closes the idle connections of `pool` (a webhook was deleted or changed its URL).
   virtual void close_pool(const std::string& pool) = 0;
+  /// Stops for good: no callback runs after this returns, and later sends are dropped without
+  /// a callback. Called by the node once the actors that use the transport have stopped.
+  virtual void stop() = 0;
 };
 
 } // namespace hookd

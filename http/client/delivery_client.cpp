@@ -328,9 +328,19 @@ delivery_client::delivery_client(delivery_client_config cfg) : impl_(std::make_s
 }
 
 delivery_client::~delivery_client() {
+  stop();
+}
+
+void delivery_client::stop() {
   impl_->work.reset();
   impl_->ioc.stop();
-  if (impl_->thread.joinable())
+  if (!impl_->thread.joinable())
+    return;
+  // The last owner may let go on the client's own thread (from inside a callback): joining
+  // would deadlock, so let the thread finish by itself; it holds the state it needs.
+  if (impl_->thread.get_id() == std::this_thread::get_id())
+    impl_->thread.detach();
+  else
     impl_->thread.join();
 }
 

@@ -37,6 +37,7 @@ class delivery_client final : public delivery_transport {
 
   void send(delivery_request req, delivery_callback done) override;
   void close_pool(const std::string& pool) override;
+  void stop() override;
 
   /// Connections opened since start (tests check keep-alive reuse with it).
   std::size_t connections_opened() const noexcept;

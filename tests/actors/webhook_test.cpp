@@ -29,6 +29,7 @@ class fake_transport final : public delivery_transport {
     sent.push_back({std::move(req), std::move(done)});
   }
   void close_pool(const std::string& pool) override { closed.push_back(pool); }
+  void stop() override {}
 
   std::vector<attempt> sent;
   std::vector<std::string> closed;

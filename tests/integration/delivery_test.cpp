@@ -134,3 +134,38 @@ TEST_CASE("delivery: a deleted webhook stops, a disabled one receives nothing",
   REQUIRE(reqs.size() == 1);
   CHECK(reqs[0].target == "/kept");
 }
+
+TEST_CASE("delivery: a hung endpoint does not slow the others", "[integration][delivery]") {
+  test_server srv;
+  auto key = srv.make_tenant_key("acme");
+  receiver fast{[](const test::received_request&) { return reply{}; }};
+  receiver hung{[&](const test::received_request&) {
+    reply r;
+    r.delay = 4s; // Past the webhook's 1 s timeout.
+    return r;
+  }};
+  http_client c{srv.port()};
+  make_webhook(c, key, "fast", fast.port(), R"("events":["a.*"])");
+  // Time for `n` events of type `type` to reach the fast receiver, from the ingest request.
+  auto round = [&](const std::string& type, std::size_t already) {
+    std::string batch = R"({"events":[)";
+    for (int i = 0; i < 200; ++i)
+      batch += (i ? "," : "") + std::string{R"({"type":")"} + type + R"(","data":{}})";
+    auto start = std::chrono::steady_clock::now();
+    REQUIRE(c.request("POST", "/v1/events", batch + "]}", key).status == 202);
+    REQUIRE(fast.wait_for(already + 200, 20s) == already + 200);
+    return std::chrono::steady_clock::now() - start;
+  };
+  auto alone = round("a.one", 0);
+  make_webhook(c, key, "hung", hung.port(),
+               R"("events":["a.*"],"timeout_seconds":1,"max_in_flight":16)");
+  auto beside_hung = round("a.two", 200);
+  WARN("200 deliveries to a healthy endpoint: "
+       << std::chrono::duration_cast<std::chrono::milliseconds>(alone).count() << " ms alone, "
+       << std::chrono::duration_cast<std::chrono::milliseconds>(beside_hung).count()
+       << " ms beside a hung endpoint");
+  // Isolated: the hung endpoint's 1 s timeouts and 4 s hangs do not hold the healthy one back.
+  CHECK(beside_hung < alone * 3 + 500ms);
+  CHECK(beside_hung < 1s);
+  CHECK(hung.requests().size() >= 1); // The hung endpoint was really being tried meanwhile.
+}

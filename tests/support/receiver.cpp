@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <stdexcept>
+#include <sys/socket.h>
 
 namespace hookd::test {
 
@@ -67,7 +68,13 @@ struct receiver::impl {
   mutable std::mutex mtx;
   mutable std::condition_variable cv;
   std::vector<received_request> seen;
-  std::vector<std::shared_ptr<tcp::socket>> sockets;
+  /// One served connection. A worker sets `finished` under `mtx` before it closes the socket,
+  /// so the destructor never touches a socket that is being closed.
+  struct served {
+    std::shared_ptr<tcp::socket> sock;
+    bool finished = false;
+  };
+  std::vector<std::shared_ptr<served>> sockets;
 
   template <class Stream> void serve(Stream& stream) {
     beast::flat_buffer buffer;
@@ -135,8 +142,10 @@ receiver::receiver(behaviour b, std::optional<test_certificate> cert)
         return;
       ++connections_;
       std::lock_guard guard{i->mtx};
-      i->sockets.push_back(sock);
-      i->workers.emplace_back([i, sock] {
+      auto entry = std::make_shared<impl::served>();
+      entry->sock = sock;
+      i->sockets.push_back(entry);
+      i->workers.emplace_back([i, sock, entry] {
         if (i->tls) {
           beast::ssl_stream<tcp::socket&> s{*sock, *i->tls};
           beast::error_code hs;
@@ -145,6 +154,10 @@ receiver::receiver(behaviour b, std::optional<test_certificate> cert)
             i->serve(s);
         } else {
           i->serve(*sock);
+        }
+        {
+          std::lock_guard done{i->mtx};
+          entry->finished = true;
         }
         beast::error_code ignored;
         sock->shutdown(tcp::socket::shutdown_both, ignored);
@@ -164,11 +177,11 @@ receiver::~receiver() {
   }
   impl_->accept_thread.join();
   {
+    // Wake workers blocked in a read; each closes its own socket.
     std::lock_guard guard{impl_->mtx};
-    for (auto& s : impl_->sockets) {
-      s->shutdown(tcp::socket::shutdown_both, ec);
-      s->close(ec);
-    }
+    for (auto& s : impl_->sockets)
+      if (!s->finished)
+        ::shutdown(s->sock->native_handle(), SHUT_RDWR);
   }
   for (auto& w : impl_->workers)
     w.join();
