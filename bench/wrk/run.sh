@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs="${1:-10}"
-bin=build/release/cli/hookd
+bin="${HOOKD_BIN:-build/release/cli/hookd}"
 data=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$data"' EXIT
 export HOOKD_ADMIN_TOKEN=bench-admin-token-0123456789
