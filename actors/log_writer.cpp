@@ -77,6 +77,19 @@ expected<std::shared_ptr<append_outcome>> stage_append(writer_ptr self, append_r
   return outcome;
 }
 
+// True (and `outcome.error` set) when `name` is taken by another of `tenant`'s webhooks.
+expected<bool> webhook_name_taken(storage::log_store& store, const webhook& w,
+                                  config_outcome& outcome) {
+  auto taken = store.find_webhook_name(w.tenant, w.name);
+  if (!taken)
+    return taken.error();
+  if (*taken && **taken != w.id) {
+    outcome.error = make_error_info(ec::conflict, "a webhook named '" + w.name + "' exists");
+    return true;
+  }
+  return false;
+}
+
 // Stages a configuration change; fills `outcome->error` when it cannot be applied.
 expected<void> stage_config(writer_ptr self, const config_change& change, config_outcome& outcome) {
   auto& store = *self->state.config.store;
@@ -118,14 +131,11 @@ expected<void> stage_config(writer_ptr self, const config_change& change, config
     }
     outcome.key = **key;
   } else if (auto* op = std::get_if<config_change::create_webhook>(&change.op)) {
-    auto taken = store.find_webhook_name(op->value.tenant, op->value.name);
+    auto taken = webhook_name_taken(store, op->value, outcome);
     if (!taken)
       return taken.error();
-    if (*taken) {
-      outcome.error =
-          make_error_info(ec::conflict, "a webhook named '" + op->value.name + "' exists");
+    if (*taken)
       return {};
-    }
     store.stage_webhook(op->value);
     outcome.hook = op->value;
     self->state.webhook_changes.push_back({op->value, false});
@@ -141,16 +151,11 @@ expected<void> stage_config(writer_ptr self, const config_change& change, config
       outcome.error = make_error_info(ec::conflict, "the webhook changed concurrently; retry");
       return {};
     }
-    if (op->value.name != (*current)->name) {
-      auto taken = store.find_webhook_name(op->value.tenant, op->value.name);
-      if (!taken)
-        return taken.error();
-      if (*taken) {
-        outcome.error =
-            make_error_info(ec::conflict, "a webhook named '" + op->value.name + "' exists");
-        return {};
-      }
-    }
+    auto taken = webhook_name_taken(store, op->value, outcome);
+    if (!taken)
+      return taken.error();
+    if (*taken)
+      return {};
     store.stage_webhook(op->value, (*current)->name);
     outcome.hook = op->value;
     self->state.webhook_changes.push_back({op->value, false});

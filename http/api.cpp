@@ -359,68 +359,42 @@ void api::route(const std::shared_ptr<call>& c) {
     res.set(bh::field::www_authenticate, R"(Bearer realm="hookd")");
     return c->reply(std::move(res));
   }
-  auto n = segs.size();
-  if (n >= 2 && segs[1] == "tenants") {
-    if (n == 2) {
-      if (method == bh::verb::post)
-        return create_tenant(c);
-      if (method == bh::verb::get)
-        return list_tenants(c);
-      return allow("GET, POST");
-    }
-    if (n == 3) {
-      if (method == bh::verb::get)
-        return get_tenant(c, segs[2]);
-      return allow("GET");
-    }
-  } else if (n >= 2 && segs[1] == "api-keys") {
-    if (n == 2) {
-      if (method == bh::verb::post)
-        return create_api_key(c);
-      if (method == bh::verb::get)
-        return list_api_keys(c);
-      return allow("GET, POST");
-    }
-    if (n == 3) {
-      if (method == bh::verb::delete_)
-        return revoke_api_key(c, segs[2]);
-      return allow("DELETE");
-    }
-  } else if (n >= 2 && segs[1] == "events") {
-    if (n == 2) {
-      if (method == bh::verb::post)
-        return ingest(c);
-      if (method == bh::verb::get)
-        return list_events(c);
-      return allow("GET, POST");
-    }
-    if (n == 3) {
-      if (method == bh::verb::get)
-        return get_event(c, segs[2]);
-      return allow("GET");
-    }
-  } else if (n >= 2 && segs[1] == "webhooks") {
-    if (n == 2) {
-      if (method == bh::verb::post)
-        return create_webhook(c);
-      if (method == bh::verb::get)
-        return list_webhooks(c);
-      return allow("GET, POST");
-    }
-    if (n == 3) {
-      if (method == bh::verb::get)
-        return get_webhook(c, segs[2]);
-      if (method == bh::verb::patch)
-        return patch_webhook(c, segs[2]);
-      if (method == bh::verb::delete_)
-        return delete_webhook(c, segs[2]);
-      return allow("GET, PATCH, DELETE");
-    }
-  } else if (n == 2 && segs[1] == "event-types") {
-    if (method == bh::verb::get)
-      return list_event_types(c);
-    return allow("GET");
+  // The route table: resource, path depth (2: /v1/x, 3: /v1/x/{id}), method, handler. The
+  // order of a resource's methods is the order `Allow` lists them in.
+  using handler = void (*)(api&, const std::shared_ptr<call>&, std::string_view);
+  struct route {
+    std::string_view resource;
+    std::size_t depth;
+    bh::verb method;
+    handler run;
+  };
+  static const route routes[] = {
+      {"tenants", 2, bh::verb::get, [](api& a, auto& c, auto) { a.list_tenants(c); }},
+      {"tenants", 2, bh::verb::post, [](api& a, auto& c, auto) { a.create_tenant(c); }},
+      {"tenants", 3, bh::verb::get, [](api& a, auto& c, auto id) { a.get_tenant(c, id); }},
+      {"api-keys", 2, bh::verb::get, [](api& a, auto& c, auto) { a.list_api_keys(c); }},
+      {"api-keys", 2, bh::verb::post, [](api& a, auto& c, auto) { a.create_api_key(c); }},
+      {"api-keys", 3, bh::verb::delete_, [](api& a, auto& c, auto id) { a.revoke_api_key(c, id); }},
+      {"events", 2, bh::verb::get, [](api& a, auto& c, auto) { a.list_events(c); }},
+      {"events", 2, bh::verb::post, [](api& a, auto& c, auto) { a.ingest(c); }},
+      {"events", 3, bh::verb::get, [](api& a, auto& c, auto id) { a.get_event(c, id); }},
+      {"webhooks", 2, bh::verb::get, [](api& a, auto& c, auto) { a.list_webhooks(c); }},
+      {"webhooks", 2, bh::verb::post, [](api& a, auto& c, auto) { a.create_webhook(c); }},
+      {"webhooks", 3, bh::verb::get, [](api& a, auto& c, auto id) { a.get_webhook(c, id); }},
+      {"webhooks", 3, bh::verb::patch, [](api& a, auto& c, auto id) { a.patch_webhook(c, id); }},
+      {"webhooks", 3, bh::verb::delete_, [](api& a, auto& c, auto id) { a.delete_webhook(c, id); }},
+      {"event-types", 2, bh::verb::get, [](api& a, auto& c, auto) { a.list_event_types(c); }},
+  };
+  std::string allowed;
+  for (const auto& r : routes) {
+    if (segs.size() != r.depth || segs[1] != r.resource)
+      continue;
+    if (r.method == method)
+      return r.run(*this, c, r.depth == 3 ? segs[2] : std::string_view{});
+    allowed += (allowed.empty() ? "" : ", ") + std::string{bh::to_string(r.method)};
   }
+  if (!allowed.empty())
+    return allow(allowed);
   c->fail(not_found("no route for " + c->tgt.path));
 }
 

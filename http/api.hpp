@@ -56,8 +56,10 @@ class api {
   static response problem_response(const problem& p, std::string_view request_id, unsigned version,
                                    bool keep_alive);
 
- private:
+  /// One request in flight (defined in api.cpp).
   struct call;
+
+ private:
   void route(const std::shared_ptr<call>& c);
   void create_tenant(const std::shared_ptr<call>& c);
   void list_tenants(const std::shared_ptr<call>& c);

@@ -39,8 +39,9 @@ void apply_limits(bh::request_parser<bh::string_body>& parser, const server_conf
 }
 
 std::optional<problem> read_error_problem(beast::error_code ec, const server_config& cfg) {
-  if (ec == bh::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset
-      || ec == net::error::operation_aborted || ec == beast::error::timeout)
+  if (ec == bh::error::end_of_stream || ec == net::error::eof ||
+      ec == net::error::connection_reset || ec == net::error::operation_aborted ||
+      ec == beast::error::timeout)
     return std::nullopt;
   if (ec == bh::error::body_limit)
     return connection_problem(413, "payload-too-large", "The body is too large",

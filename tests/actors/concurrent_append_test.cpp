@@ -48,13 +48,13 @@ TEST_CASE("log_writer: concurrent appenders get distinct, contiguous sequence nu
           }
           req->body.batch = req->body.events.size() > 1;
           self->request((*n)->writer(), caf::infinite, atom::append_v, req)
-            .receive(
-              [&](append_outcome_ptr& o) {
-                std::lock_guard guard{mtx};
-                for (auto& e : o->events)
-                  seqs.push_back(e.seq);
-              },
-              [&](caf::error&) {});
+              .receive(
+                  [&](append_outcome_ptr& o) {
+                    std::lock_guard guard{mtx};
+                    for (auto& e : o->events)
+                      seqs.push_back(e.seq);
+                  },
+                  [&](caf::error&) {});
         }
       });
     for (auto& t : pool)

@@ -28,12 +28,11 @@ TEST_CASE("tenants: ids, names and unknown fields", "[domain][tenant]") {
   CHECK(generated.value->id.starts_with("ten_"));
   CHECK(has_error(parse_tenant_create(R"({"id":"a b","name":"x"})", ids, 1).failure, "/id",
                   "format"));
-  CHECK(has_error(parse_tenant_create(R"({"id":")" + std::string(65, 'a') + R"(","name":"x"})",
-                                      ids, 1)
-                    .failure,
-                  "/id", "too_long"));
-  CHECK(parse_tenant_create(R"({"id":")" + std::string(64, 'a') + R"(","name":"x"})", ids, 1)
-          .value);
+  CHECK(has_error(
+      parse_tenant_create(R"({"id":")" + std::string(65, 'a') + R"(","name":"x"})", ids, 1).failure,
+      "/id", "too_long"));
+  CHECK(
+      parse_tenant_create(R"({"id":")" + std::string(64, 'a') + R"(","name":"x"})", ids, 1).value);
   CHECK(has_error(parse_tenant_create(R"({"id":"a"})", ids, 1).failure, "/name", "required"));
   CHECK(has_error(parse_tenant_create(R"({"name":""})", ids, 1).failure, "/name", "too_short"));
   CHECK(has_error(parse_tenant_create(R"({"name":"x","plan":"gold"})", ids, 1).failure, "/plan",
@@ -44,7 +43,8 @@ TEST_CASE("tenants: ids, names and unknown fields", "[domain][tenant]") {
 TEST_CASE("api keys: scopes and token shape", "[domain][api_key]") {
   auto ok = parse_api_key_create(R"({"tenant":"acme","scopes":["ingest","read"]})");
   REQUIRE(ok.value);
-  CHECK(ok.value->scopes == (static_cast<uint8_t>(scope::ingest) | static_cast<uint8_t>(scope::read)));
+  CHECK(ok.value->scopes ==
+        (static_cast<uint8_t>(scope::ingest) | static_cast<uint8_t>(scope::read)));
   CHECK(has_error(parse_api_key_create(R"({"tenant":"acme","scopes":["admin"]})").failure,
                   "/scopes/0", "format"));
   CHECK(has_error(parse_api_key_create(R"({"tenant":"acme","scopes":[]})").failure, "/scopes",

@@ -68,7 +68,8 @@ TEST_CASE("problems render as RFC 9457 documents", "[domain][problem]") {
   auto json = render_problem(p, "req_1");
   CHECK(json.find(R"("type":"tag:hookd.dev,2026:problem/validation-failed")") != std::string::npos);
   CHECK(json.find(R"("status":422)") != std::string::npos);
-  CHECK(json.find(R"("field":"/events/2/data","code":"too_large","detail":"too big","limit":262144)")
-        != std::string::npos);
+  CHECK(json.find(
+            R"("field":"/events/2/data","code":"too_large","detail":"too big","limit":262144)") !=
+        std::string::npos);
   CHECK(json.find(R"("request_id":"req_1")") != std::string::npos);
 }

@@ -27,13 +27,12 @@ beast::error_code read_with_limits(const std::string& bytes, const server_config
 
 std::string request_with_body(std::size_t n) {
   return "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-         "Content-Length: "
-         + std::to_string(n) + "\r\n\r\n" + std::string(n, 'x');
+         "Content-Length: " +
+         std::to_string(n) + "\r\n\r\n" + std::string(n, 'x');
 }
 
 std::string request_with_header(std::size_t value_bytes) {
-  return "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(value_bytes, 'h')
-         + "\r\n\r\n";
+  return "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(value_bytes, 'h') + "\r\n\r\n";
 }
 
 server_config limits(std::size_t header, std::size_t body) {

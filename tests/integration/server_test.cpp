@@ -41,7 +41,7 @@ std::size_t array_size(const std::string& json, const char* key) {
 }
 
 std::string event_json(const std::string& type, const std::string& data = "{}",
-                  const std::string& extra = {}) {
+                       const std::string& extra = {}) {
   return R"({"type":")" + type + R"(","data":)" + data + extra + "}";
 }
 
@@ -72,8 +72,7 @@ TEST_CASE("server: 401 for missing, malformed, unknown and revoked keys", "[inte
   forged[forged.size() - 3] = forged[forged.size() - 3] == 'A' ? 'B' : 'A';
   CHECK(c.request("GET", "/v1/events", {}, forged).status == 401);
   CHECK(c.request("GET", "/v1/events", {}, "hkd_key_01ARYZ6S41TSV4RRFFQ69G5FAV_nosuchsecret")
-          .status
-        == 401);
+            .status == 401);
   auto wrong_scheme = c.request("GET", "/v1/events", {}, {}, {{"Authorization", "Basic " + key}});
   CHECK(wrong_scheme.status == 401);
   CHECK(c.request("GET", "/v1/events", {}, key).status == 200);
@@ -86,8 +85,7 @@ TEST_CASE("server: 401 for missing, malformed, unknown and revoked keys", "[inte
   CHECK(revoked.status == 200);
   CHECK(revoked.body.find(R"("revoked_at":null)") == std::string::npos);
   CHECK(c.request("GET", "/v1/events", {}, key).status == 401);
-  CHECK(c.request("DELETE", "/v1/api-keys/key_nope", {}, test_server::admin_token()).status
-        == 404);
+  CHECK(c.request("DELETE", "/v1/api-keys/key_nope", {}, test_server::admin_token()).status == 404);
 }
 
 TEST_CASE("server: 403 for missing scopes and for the admin key on tenant data",
@@ -100,7 +98,8 @@ TEST_CASE("server: 403 for missing scopes and for the admin key on tenant data",
   auto denied = c.request("POST", "/v1/events", event_json("a.b"), read_only);
   CHECK(denied.status == 403);
   CHECK(problem_type(denied) == "forbidden");
-  CHECK(c.request("POST", "/v1/events", event_json("a.b"), test_server::admin_token()).status == 403);
+  CHECK(c.request("POST", "/v1/events", event_json("a.b"), test_server::admin_token()).status ==
+        403);
   CHECK(c.request("POST", "/v1/tenants", R"({"name":"x"})", read_only).status == 403);
   CHECK(c.request("GET", "/v1/tenants", {}, read_only).status == 403);
   CHECK(c.request("POST", "/v1/api-keys", R"({"scopes":["read"]})", read_only).status == 403);
@@ -125,8 +124,9 @@ TEST_CASE("server: tenants and keys are isolated: other tenants' objects are 404
   auto list_b = c.request("GET", "/v1/events", {}, b);
   CHECK(array_size(list_b.body, "data") == 0);
   // The same client id in tenant b is a different event.
-  CHECK(c.request("POST", "/v1/events", event_json("a.b", "{}", R"(,"id":"shared-id")"), b).status
-        == 202);
+  CHECK(
+      c.request("POST", "/v1/events", event_json("a.b", "{}", R"(,"id":"shared-id")"), b).status ==
+      202);
   CHECK(c.request("GET", "/v1/tenants/tenant-a", {}, b).status == 404);
   CHECK(c.request("GET", "/v1/tenants/tenant-b", {}, b).status == 200);
   // Keys: b cannot see or revoke a's keys, nor create keys in a.
@@ -134,8 +134,8 @@ TEST_CASE("server: tenants and keys are isolated: other tenants' objects are 404
   CHECK(keys_b.body.find("tenant-a") == std::string::npos);
   auto a_key_id = a.substr(4, 30);
   CHECK(c.request("DELETE", "/v1/api-keys/" + a_key_id, {}, b).status == 404);
-  CHECK(c.request("POST", "/v1/api-keys", R"({"tenant":"tenant-a","scopes":["read"]})", b).status
-        == 404);
+  CHECK(c.request("POST", "/v1/api-keys", R"({"tenant":"tenant-a","scopes":["read"]})", b).status ==
+        404);
   CHECK(c.request("GET", "/v1/events", {}, a).status == 200); // a's key still works
 }
 
@@ -160,8 +160,8 @@ TEST_CASE("server: tenant creation and listing", "[integration][tenants]") {
   auto page2 = c.request("GET", "/v1/tenants?limit=2&cursor=" + cursor, {}, admin);
   CHECK(array_size(page2.body, "data") == 1);
   CHECK(page2.body.find(R"("next_cursor":null)") != std::string::npos);
-  auto key_for_missing = c.request("POST", "/v1/api-keys", R"({"tenant":"ghost","scopes":["read"]})",
-                                   admin);
+  auto key_for_missing =
+      c.request("POST", "/v1/api-keys", R"({"tenant":"ghost","scopes":["read"]})", admin);
   CHECK(key_for_missing.status == 422);
   CHECK(c.request("POST", "/v1/api-keys", R"({"scopes":["read"]})", admin).status == 422);
 }
@@ -170,34 +170,35 @@ TEST_CASE("server: ingest status codes: 202, 400, 413, 415, 422", "[integration]
   test_server srv;
   auto key = srv.make_tenant_key("acme");
   http_client c{srv.port()};
-  auto ok = c.request("POST", "/v1/events", event_json("deployment.started", R"({"app":"web"})"), key);
+  auto ok =
+      c.request("POST", "/v1/events", event_json("deployment.started", R"({"app":"web"})"), key);
   CHECK(ok.status == 202);
   CHECK(test::json_string(ok.body, "id").starts_with("evt_"));
 
   auto bad_json = c.request("POST", "/v1/events", R"({"type":"a.b","data":{)", key);
   CHECK(bad_json.status == 400);
   CHECK(problem_type(bad_json) == "invalid-json");
-  auto bad_utf8 = c.request("POST", "/v1/events", "{\"type\":\"a.b\",\"data\":{\"k\":\"\xff\"}}", key);
+  auto bad_utf8 =
+      c.request("POST", "/v1/events", "{\"type\":\"a.b\",\"data\":{\"k\":\"\xff\"}}", key);
   CHECK(bad_utf8.status == 400);
   CHECK(problem_type(bad_utf8) == "invalid-utf8");
 
-  auto too_big = c.request("POST", "/v1/events",
-                           event_json("a.b", R"({"p":")" + std::string(1024 * 1024, 'x') + R"("})"),
-                           key);
+  auto too_big =
+      c.request("POST", "/v1/events",
+                event_json("a.b", R"({"p":")" + std::string(1024 * 1024, 'x') + R"("})"), key);
   CHECK(too_big.status == 413);
   CHECK(problem_type(too_big) == "payload-too-large");
   CHECK(too_big.body.find(R"("limit":1048576)") != std::string::npos);
 
-  auto no_ct = c.request("POST", "/v1/events", event_json("a.b"), key, {}, std::string{"text/plain"});
+  auto no_ct =
+      c.request("POST", "/v1/events", event_json("a.b"), key, {}, std::string{"text/plain"});
   CHECK(no_ct.status == 415);
   CHECK(c.request("POST", "/v1/events", event_json("a.b"), key, {},
                   std::string{"application/json; charset=utf-8"})
-          .status
-        == 202);
+            .status == 202);
   CHECK(c.request("POST", "/v1/events", event_json("a.b"), key, {},
                   std::string{"application/cloudevents+json"})
-          .status
-        == 202);
+            .status == 202);
 
   auto invalid = c.request("POST", "/v1/events", R"({"type":"Bad","data":{},"x":1})", key);
   CHECK(invalid.status == 422);
@@ -225,7 +226,8 @@ TEST_CASE("server: a batch of 1000 is atomic: all stored, or none with every bad
     std::string body = R"({"events":[)";
     for (int i = 0; i < n; ++i) {
       bool bad = bad_every > 0 && i % bad_every == 0;
-      body += (i ? "," : "") + event_json(bad ? "Bad" : "build.completed", R"({"i":)" + std::to_string(i) + "}");
+      body += (i ? "," : "") +
+              event_json(bad ? "Bad" : "build.completed", R"({"i":)" + std::to_string(i) + "}");
     }
     return body + "]}";
   };
@@ -255,8 +257,8 @@ TEST_CASE("server: idempotency: replay, conflict, and 50 racing requests store o
   CHECK(again.status == 200);
   CHECK(again.header("idempotent-replayed") == "true");
   CHECK(again.body == first.body);
-  auto conflict = c.request("POST", "/v1/events", event_json("payment.failed", R"({"amount":6})"), key,
-                            {{"Idempotency-Key", "pay-1"}});
+  auto conflict = c.request("POST", "/v1/events", event_json("payment.failed", R"({"amount":6})"),
+                            key, {{"Idempotency-Key", "pay-1"}});
   CHECK(conflict.status == 409);
   CHECK(problem_type(conflict) == "idempotency-conflict");
 
@@ -266,7 +268,8 @@ TEST_CASE("server: idempotency: replay, conflict, and 50 racing requests store o
   auto replay = c.request("POST", "/v1/events", with_id, key);
   CHECK(replay.status == 200);
   CHECK(replay.header("idempotent-replayed") == "true");
-  auto id_conflict = c.request("POST", "/v1/events", event_json("a.c", "{}", R"(,"id":"ext-9")"), key);
+  auto id_conflict =
+      c.request("POST", "/v1/events", event_json("a.c", "{}", R"(,"id":"ext-9")"), key);
   CHECK(id_conflict.status == 409);
   CHECK(problem_type(id_conflict) == "event-id-conflict");
 
@@ -304,7 +307,8 @@ TEST_CASE("server: 503 with Retry-After when the writer queue is full, and nothi
   test_server srv{opts};
   auto key = srv.make_tenant_key("acme");
   http_client c{srv.port()};
-  auto batch = R"({"events":[)" + event_json("a.b") + "," + event_json("a.c") + "," + event_json("a.d") + "]}";
+  auto batch = R"({"events":[)" + event_json("a.b") + "," + event_json("a.c") + "," +
+               event_json("a.d") + "]}";
   auto r = c.request("POST", "/v1/events", batch, key);
   CHECK(r.status == 503);
   CHECK(r.header("retry-after") == "1");
@@ -319,26 +323,25 @@ TEST_CASE("server: listing filters by type pattern, time, labels, with cursors",
   auto key = srv.make_tenant_key("acme");
   http_client c{srv.port()};
   for (int i = 0; i < 5; ++i)
-    REQUIRE(c.request("POST", "/v1/events",
-                      event_json("deployment.started", "{}",
+    REQUIRE(c.request(
+                 "POST", "/v1/events",
+                 event_json("deployment.started", "{}",
                             R"(,"labels":{"application_id":"app_)" + std::to_string(i % 2) + "\"}"),
-                      key)
-              .status
-            == 202);
+                 key)
+                .status == 202);
   REQUIRE(c.request("POST", "/v1/events", event_json("build.failed"), key).status == 202);
   REQUIRE(c.request("POST", "/v1/events", event_json("payment.failed"), key).status == 202);
   CHECK(array_size(c.request("GET", "/v1/events?type=deployment.*", {}, key).body, "data") == 5);
   CHECK(array_size(c.request("GET", "/v1/events?type=build.failed", {}, key).body, "data") == 1);
   CHECK(array_size(c.request("GET", "/v1/events?type=*", {}, key).body, "data") == 7);
   CHECK(array_size(c.request("GET", "/v1/events?label=application_id:app_1", {}, key).body,
-                   "data")
-        == 2);
-  CHECK(array_size(c.request("GET", "/v1/events?since=2999-01-01T00:00:00Z", {}, key).body, "data")
-        == 0);
-  CHECK(array_size(c.request("GET", "/v1/events?until=2000-01-01T00:00:00Z", {}, key).body, "data")
-        == 0);
-  CHECK(array_size(c.request("GET", "/v1/events?since=2000-01-01T00:00:00Z", {}, key).body, "data")
-        == 7);
+                   "data") == 2);
+  CHECK(array_size(c.request("GET", "/v1/events?since=2999-01-01T00:00:00Z", {}, key).body,
+                   "data") == 0);
+  CHECK(array_size(c.request("GET", "/v1/events?until=2000-01-01T00:00:00Z", {}, key).body,
+                   "data") == 0);
+  CHECK(array_size(c.request("GET", "/v1/events?since=2000-01-01T00:00:00Z", {}, key).body,
+                   "data") == 7);
   // Paging: 3 + 3 + 1, no duplicates.
   std::set<std::string> ids;
   std::string cursor;
@@ -365,10 +368,11 @@ TEST_CASE("server: listing filters by type pattern, time, labels, with cursors",
   // Custom types appear in the catalog once used.
   auto types = c.request("GET", "/v1/event-types", {}, key);
   CHECK(types.body.find(R"("type":"payment.failed","group":"custom")") != std::string::npos);
-  CHECK(types.body.find(R"("type":"deployment.started","group":"deployments")") != std::string::npos);
+  CHECK(types.body.find(R"("type":"deployment.started","group":"deployments")") !=
+        std::string::npos);
   auto other = srv.make_tenant_key("other");
-  CHECK(c.request("GET", "/v1/event-types", {}, other).body.find("payment.failed")
-        == std::string::npos);
+  CHECK(c.request("GET", "/v1/event-types", {}, other).body.find("payment.failed") ==
+        std::string::npos);
 }
 
 TEST_CASE("server: pipelined requests are answered in order", "[integration][http]") {
@@ -415,8 +419,8 @@ TEST_CASE("server: slow-loris clients and oversized headers are cut off", "[inte
     CHECK(elapsed < std::chrono::seconds{4});
   }
   SECTION("a header block over 16 KiB answers 431") {
-    auto r = http_client::raw(srv.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: "
-                                            + std::string(17 * 1024, 'h') + "\r\n\r\n");
+    auto r = http_client::raw(srv.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                                              std::string(17 * 1024, 'h') + "\r\n\r\n");
     CHECK(r.status == 431);
     CHECK(r.header("content-type") == "application/problem+json");
   }

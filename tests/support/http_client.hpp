@@ -23,7 +23,7 @@ struct http_result {
 /// A blocking HTTP/1.1 keep-alive client for tests, written with Beast. Not thread-safe: one
 /// per thread.
 class http_client {
-public:
+ public:
   /// Connects lazily to 127.0.0.1:`port`.
   explicit http_client(uint16_t port) : port_(port) {}
   ~http_client();
@@ -41,7 +41,7 @@ public:
   static http_result raw(uint16_t port, const std::string& bytes,
                          std::chrono::milliseconds timeout = std::chrono::seconds{15});
 
-private:
+ private:
   struct impl;
   uint16_t port_;
   impl* impl_ = nullptr;

@@ -6,7 +6,7 @@ namespace hookd::test {
 
 /// A fresh folder under the system temp folder, removed with its contents on destruction.
 class temp_dir {
-public:
+ public:
   temp_dir();
   ~temp_dir();
   temp_dir(const temp_dir&) = delete;
@@ -14,7 +14,7 @@ public:
   /// The folder.
   const std::filesystem::path& path() const noexcept { return path_; }
 
-private:
+ private:
   std::filesystem::path path_;
 };
 

@@ -40,9 +40,8 @@ test_server::~test_server() {
 
 std::string test_server::make_tenant_key(const std::string& id, const std::string& scopes) {
   http_client c{port_};
-  auto t = c.request("POST", "/v1/tenants", R"({"id":")" + id + R"(","name":"Tenant )" + id
-                                              + R"("})",
-                     admin_token());
+  auto t = c.request("POST", "/v1/tenants",
+                     R"({"id":")" + id + R"(","name":"Tenant )" + id + R"("})", admin_token());
   if (t.status != 201 && t.status != 409)
     throw std::runtime_error("tenant creation failed: " + t.body);
   auto k = c.request("POST", "/v1/api-keys",

@@ -27,7 +27,7 @@ struct test_server_options {
 /// A real hookd (node, API, Beast server) in this process, on 127.0.0.1 and a free port, with
 /// a fresh data folder. The admin token is `admin_token()`.
 class test_server {
-public:
+ public:
   explicit test_server(test_server_options opts = {});
   ~test_server();
 
@@ -46,7 +46,7 @@ public:
   std::string make_tenant_key(const std::string& id,
                               const std::string& scopes = R"(["ingest","read","manage"])");
 
-private:
+ private:
   temp_dir dir_;
   caf::actor_system_config cfg_;
   std::unique_ptr<caf::actor_system> sys_;
