@@ -192,6 +192,22 @@ void write_event(json_writer& w, const event& e) {
   w.end_object();
 }
 
+// A page of a listing: `{"data":[...],"next_cursor": <cursor of the last item> | null}`.
+template <class T, class Write, class Cursor>
+std::string page_json(const std::vector<T>& items, bool more, Write write, Cursor cursor) {
+  json_writer w;
+  w.begin_object().key("data").begin_array();
+  for (const auto& x : items)
+    write(w, x);
+  w.end_array().key("next_cursor");
+  if (more && !items.empty())
+    w.value(cursor(items.back()));
+  else
+    w.null();
+  w.end_object();
+  return w.take();
+}
+
 void write_tenant(json_writer& w, const tenant& t) {
   w.begin_object();
   w.key("id").value(t.id);
@@ -492,18 +508,8 @@ void api::list_tenants(const std::shared_ptr<call>& c) {
   bool more = tenants->size() > *limit;
   if (more)
     tenants->resize(*limit);
-  json_writer w;
-  w.begin_object().key("data").begin_array();
-  for (const auto& t : *tenants)
-    write_tenant(w, t);
-  w.end_array();
-  w.key("next_cursor");
-  if (more)
-    w.value(tenants->back().id);
-  else
-    w.null();
-  w.end_object();
-  c->json(bh::status::ok, w.take());
+  c->json(bh::status::ok,
+          page_json(*tenants, more, write_tenant, [](const tenant& t) { return t.id; }));
 }
 
 void api::get_tenant(const std::shared_ptr<call>& c, std::string_view id) {
@@ -906,17 +912,10 @@ void api::list_webhooks(const std::shared_ptr<call>& c) {
   bool more = hooks->size() > *limit;
   if (more)
     hooks->resize(*limit);
-  json_writer w;
-  w.begin_object().key("data").begin_array();
-  for (const auto& h : *hooks)
-    write_webhook(w, h, false);
-  w.end_array().key("next_cursor");
-  if (more)
-    w.value(hooks->back().id);
-  else
-    w.null();
-  w.end_object();
-  c->json(bh::status::ok, w.take());
+  c->json(bh::status::ok,
+          page_json(
+              *hooks, more, [](json_writer& w, const webhook& h) { write_webhook(w, h, false); },
+              [](const webhook& h) { return h.id; }));
 }
 
 void api::get_webhook(const std::shared_ptr<call>& c, std::string_view id) {
