@@ -1,6 +1,7 @@
 #include "actors/router.hpp"
 
 #include "actors/logging.hpp"
+#include "domain/composite_key.hpp"
 #include "domain/retry_policy.hpp"
 
 #include <caf/exit_reason.hpp>
@@ -13,13 +14,6 @@ namespace hookd {
 namespace {
 
 using self_ptr = router_actor::stateful_pointer<router_state>;
-
-std::string actor_key(std::string_view tenant, std::string_view id) {
-  std::string k{tenant};
-  k.push_back('\0');
-  k.append(id);
-  return k;
-}
 
 void stop_actor(self_ptr self, const std::string& key, const webhook& w) {
   auto& st = self->state;
@@ -34,7 +28,7 @@ void stop_actor(self_ptr self, const std::string& key, const webhook& w) {
 // have no actor and receive nothing.
 void apply(self_ptr self, const webhook& w, bool removed) {
   auto& st = self->state;
-  auto key = actor_key(w.tenant, w.id);
+  auto key = composite_key(w.tenant, w.id);
   if (removed || !w.enabled) {
     st.index.remove(w.tenant, w.id);
     stop_actor(self, key, w);
@@ -81,14 +75,14 @@ router_actor::behavior_type router(router_actor::stateful_pointer<router_state> 
           st.matches.clear();
           st.index.match(e.tenant, e.type, e.labels, st.matches);
           for (const auto* m : st.matches)
-            if (auto it = st.actors.find(actor_key(m->tenant, m->id)); it != st.actors.end())
+            if (auto it = st.actors.find(composite_key(m->tenant, m->id)); it != st.actors.end())
               per_actor[&it->second].push_back(i);
         }
         for (auto& [a, indices] : per_actor)
           self->send(*a, atom::deliver_v, batch, std::move(indices));
       },
       [self](atom::status, std::string& tenant, std::string& id) -> caf::result<webhook_stats_ptr> {
-        auto it = self->state.actors.find(actor_key(tenant, id));
+        auto it = self->state.actors.find(composite_key(tenant, id));
         if (it == self->state.actors.end())
           return make_error(ec::not_found, "no active webhook '" + id + "'");
         return self->delegate(it->second, atom::status_v);

@@ -54,8 +54,7 @@ void finish(self_ptr self, uint64_t seq, bool delivered) {
 void send_attempt(self_ptr self, uint64_t seq, pending_delivery& d) {
   auto& st = self->state;
   const auto& hook = st.config.hook;
-  auto target = parse_url(hook.url);
-  if (!target) {
+  if (!st.target) {
     // Validated at the API; a stored bad URL can only fail.
     st.stats.last_error = "invalid URL";
     return finish(self, seq, false);
@@ -74,7 +73,7 @@ void send_attempt(self_ptr self, uint64_t seq, pending_delivery& d) {
                                render_standard_envelope(e), keys, hook.headers);
   delivery_request req;
   req.pool = hook.id;
-  req.target = std::move(*target);
+  req.target = *st.target;
   req.headers = std::move(message.headers);
   req.body = std::move(message.body);
   req.timeout = std::chrono::seconds{hook.timeout_seconds};
@@ -191,6 +190,7 @@ webhook_actor::behavior_type webhook_endpoint(webhook_actor::stateful_pointer<we
                                               webhook_config config) {
   self->state.config = std::move(config);
   self->state.stats.enabled = self->state.config.hook.enabled;
+  self->state.target = parse_url(self->state.config.hook.url);
   load_keys(self);
   return {
       [self](atom::deliver, committed_batch_ptr& batch, std::vector<uint32_t>& indices) {
@@ -221,8 +221,10 @@ webhook_actor::behavior_type webhook_endpoint(webhook_actor::stateful_pointer<we
         st.stats.enabled = hook->enabled;
         if (new_secret)
           load_keys(self);
-        if (new_url)
+        if (new_url) {
+          st.target = parse_url(hook->url);
           st.config.transport->close_pool(hook->id);
+        }
         pump(self);
       },
       [self](atom::status) -> webhook_stats_ptr {

@@ -5,6 +5,7 @@
 #include "domain/delivery_transport.hpp"
 #include "domain/hmac.hpp"
 #include "domain/retry_policy.hpp"
+#include "domain/url.hpp"
 #include "domain/webhook.hpp"
 
 #include <caf/actor_clock.hpp>
@@ -56,6 +57,8 @@ struct webhook_state {
 
   /// The configuration.
   webhook_config config;
+  /// The parsed URL, once per configuration (nullopt when the stored URL is unusable).
+  std::optional<url> target;
   /// The signing keys, current first; precomputed once per secret.
   std::vector<std::unique_ptr<hmac_sha256_key>> keys;
   /// Every delivery not yet finished, by event sequence number (FIFO order).

@@ -1,39 +1,20 @@
 #include "domain/subscription_index.hpp"
 
+#include "domain/composite_key.hpp"
 #include "domain/event_type.hpp"
 
 #include <algorithm>
 
 namespace hookd {
 
-namespace {
-
-std::string id_key(std::string_view tenant, std::string_view id) {
-  std::string k;
-  k.reserve(tenant.size() + 1 + id.size());
-  k.append(tenant);
-  k.push_back('\0');
-  k.append(id);
-  return k;
-}
-
-std::string label_key(std::string_view key, std::string_view value) {
-  std::string k;
-  k.reserve(key.size() + 1 + value.size());
-  k.append(key);
-  k.push_back('\0');
-  k.append(value);
-  return k;
-}
-
-} // namespace
+namespace {} // namespace
 
 void subscription_index::add_to(bucket& b, slot s) {
   const auto& filter = slots_[s].value.label_filter;
   if (filter.empty())
     b.unfiltered.push_back(s);
   else
-    b.by_label[label_key(filter.front().key, filter.front().value)].push_back(s);
+    b.by_label[composite_key(filter.front().key, filter.front().value)].push_back(s);
 }
 
 void subscription_index::remove_from(bucket& b, slot s) {
@@ -42,7 +23,7 @@ void subscription_index::remove_from(bucket& b, slot s) {
     std::erase(b.unfiltered, s);
     return;
   }
-  auto it = b.by_label.find(label_key(filter.front().key, filter.front().value));
+  auto it = b.by_label.find(composite_key(filter.front().key, filter.front().value));
   if (it == b.by_label.end())
     return;
   std::erase(it->second, s);
@@ -55,12 +36,12 @@ void subscription_index::collect(const bucket& b, const std::vector<label>& labe
   if (b.by_label.empty())
     return;
   for (const auto& l : labels)
-    if (auto it = b.by_label.find(label_key(l.key, l.value)); it != b.by_label.end())
+    if (auto it = b.by_label.find(composite_key(l.key, l.value)); it != b.by_label.end())
       scratch_.insert(scratch_.end(), it->second.begin(), it->second.end());
 }
 
 void subscription_index::upsert(const webhook& w) {
-  auto key = id_key(w.tenant, w.id);
+  auto key = composite_key(w.tenant, w.id);
   slot s;
   if (auto it = by_id_.find(key); it != by_id_.end()) {
     s = it->second;
@@ -131,7 +112,7 @@ void subscription_index::unlink(slot s) {
 }
 
 void subscription_index::remove(std::string_view tenant, std::string_view id) {
-  auto it = by_id_.find(id_key(tenant, id));
+  auto it = by_id_.find(composite_key(tenant, id));
   if (it == by_id_.end())
     return;
   auto s = it->second;

@@ -254,6 +254,23 @@ bool is_reserved_header(std::string_view name) noexcept {
   return false;
 }
 
+namespace {
+
+// Checks a create or patch body's keys: the fields both accept, plus `secret` on create.
+void check_webhook_keys(object obj, bool with_secret, std::vector<field_error>& errors) {
+  static constexpr std::string_view secret = "secret";
+  std::vector<field_error> found;
+  check_object_keys(obj,
+                    {"name", "description", "url", "enabled", "events", "label_filter", "headers",
+                     "timeout_seconds", "retry", "max_in_flight", "ordering", secret},
+                    "", found);
+  if (!with_secret && has_member(obj, secret))
+    found.push_back({"/secret", "unknown_field", "unknown field 'secret'", std::nullopt});
+  errors.insert(errors.end(), found.begin(), found.end());
+}
+
+} // namespace
+
 parse_result<webhook> parse_webhook_create(std::string_view body, std::string tenant,
                                            id_generator& ids, int64_t now_ms) {
   parse_result<webhook> result;
@@ -262,10 +279,7 @@ parse_result<webhook> parse_webhook_create(std::string_view body, std::string te
   if ((result.failure = root_object(input, obj)))
     return result;
   std::vector<field_error> errors;
-  check_object_keys(obj,
-                    {"name", "description", "url", "enabled", "events", "label_filter", "headers",
-                     "secret", "timeout_seconds", "retry", "max_in_flight", "ordering"},
-                    "", errors);
+  check_webhook_keys(obj, true, errors);
   webhook w;
   w.tenant = std::move(tenant);
   w.id = ids.next("wh_", now_ms);
@@ -295,10 +309,7 @@ parse_result<webhook> parse_webhook_patch(std::string_view body, const webhook& 
   if ((result.failure = root_object(input, obj)))
     return result;
   std::vector<field_error> errors;
-  check_object_keys(obj,
-                    {"name", "description", "url", "enabled", "events", "label_filter", "headers",
-                     "timeout_seconds", "retry", "max_in_flight", "ordering"},
-                    "", errors);
+  check_webhook_keys(obj, false, errors);
   auto w = current;
   w.updated_at_ms = now_ms;
   apply_fields(obj, w, errors);

@@ -192,6 +192,24 @@ void write_event(json_writer& w, const event& e) {
   w.end_object();
 }
 
+// A configuration change by the caller of `c` at `now`, with its audit entry (who: the
+// calling key). Every route that changes configuration builds its change here.
+template <class Call, class Op>
+std::shared_ptr<config_change> audited_change(const Call& c, int64_t now, std::string tenant,
+                                              std::string action, std::string object_id,
+                                              std::string details, Op op) {
+  auto change = std::make_shared<config_change>();
+  change->audit = audit_entry{0,
+                              now,
+                              c->who->key_id,
+                              std::move(tenant),
+                              std::move(action),
+                              std::move(object_id),
+                              std::move(details)};
+  change->op = std::move(op);
+  return change;
+}
+
 // A page of a listing: `{"data":[...],"next_cursor": <cursor of the last item> | null}`.
 template <class T, class Write, class Cursor>
 std::string page_json(const std::vector<T>& items, bool more, Write write, Cursor cursor) {
@@ -476,11 +494,10 @@ void api::create_tenant(const std::shared_ptr<call>& c) {
     return c->fail(*parsed.failure);
   auto t = std::move(*parsed.value);
   t.created_at_ms = now;
-  auto change = std::make_shared<config_change>();
   json_writer details;
   details.begin_object().key("name").value(t.name).end_object();
-  change->audit = audit_entry{0, now, c->who->key_id, t.id, "tenant.created", t.id, details.take()};
-  change->op = config_change::create_tenant{t};
+  auto change = audited_change(c, now, t.id, "tenant.created", t.id, details.take(),
+                               config_change::create_tenant{t});
   send_config(c, std::move(change), [c, t](const config_outcome& out) {
     if (out.error.code == ec::conflict)
       return c->fail(make_problem(409, "tenant-exists", "The tenant exists",
@@ -552,15 +569,13 @@ void api::create_api_key(const std::shared_ptr<call>& c) {
   }
   auto now = time_.now_ms();
   auto minted = mint_api_key(req.tenant, req.scopes, req.name, c->who->key_id, ids_, now);
-  auto change = std::make_shared<config_change>();
   json_writer details;
   details.begin_object().key("scopes").begin_array();
   for (auto s : scope_names(req.scopes))
     details.value(s);
   details.end_array().key("name").value(req.name).end_object();
-  change->audit = audit_entry{
-      0, now, c->who->key_id, req.tenant, "api_key.created", minted.record.id, details.take()};
-  change->op = config_change::create_api_key{minted.record};
+  auto change = audited_change(c, now, req.tenant, "api_key.created", minted.record.id,
+                               details.take(), config_change::create_api_key{minted.record});
   send_config(c, std::move(change), [this, c, minted](const config_outcome& out) {
     if (out.error.code == ec::not_found)
       return c->fail(validation_problem(
@@ -598,13 +613,11 @@ void api::revoke_api_key(const std::shared_ptr<call>& c, std::string_view id) {
   if (!c->who->can(scope::manage))
     return c->fail(forbidden("revoking keys needs the 'manage' scope"));
   auto now = time_.now_ms();
-  auto change = std::make_shared<config_change>();
   std::optional<std::string> tenant;
   if (!c->who->admin)
     tenant = c->who->tenant;
-  change->op = config_change::revoke_api_key{std::string{id}, tenant, now};
-  change->audit = audit_entry{
-      0, now, c->who->key_id, tenant.value_or(""), "api_key.revoked", std::string{id}, "{}"};
+  auto change = audited_change(c, now, tenant.value_or(""), "api_key.revoked", std::string{id},
+                               "{}", config_change::revoke_api_key{std::string{id}, tenant, now});
   send_config(c, std::move(change), [this, c, id = std::string{id}](const config_outcome& out) {
     if (out.error.code == ec::not_found || !out.key)
       return c->fail(not_found("no API key '" + id + "'"));
@@ -877,15 +890,11 @@ void api::create_webhook(const std::shared_ptr<call>& c) {
   auto parsed = parse_webhook_create(c->req.body(), c->who->tenant, ids_, now);
   if (parsed.failure)
     return c->fail(*parsed.failure);
-  auto change = std::make_shared<config_change>();
-  change->audit = audit_entry{0,
-                              now,
-                              c->who->key_id,
-                              c->who->tenant,
-                              "webhook.created",
-                              parsed.value->id,
-                              webhook_audit_details(*parsed.value)};
-  change->op = config_change::create_webhook{std::move(*parsed.value)};
+  auto id = parsed.value->id;
+  auto details = webhook_audit_details(*parsed.value);
+  auto change =
+      audited_change(c, now, c->who->tenant, "webhook.created", std::move(id), std::move(details),
+                     config_change::create_webhook{std::move(*parsed.value)});
   send_config(c, std::move(change), [c](const config_outcome& out) {
     if (out.error.code == ec::conflict)
       return c->fail(webhook_conflict(out.error));
@@ -945,15 +954,10 @@ void api::patch_webhook(const std::shared_ptr<call>& c, std::string_view id) {
   auto parsed = parse_webhook_patch(c->req.body(), **current, now);
   if (parsed.failure)
     return c->fail(*parsed.failure);
-  auto change = std::make_shared<config_change>();
-  change->audit = audit_entry{0,
-                              now,
-                              c->who->key_id,
-                              c->who->tenant,
-                              "webhook.updated",
-                              std::string{id},
-                              webhook_audit_details(*parsed.value)};
-  change->op = config_change::update_webhook{std::move(*parsed.value), (*current)->updated_at_ms};
+  auto details = webhook_audit_details(*parsed.value);
+  auto change = audited_change(
+      c, now, c->who->tenant, "webhook.updated", std::string{id}, std::move(details),
+      config_change::update_webhook{std::move(*parsed.value), (*current)->updated_at_ms});
   send_config(c, std::move(change), [c, id = std::string{id}](const config_outcome& out) {
     if (out.error.code == ec::not_found)
       return c->fail(not_found("no webhook '" + id + "'"));
@@ -971,10 +975,8 @@ void api::delete_webhook(const std::shared_ptr<call>& c, std::string_view id) {
   if (!require_tenant_scope(c, scope::manage, "deleting webhooks"))
     return;
   auto now = time_.now_ms();
-  auto change = std::make_shared<config_change>();
-  change->audit =
-      audit_entry{0, now, c->who->key_id, c->who->tenant, "webhook.deleted", std::string{id}, "{}"};
-  change->op = config_change::delete_webhook{c->who->tenant, std::string{id}};
+  auto change = audited_change(c, now, c->who->tenant, "webhook.deleted", std::string{id}, "{}",
+                               config_change::delete_webhook{c->who->tenant, std::string{id}});
   send_config(c, std::move(change), [c, id = std::string{id}](const config_outcome& out) {
     if (out.error.code == ec::not_found)
       return c->fail(not_found("no webhook '" + id + "'"));

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "domain/composite_key.hpp"
+
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -116,12 +118,7 @@ inline std::optional<uint64_t> parse_seq_key(std::string_view key) {
 /// `tenant` + NUL + `suffix`: the key shape of every per-tenant column family. Tenant ids
 /// cannot contain NUL, so one tenant's keys form one contiguous, prefix-seekable range.
 inline std::string tenant_key(std::string_view tenant, std::string_view suffix) {
-  std::string out;
-  out.reserve(tenant.size() + 1 + suffix.size());
-  out.append(tenant);
-  out.push_back('\0');
-  out.append(suffix);
-  return out;
+  return composite_key(tenant, suffix);
 }
 
 } // namespace hookd::storage

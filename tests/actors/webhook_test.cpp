@@ -85,12 +85,12 @@ struct webhook_fixture {
     return w;
   }
 
-  void spawn(webhook w, uint32_t circuit_threshold = 10) {
+  void spawn(webhook w, uint32_t circuit_threshold = 10, double jitter = 0.0) {
     webhook_config c;
     c.hook = std::move(w);
     c.transport = transport_ptr;
     c.time = &wall;
-    c.jitter = std::make_shared<fixed_jitter>(0.0);
+    c.jitter = std::make_shared<fixed_jitter>(jitter);
     c.circuit_threshold = circuit_threshold;
     actor = sys->spawn(hookd::webhook_endpoint, std::move(c));
     sched->run();
@@ -202,13 +202,7 @@ TEST_CASE_METHOD(webhook_fixture, "webhook: the standard schedule at its exact i
 
 TEST_CASE_METHOD(webhook_fixture, "webhook: jitter moves retries within ±20 %",
                  "[actors][webhook][retry]") {
-  webhook_config c;
-  c.hook = make_hook();
-  c.transport = transport_ptr;
-  c.time = &wall;
-  c.jitter = std::make_shared<fixed_jitter>(1.0); // +20 %
-  actor = sys->spawn(hookd::webhook_endpoint, std::move(c));
-  sched->run();
+  spawn(make_hook(), 10, 1.0); // Jitter at +20 %.
   deliver(1);
   reply(0, answer(500));
   advance(6s - 1ms);
@@ -354,7 +348,7 @@ TEST_CASE_METHOD(webhook_fixture, "webhook: the circuit opens, probes one at a t
   CHECK(s.pending == 0);
 }
 
-TEST_CASE_METHOD(webhook_fixture, "webhook: a new URL closes the old pool; a new secret re-keys",
+TEST_CASE_METHOD(webhook_fixture, "webhook: a new URL closes the old pool, a new secret re-keys",
                  "[actors][webhook]") {
   spawn(make_hook());
   auto changed = std::make_shared<webhook>(make_hook([](webhook& w) {

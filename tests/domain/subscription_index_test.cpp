@@ -62,7 +62,7 @@ TEST_CASE("subscriptions: label filters must all match", "[domain][router]") {
   CHECK(ids(idx, "t", "a.b").empty());
 }
 
-TEST_CASE("subscriptions: updates replace patterns; removes forget", "[domain][router]") {
+TEST_CASE("subscriptions: updates replace patterns, removes forget", "[domain][router]") {
   subscription_index idx;
   idx.upsert(hook("t", "w", {"build.*"}));
   CHECK(ids(idx, "t", "build.failed") == v{"w"});

@@ -22,7 +22,7 @@ const std::string minimal =
 
 } // namespace
 
-TEST_CASE("webhooks: create shows the secret once; reads never do", "[integration][webhooks]") {
+TEST_CASE("webhooks: create shows the secret once, reads never do", "[integration][webhooks]") {
   test_server srv;
   auto key = srv.make_tenant_key("acme");
   http_client c{srv.port()};
@@ -69,7 +69,7 @@ TEST_CASE("webhooks: precise 422s", "[integration][webhooks]") {
         415);
 }
 
-TEST_CASE("webhooks: names are unique per tenant; patch and rename", "[integration][webhooks]") {
+TEST_CASE("webhooks: names are unique per tenant, patch and rename", "[integration][webhooks]") {
   test_server srv;
   auto key = srv.make_tenant_key("acme");
   auto other = srv.make_tenant_key("other");
