@@ -27,8 +27,20 @@ using log_writer_actor = caf::typed_actor<
     caf::reacts_to<atom::flush>,
     // Deletes expired idempotency keys (periodic, sent to itself).
     caf::reacts_to<atom::sweep>,
+    // Stages a webhook actor's attempt records, outcomes and snapshot for the next commit.
+    caf::reacts_to<atom::record, delivery_log_ptr>,
     // Reports the head, counters and health.
     caf::replies_to<atom::status>::with<writer_status_ptr>>;
+
+/// Reads delivery state and backlogs for webhook actors, off the CAF workers (its RocksDB
+/// reads may block, so it runs detached).
+using delivery_reader_actor = caf::typed_actor<
+    // The state to resume webhook `hook` from; the u64 is the router's position, used as the
+    // cursor when no snapshot is stored.
+    caf::replies_to<atom::recover, webhook_ptr, uint64_t>::with<recovery_state_ptr>,
+    // The next page of `hook`'s backlog: seqs from, to, and at most that many events.
+    caf::replies_to<atom::read, webhook_ptr, uint64_t, uint64_t,
+                    uint32_t>::with<backlog_chunk_ptr>>;
 
 /// One webhook endpoint: queues matching events, signs and sends them through the delivery
 /// transport, retries on its schedule, and guards the endpoint with a circuit breaker.
@@ -42,13 +54,33 @@ using webhook_actor = caf::typed_actor<
     // The configuration changed (URL, headers, schedule, limits, enabled).
     caf::reacts_to<atom::configure, webhook_ptr>,
     // Reports counters and health.
-    caf::replies_to<atom::status>::with<webhook_stats_ptr>>;
+    caf::replies_to<atom::status>::with<webhook_stats_ptr>,
+    // The router's periodic tick with its position: snapshot when due, check the failure
+    // window.
+    caf::reacts_to<atom::tick, uint64_t>,
+    // Stop: snapshot and quit (false), or record pending deliveries as dropped and quit
+    // because the webhook was deleted (true). Answers once the records are handed over.
+    caf::replies_to<atom::stop, bool>::with<bool>,
+    // Sends a signed `webhook.test` delivery now, records it, and answers with the attempt.
+    caf::replies_to<atom::test>::with<test_result_ptr>,
+    // The transport's answer to test attempt `token`.
+    caf::reacts_to<atom::tested, uint64_t, delivery_result_ptr>,
+    // Retries reading the recovery state after a storage error (sent to itself).
+    caf::reacts_to<atom::recover>,
+    // Sends the buffered records to the writer (sent to itself, behind the queued messages).
+    caf::reacts_to<atom::record>>;
 
 /// Routes committed events to webhook actors: applies the batch's webhook changes (spawning,
 /// reconfiguring or stopping webhook actors), then matches each event through its type index.
 using router_actor = batch_subscriber_actor::extend<
     // The counters of `tenant`'s webhook `id` (an error when it has no actor).
-    caf::replies_to<atom::status, std::string, std::string>::with<webhook_stats_ptr>>;
+    caf::replies_to<atom::status, std::string, std::string>::with<webhook_stats_ptr>,
+    // A test delivery through `tenant`'s webhook `id` (an error when it has no actor).
+    caf::replies_to<atom::test, std::string, std::string>::with<test_result_ptr>,
+    // Ticks every webhook actor (sent to itself periodically).
+    caf::reacts_to<atom::tick>,
+    // Asks every webhook actor to snapshot and stop; answers when all have (node shutdown).
+    caf::replies_to<atom::stop>::with<bool>>;
 
 /// The HTTP server's way into the actors: it forwards a request to the log writer and runs
 /// the callback with the answer (or the error, including a timeout).
@@ -58,6 +90,10 @@ using http_bridge_actor = caf::typed_actor<
     // Forwards a configuration change to the log writer.
     caf::reacts_to<atom::configure, config_change_ptr, config_callback_ptr>,
     // Asks the log writer for its status.
-    caf::reacts_to<atom::status, status_callback_ptr>>;
+    caf::reacts_to<atom::status, status_callback_ptr>,
+    // Asks the router for a webhook's live counters (tenant, id).
+    caf::reacts_to<atom::status, std::string, std::string, stats_callback_ptr>,
+    // Asks the router for a test delivery (tenant, id).
+    caf::reacts_to<atom::test, std::string, std::string, test_callback_ptr>>;
 
 } // namespace hookd

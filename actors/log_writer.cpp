@@ -137,6 +137,12 @@ expected<void> stage_config(writer_ptr self, const config_change& change, config
     if (*taken)
       return {};
     store.stage_webhook(op->value);
+    // Its delivery state starts at the committed head: the router hands it every event of
+    // the batch that creates it, and a crash before its first snapshot resumes from here.
+    delivery_snapshot initial;
+    initial.cursor = store.head().seq;
+    initial.at_ms = op->value.created_at_ms;
+    store.stage_snapshot(op->value.id, initial);
     outcome.hook = op->value;
     self->state.webhook_changes.push_back({op->value, false});
   } else if (auto* op = std::get_if<config_change::update_webhook>(&change.op)) {
@@ -168,11 +174,66 @@ expected<void> stage_config(writer_ptr self, const config_change& change, config
       return {};
     }
     store.stage_delete_webhook(**current);
+    store.stage_delete_snapshot(op->id);
+    self->state.attempt_logs.erase(op->id);
     outcome.hook = **current;
     self->state.webhook_changes.push_back({**current, true});
+  } else if (auto* op = std::get_if<config_change::disable_webhook>(&change.op)) {
+    auto current = store.find_webhook(op->tenant, op->id);
+    if (!current)
+      return current.error();
+    if (!*current) {
+      outcome.error = make_error_info(ec::not_found, "no webhook '" + op->id + "'");
+      return {};
+    }
+    if (!(*current)->enabled)
+      return {}; // Disabled meanwhile (by a user, or by an earlier attempt): nothing to do.
+    auto w = **current;
+    w.enabled = false;
+    w.disabled_reason = op->reason;
+    w.updated_at_ms = op->at_ms;
+    store.stage_webhook(w);
+    auto notice = op->notice;
+    store.stage_event(w.tenant, std::move(notice), self->state.config.time->now_ms());
+    outcome.hook = w;
+    self->state.webhook_changes.push_back({std::move(w), false});
   }
   outcome.audit_seq = store.stage_audit(std::move(audit));
   return {};
+}
+
+// Stages a webhook actor's records; prunes its attempt log to the newest `keep_attempts`, but
+// never a record newer than its snapshot (recovery replays those).
+void stage_delivery_log(writer_ptr self, const delivery_log& log) {
+  auto& st = self->state;
+  auto& store = *st.config.store;
+  for (const auto& a : log.attempts)
+    store.stage_attempt(a);
+  for (const auto& o : log.outcomes)
+    store.stage_outcome(o);
+  auto& marks = st.attempt_logs[log.webhook_id];
+  if (!log.attempts.empty())
+    marks.last = std::max(marks.last, log.attempts.back().number);
+  if (log.snapshot) {
+    // A snapshot that arrives after its webhook was deleted must not bring a row back.
+    auto exists = store.find_webhook(log.tenant, log.webhook_id);
+    if (exists && *exists) {
+      store.stage_snapshot(log.webhook_id, *log.snapshot);
+      marks.snapshot_from = log.snapshot->next_record;
+    } else if (exists) {
+      st.attempt_logs.erase(log.webhook_id);
+      return;
+    }
+  }
+  auto keep = st.config.keep_attempts;
+  if (marks.snapshot_from == 0 || marks.last < keep)
+    return;
+  auto below = std::min(marks.last + 1 - keep, marks.snapshot_from);
+  // One range deletion per `keep` records, not one per record.
+  if (below >= marks.pruned_below + std::max<uint64_t>(keep, 1)) {
+    store.stage_prune_attempts(log.webhook_id, below);
+    marks.pruned_below = below;
+  }
 }
 
 // Commits what is staged, then answers everyone who waited for it and publishes the batch.
@@ -289,6 +350,12 @@ log_writer(log_writer_actor::stateful_pointer<log_writer_state> self, log_writer
           HOOKD_WARN("log_writer: idempotency sweep failed: {}", swept.error().detail);
         else if (*swept > 0)
           HOOKD_DEBUG("log_writer: swept {} expired idempotency keys", *swept);
+      },
+      [self](atom::record, delivery_log_ptr& log) {
+        if (!log)
+          return;
+        stage_delivery_log(self, *log);
+        schedule_flush(self);
       },
       [self](atom::status) -> writer_status_ptr {
         return std::make_shared<writer_status>(self->state.stats);

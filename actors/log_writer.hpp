@@ -10,6 +10,8 @@
 
 #include <chrono>
 #include <memory>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace hookd {
@@ -24,6 +26,8 @@ struct log_writer_config {
   std::size_t max_commit_events = 0;
   /// How often expired idempotency keys are swept.
   std::chrono::seconds sweep_interval{3600};
+  /// Attempt records kept per webhook (older ones are pruned, never past its snapshot).
+  uint64_t keep_attempts = 100;
 };
 
 /// The log writer's state: the store, what is staged, and who waits for the next fsync.
@@ -56,6 +60,18 @@ struct log_writer_state {
   std::vector<webhook_change> webhook_changes;
   /// Subscribers to committed batches.
   std::vector<batch_subscriber_actor> subscribers;
+  /// Per webhook: where its attempt log stands, to prune it.
+  struct attempt_marks {
+    /// Records from this number on are newer than the last snapshot (0: no snapshot seen
+    /// since start, so nothing is pruned yet).
+    uint64_t snapshot_from = 0;
+    /// The newest record number staged.
+    uint64_t last = 0;
+    /// Records below this number are pruned.
+    uint64_t pruned_below = 0;
+  };
+  /// Attempt log positions, by webhook id.
+  std::unordered_map<std::string, attempt_marks> attempt_logs;
   /// Counters for status and metrics.
   writer_status stats;
 };

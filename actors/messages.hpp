@@ -2,6 +2,7 @@
 
 #include "domain/api_key.hpp"
 #include "domain/audit.hpp"
+#include "domain/delivery_record.hpp"
 #include "domain/delivery_transport.hpp"
 #include "domain/error.hpp"
 #include "domain/event.hpp"
@@ -113,9 +114,19 @@ struct config_change {
     std::string tenant;
     std::string id;
   };
+  /// hookd disables a webhook (410 Gone, or failures past the window) and appends `notice`
+  /// (a `webhook.disabled` event) in the same batch. Nothing happens when the webhook is gone
+  /// or already disabled. Fails with `not_found` when it does not exist.
+  struct disable_webhook {
+    std::string tenant;
+    std::string id;
+    std::string reason;
+    int64_t at_ms = 0;
+    event_draft notice;
+  };
   /// The operation.
   std::variant<create_tenant, create_api_key, revoke_api_key, create_webhook, update_webhook,
-               delete_webhook>
+               delete_webhook, disable_webhook>
       op;
   /// The audit entry (its seq is assigned by the writer).
   audit_entry audit;
@@ -147,26 +158,79 @@ struct writer_status {
 
 /// A webhook actor's counters and health, for the stats API and tests.
 struct webhook_stats {
-  /// Deliveries that got a 2xx.
-  uint64_t delivered = 0;
-  /// Deliveries that failed for good (exhausted, or a permanent error).
-  uint64_t failed = 0;
-  /// Attempts made.
-  uint64_t attempts = 0;
-  /// Attempts that were retries.
-  uint64_t retries = 0;
-  /// Deliveries waiting (due now or later), in flight included.
+  /// Delivered, failed, dropped, attempts and retries since the webhook was created.
+  delivery_counters counters;
+  /// Deliveries held in memory (due now or later), in flight included.
   uint64_t pending = 0;
+  /// Held deliveries that failed at least once and wait for their next attempt.
+  uint64_t retrying = 0;
   /// Deliveries in flight.
   uint64_t in_flight = 0;
+  /// When set, matching events from this seq on wait in the log (the in-memory window is full).
+  uint64_t backlog_from = 0;
+  /// Every matching event up to this seq is held, finished or in the backlog.
+  uint64_t cursor = 0;
   /// Consecutive failed attempts.
   uint32_t consecutive_failures = 0;
   /// True while the circuit breaker is open.
   bool circuit_open = false;
-  /// False once the endpoint answered 410 Gone (or a user disabled it).
+  /// False once hookd disabled the webhook (410 Gone, or failures past the window).
   bool enabled = true;
+  /// True until the snapshot and the log are read back after a start.
+  bool recovering = false;
+  /// Since when every attempt has failed (0 when the last one succeeded).
+  int64_t failing_since_ms = 0;
+  /// Latency of the recent attempts (up to the last 1000), in microseconds.
+  std::vector<int64_t> recent_latencies_us;
   /// The last failure, for humans.
   std::string last_error;
+};
+
+/// What a webhook actor hands the log writer: attempt records, outcomes and, at times, its
+/// snapshot. Written in the writer's next group commit.
+struct delivery_log {
+  /// The webhook's tenant.
+  std::string tenant;
+  /// The webhook.
+  std::string webhook_id;
+  /// New attempt records, in number order.
+  std::vector<attempt_record> attempts;
+  /// Deliveries that ended.
+  std::vector<delivery_outcome_record> outcomes;
+  /// The snapshot, taken after everything above.
+  std::optional<delivery_snapshot> snapshot;
+};
+
+/// What a starting webhook actor needs from storage to resume.
+struct recovery_state {
+  /// The stored snapshot (or, when none is, an empty one at the router's position).
+  delivery_snapshot snapshot;
+  /// True when a snapshot was stored.
+  bool found = false;
+  /// The events of the snapshot's pending deliveries that have not ended, in seq order.
+  std::vector<event> pending_events;
+  /// Attempts recorded after the snapshot for deliveries that are still open, by seq: their
+  /// attempt count and next due time. They override the snapshot's and apply to events past
+  /// the cursor.
+  std::vector<pending_entry> retries;
+  /// The next attempt record number.
+  uint64_t next_record = 1;
+};
+
+/// A page of a webhook's backlog, read back from the log.
+struct backlog_chunk {
+  /// The events (their `webhook_changes` is empty).
+  std::shared_ptr<const committed_batch> batch;
+  /// Where the next page starts.
+  uint64_t next = 0;
+};
+
+/// The answer to `POST /v1/webhooks/{id}/test`.
+struct test_delivery_result {
+  /// The attempt, as recorded.
+  attempt_record attempt;
+  /// A readable error (empty on a response).
+  std::string detail;
 };
 
 /// Shared pointers that travel in messages.
@@ -179,6 +243,10 @@ using writer_status_ptr = std::shared_ptr<const writer_status>;
 using delivery_result_ptr = std::shared_ptr<const delivery_response>;
 using webhook_ptr = std::shared_ptr<const webhook>;
 using webhook_stats_ptr = std::shared_ptr<const webhook_stats>;
+using delivery_log_ptr = std::shared_ptr<const delivery_log>;
+using recovery_state_ptr = std::shared_ptr<const recovery_state>;
+using backlog_chunk_ptr = std::shared_ptr<const backlog_chunk>;
+using test_result_ptr = std::shared_ptr<const test_delivery_result>;
 
 /// Completion callbacks that carry an actor's answer back to non-actor code (the HTTP
 /// server). They run on a CAF thread and must only hand the result over (post it to an
@@ -186,5 +254,7 @@ using webhook_stats_ptr = std::shared_ptr<const webhook_stats>;
 using append_callback_ptr = std::shared_ptr<std::function<void(caf::expected<append_outcome_ptr>)>>;
 using config_callback_ptr = std::shared_ptr<std::function<void(caf::expected<config_outcome_ptr>)>>;
 using status_callback_ptr = std::shared_ptr<std::function<void(caf::expected<writer_status_ptr>)>>;
+using stats_callback_ptr = std::shared_ptr<std::function<void(caf::expected<webhook_stats_ptr>)>>;
+using test_callback_ptr = std::shared_ptr<std::function<void(caf::expected<test_result_ptr>)>>;
 
 } // namespace hookd

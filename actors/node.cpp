@@ -3,6 +3,7 @@
 #include "actors/log_writer.hpp"
 #include "actors/logging.hpp"
 #include "actors/router.hpp"
+#include "actors/state_reader.hpp"
 #include "domain/defaults.hpp"
 #include "http/client/delivery_client.hpp"
 #include "storage/config_reader.hpp"
@@ -28,21 +29,30 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& sys, node_config 
   wcfg.time = &time;
   wcfg.max_commit_events =
       cfg.max_commit_events > 0 ? cfg.max_commit_events : defaults::max_commit_events;
+  wcfg.keep_attempts = cfg.keep_attempts;
   auto head = wcfg.store->head();
   auto hooks = storage::config_reader{*self->db_}.list_all_webhooks();
   if (!hooks)
     return hooks.error();
+  if (cfg.detach_writer) {
+    self->writer_ = sys.spawn<caf::detached>(log_writer, std::move(wcfg));
+    self->reader_ = sys.spawn<caf::detached>(state_reader, self->db_.get());
+  } else {
+    self->writer_ = sys.spawn(log_writer, std::move(wcfg));
+    self->reader_ = sys.spawn(state_reader, self->db_.get());
+  }
   router_config rcfg;
   rcfg.webhooks = std::move(*hooks);
   self->transport_ = cfg.transport ? cfg.transport : std::make_shared<http::delivery_client>();
   rcfg.transport = self->transport_;
   rcfg.time = &time;
   rcfg.circuit_threshold = cfg.circuit_threshold;
+  rcfg.writer = self->writer_;
+  rcfg.reader = self->reader_;
+  rcfg.position = head.seq;
+  rcfg.tick_interval = cfg.tick_interval;
+  rcfg.tuning = cfg.tuning;
   self->router_ = sys.spawn(hookd::router, std::move(rcfg));
-  if (cfg.detach_writer)
-    self->writer_ = sys.spawn<caf::detached>(log_writer, std::move(wcfg));
-  else
-    self->writer_ = sys.spawn(log_writer, std::move(wcfg));
   caf::anon_send(self->writer_, atom::subscribe_v,
                  caf::actor_cast<batch_subscriber_actor>(self->router_));
   self->running_ = true;
@@ -58,14 +68,24 @@ void node::stop() {
   if (!running_)
     return;
   running_ = false;
-  // The writer commits what is staged before it quits; wait for it, then close the database.
   caf::scoped_actor waiter{sys_};
+  // Every webhook actor hands its records and snapshot to the writer (its messages to the
+  // writer are queued before its answer)...
+  waiter->request(router_, std::chrono::seconds{30}, atom::stop_v)
+      .receive([](bool) {},
+               [](caf::error& err) {
+                 HOOKD_WARN("node: webhook actors did not all stop: {}", to_string(err));
+               });
+  // ...then the writer commits what is staged, and quits.
   waiter->send_exit(writer_, caf::exit_reason::user_shutdown);
   waiter->wait_for(writer_);
   writer_ = nullptr;
   waiter->send_exit(router_, caf::exit_reason::user_shutdown);
   waiter->wait_for(router_);
   router_ = nullptr;
+  waiter->send_exit(reader_, caf::exit_reason::user_shutdown);
+  waiter->wait_for(reader_);
+  reader_ = nullptr;
   transport_->stop();
   db_.reset();
   HOOKD_INFO("node: stopped");

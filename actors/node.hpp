@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/actors.hpp"
+#include "actors/webhook.hpp"
 #include "domain/clock.hpp"
 #include "domain/delivery_transport.hpp"
 #include "domain/error.hpp"
@@ -25,15 +26,23 @@ struct node_config {
   std::shared_ptr<delivery_transport> transport;
   /// Consecutive failures that open a webhook's circuit.
   uint32_t circuit_threshold = 10;
+  /// Webhook actors' window and intervals.
+  delivery_tuning tuning;
+  /// How often webhook actors snapshot (when something changed) and check their failure window.
+  std::chrono::milliseconds tick_interval{5000};
+  /// Attempt records kept per webhook.
+  uint64_t keep_attempts = 100;
 };
 
 /// The running core of hookd: the database and the actors around it. Starts components in
 /// dependency order and stops them in the reverse, fixed order:
 ///   1. (the HTTP server, owned by the caller, stops accepting and drains first);
-///   2. the log writer commits what is staged, answers its callers, publishes, and quits;
-///   3. the router stops every webhook actor (attempts in flight are abandoned);
-///   4. the delivery transport stops: no callback runs afterwards;
-///   5. the database syncs its WAL and closes.
+///   2. every webhook actor hands its records and a snapshot to the writer, and quits
+///      (attempts in flight are abandoned: they are pending in the snapshot and go again);
+///   3. the log writer commits what is staged, answers its callers, and quits;
+///   4. the router and the state reader quit;
+///   5. the delivery transport stops: no callback runs afterwards;
+///   6. the database syncs its WAL and closes.
 /// Not thread-safe: start and stop from one thread.
 class node {
  public:
@@ -59,6 +68,7 @@ class node {
   std::unique_ptr<storage::database> db_;
   log_writer_actor writer_;
   router_actor router_;
+  delivery_reader_actor reader_;
   std::shared_ptr<delivery_transport> transport_;
   bool running_ = false;
 };

@@ -15,23 +15,25 @@ namespace {
 
 using self_ptr = router_actor::stateful_pointer<router_state>;
 
-void stop_actor(self_ptr self, const std::string& key, const webhook& w) {
+// Stops the actor of `w`: it snapshots (or, when `drop`, records its pending deliveries as
+// dropped) and quits.
+void stop_actor(self_ptr self, const std::string& key, const webhook& w, bool drop) {
   auto& st = self->state;
   if (auto it = st.actors.find(key); it != st.actors.end()) {
-    self->send_exit(it->second, caf::exit_reason::user_shutdown);
+    caf::anon_send(it->second, atom::stop_v, drop);
     st.actors.erase(it);
   }
   st.config.transport->close_pool(w.id);
 }
 
 // Creates, reconfigures or stops the actor of `w`, and updates the index. Disabled webhooks
-// have no actor and receive nothing.
+// have no actor and receive nothing; their snapshot keeps their place in the log.
 void apply(self_ptr self, const webhook& w, bool removed) {
   auto& st = self->state;
   auto key = composite_key(w.tenant, w.id);
   if (removed || !w.enabled) {
     st.index.remove(w.tenant, w.id);
-    stop_actor(self, key, w);
+    stop_actor(self, key, w, removed);
     return;
   }
   st.index.upsert(w);
@@ -45,6 +47,10 @@ void apply(self_ptr self, const webhook& w, bool removed) {
   cfg.time = st.config.time;
   cfg.jitter = std::make_shared<random_jitter>(std::random_device{}());
   cfg.circuit_threshold = st.config.circuit_threshold;
+  cfg.writer = st.config.writer;
+  cfg.reader = st.config.reader;
+  cfg.position = st.position;
+  cfg.tuning = st.config.tuning;
   st.actors.emplace(std::move(key), self->spawn(webhook_endpoint, std::move(cfg)));
 }
 
@@ -53,6 +59,7 @@ void apply(self_ptr self, const webhook& w, bool removed) {
 router_actor::behavior_type router(router_actor::stateful_pointer<router_state> self,
                                    router_config config) {
   self->state.config = std::move(config);
+  self->state.position = self->state.config.position;
   auto initial = std::move(self->state.config.webhooks);
   for (const auto& w : initial)
     apply(self, w, false);
@@ -63,6 +70,8 @@ router_actor::behavior_type router(router_actor::stateful_pointer<router_state> 
     self->state.actors.clear();
     self->quit(msg.reason);
   });
+  if (self->state.config.tick_interval.count() > 0)
+    self->delayed_send(self, self->state.config.tick_interval, atom::tick_v);
   return {
       [self](atom::committed, committed_batch_ptr& batch) {
         auto& st = self->state;
@@ -80,12 +89,51 @@ router_actor::behavior_type router(router_actor::stateful_pointer<router_state> 
         }
         for (auto& [a, indices] : per_actor)
           self->send(*a, atom::deliver_v, batch, std::move(indices));
+        if (!batch->events.empty())
+          st.position = std::max(st.position, batch->events.back().seq);
       },
       [self](atom::status, std::string& tenant, std::string& id) -> caf::result<webhook_stats_ptr> {
         auto it = self->state.actors.find(composite_key(tenant, id));
         if (it == self->state.actors.end())
           return make_error(ec::not_found, "no active webhook '" + id + "'");
         return self->delegate(it->second, atom::status_v);
+      },
+      [self](atom::test, std::string& tenant, std::string& id) -> caf::result<test_result_ptr> {
+        auto it = self->state.actors.find(composite_key(tenant, id));
+        if (it == self->state.actors.end())
+          return make_error(ec::conflict, "webhook '" + id + "' is disabled; enable it first");
+        return self->delegate(it->second, atom::test_v);
+      },
+      [self](atom::tick) {
+        auto& st = self->state;
+        for (auto& [key, a] : st.actors)
+          self->send(a, atom::tick_v, st.position);
+        if (st.config.tick_interval.count() > 0)
+          self->delayed_send(self, st.config.tick_interval, atom::tick_v);
+      },
+      [self](atom::stop) -> caf::result<bool> {
+        // Shutdown: every actor snapshots before the writer's last commit.
+        auto& st = self->state;
+        auto rp = self->make_response_promise<bool>();
+        auto left = std::make_shared<std::size_t>(st.actors.size());
+        if (*left == 0) {
+          rp.deliver(true);
+          return rp;
+        }
+        for (auto& [key, a] : st.actors)
+          self->request(a, std::chrono::seconds{10}, atom::stop_v, false)
+              .then(
+                  [rp, left](bool) mutable {
+                    if (--*left == 0)
+                      rp.deliver(true);
+                  },
+                  [rp, left](caf::error&) mutable {
+                    if (--*left == 0)
+                      rp.deliver(true);
+                  });
+        st.actors.clear();
+        st.index = subscription_index{};
+        return rp;
       },
   };
 }

@@ -6,6 +6,7 @@
 
 #include <caf/typed_event_based_actor.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -23,6 +24,17 @@ struct router_config {
   const clock* time = nullptr;
   /// Consecutive failures that open a webhook's circuit.
   uint32_t circuit_threshold = 10;
+  /// Where webhook actors send records, snapshots and their own events.
+  log_writer_actor writer;
+  /// Where webhook actors read their recovery state and backlogs.
+  delivery_reader_actor reader;
+  /// The committed head at start: the position of every webhook actor spawned then.
+  uint64_t position = 0;
+  /// How often webhook actors are ticked (snapshots, failure window). Zero: never (tests
+  /// send ticks themselves).
+  std::chrono::milliseconds tick_interval{5000};
+  /// Window and intervals of every webhook actor.
+  delivery_tuning tuning;
 };
 
 /// The router's state: the type index and one actor per enabled webhook.
@@ -40,6 +52,8 @@ struct router_state {
   std::unordered_map<std::string, webhook_actor> actors;
   /// Scratch space for matching.
   std::vector<const subscription_index::entry*> matches;
+  /// The last seq routed: every event up to it was handed to its webhook actors.
+  uint64_t position = 0;
 };
 
 /// The router's behaviour: see `router_actor`. On exit it stops every webhook actor.

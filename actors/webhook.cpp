@@ -7,12 +7,29 @@
 
 #include <caf/send.hpp>
 
+#include <algorithm>
+
 namespace hookd {
 
 namespace {
 
 using self_ptr = webhook_actor::stateful_pointer<webhook_state>;
 using time_point = caf::actor_clock::time_point;
+
+int64_t wall_now(self_ptr self) {
+  return self->state.config.time->now_ms();
+}
+
+// An actor-clock instant as wall-clock ms, and back: snapshots store wall time.
+int64_t to_wall(self_ptr self, time_point t) {
+  auto delta = std::chrono::duration_cast<std::chrono::milliseconds>(t - self->clock().now());
+  return wall_now(self) + delta.count();
+}
+
+time_point from_wall(self_ptr self, int64_t ms) {
+  auto delta = std::max<int64_t>(0, ms - wall_now(self));
+  return self->clock().now() + std::chrono::milliseconds{delta};
+}
 
 void load_keys(self_ptr self) {
   auto& st = self->state;
@@ -42,34 +59,166 @@ void arm_timer(self_ptr self, time_point at) {
                      st.timer_generation);
 }
 
-void finish(self_ptr self, uint64_t seq, bool delivered) {
+// -- records and snapshots -------------------------------------------------------------------
+
+// The records waiting for the writer; a flush is queued behind the messages already in the
+// mailbox, so that the results of a burst share one message.
+delivery_log& outbox(self_ptr self) {
   auto& st = self->state;
-  if (delivered)
-    ++st.stats.delivered;
-  else
-    ++st.stats.failed;
-  st.pending.erase(seq);
+  if (!st.outbox) {
+    st.outbox = std::make_shared<delivery_log>();
+    st.outbox->tenant = st.config.hook.tenant;
+    st.outbox->webhook_id = st.config.hook.id;
+  }
+  if (!st.outbox_queued) {
+    st.outbox_queued = true;
+    self->send(self, atom::record_v);
+  }
+  return *st.outbox;
 }
 
-void send_attempt(self_ptr self, uint64_t seq, pending_delivery& d) {
+uint64_t cursor_of(const webhook_state& st) {
+  return st.backlog_from != 0 ? st.backlog_from - 1 : st.position;
+}
+
+delivery_snapshot take_snapshot(self_ptr self) {
+  auto& st = self->state;
+  delivery_snapshot s;
+  s.cursor = cursor_of(st);
+  s.next_record = st.next_record;
+  for (const auto& [seq, d] : st.pending)
+    s.pending.push_back({seq, d.attempts, to_wall(self, d.due)});
+  // Attempt state of deliveries past the cursor that are not read back yet.
+  for (const auto& [seq, p] : st.recovered)
+    if (st.pending.count(seq) == 0)
+      s.pending.push_back(p);
+  s.circuit_open = st.stats.circuit_open;
+  s.consecutive_failures = st.stats.consecutive_failures;
+  s.probes = st.probes;
+  s.failing_since_ms = st.failing_since_ms;
+  s.awaiting_recovery = st.awaiting_recovery;
+  s.counters = st.stats.counters;
+  s.at_ms = wall_now(self);
+  st.dirty = false;
+  st.ended_since_snapshot = 0;
+  st.snapshot_ms = s.at_ms;
+  st.snapshot_cursor = s.cursor;
+  return s;
+}
+
+// Hands the outbox to the writer, with a snapshot when asked (never while recovering: the
+// stored one is still the truth).
+void flush_outbox(self_ptr self, bool with_snapshot) {
+  auto& st = self->state;
+  if (with_snapshot && !st.recovering) {
+    if (!st.outbox) {
+      st.outbox = std::make_shared<delivery_log>();
+      st.outbox->tenant = st.config.hook.tenant;
+      st.outbox->webhook_id = st.config.hook.id;
+    }
+    st.outbox->snapshot = take_snapshot(self);
+  }
+  if (st.outbox)
+    self->send(st.config.writer, atom::record_v, delivery_log_ptr{std::move(st.outbox)});
+  st.outbox.reset();
+}
+
+void record_latency(self_ptr self, std::chrono::microseconds d) {
+  auto& st = self->state;
+  auto cap = st.config.tuning.latency_window;
+  if (cap == 0)
+    return;
+  if (st.latencies.size() < cap) {
+    st.latencies.push_back(d.count());
+  } else {
+    st.latencies[st.latency_next] = d.count();
+    st.latency_next = (st.latency_next + 1) % cap;
+  }
+}
+
+// -- holding deliveries ----------------------------------------------------------------------
+
+void hold(self_ptr self, const committed_batch_ptr& batch, uint32_t index) {
+  auto& st = self->state;
+  auto seq = batch->events[index].seq;
+  if (st.pending.count(seq) > 0)
+    return;
+  pending_delivery d{batch, index, 0, self->clock().now(), false, 0};
+  if (auto it = st.recovered.find(seq); it != st.recovered.end()) {
+    d.attempts = it->second.attempts;
+    d.due = from_wall(self, it->second.due_ms);
+    st.recovered.erase(it);
+  }
+  st.schedule.emplace(d.due, seq);
+  st.pending.emplace(seq, std::move(d));
+  st.dirty = true;
+}
+
+void pump(self_ptr self);
+
+// Reads the next backlog page when the window has room.
+void read_backlog(self_ptr self) {
+  auto& st = self->state;
+  auto window = st.config.tuning.window;
+  if (st.backlog_from == 0 || st.reading || st.recovering || st.pending.size() > window / 2)
+    return;
+  st.reading = true;
+  auto room = static_cast<uint32_t>(window - st.pending.size());
+  self->request(st.config.reader, caf::infinite, atom::read_v, st.hook, st.backlog_from,
+                st.position, std::max<uint32_t>(room, 1))
+      .then(
+          [self](backlog_chunk_ptr& chunk) {
+            auto& st = self->state;
+            st.reading = false;
+            if (st.backlog_from == 0)
+              return;
+            for (uint32_t i = 0; i < chunk->batch->events.size(); ++i)
+              if (chunk->batch->events[i].seq >= st.backlog_from)
+                hold(self, chunk->batch, i);
+            st.backlog_from = std::max(st.backlog_from, chunk->next);
+            // Attempt state of deliveries now behind the backlog's start was used or is moot.
+            st.recovered.erase(st.recovered.begin(), st.recovered.lower_bound(st.backlog_from));
+            if (st.backlog_from > st.position) {
+              st.backlog_from = 0;
+              st.recovered.clear();
+            }
+            st.dirty = true;
+            pump(self);
+          },
+          [self](caf::error& err) {
+            // A storage error: try again on the next tick.
+            self->state.reading = false;
+            HOOKD_ERROR("webhook {}: reading the backlog failed: {}", self->state.config.hook.id,
+                        to_string(err));
+          });
+}
+
+// -- sending ---------------------------------------------------------------------------------
+
+void end_delivery(self_ptr self, uint64_t seq, delivery_state how) {
+  auto& st = self->state;
+  auto it = st.pending.find(seq);
+  if (it == st.pending.end())
+    return;
+  if (how == delivery_state::delivered)
+    ++st.stats.counters.delivered;
+  else
+    ++st.stats.counters.failed;
+  outbox(self).outcomes.push_back(
+      {st.config.hook.id, seq, how, it->second.attempts, wall_now(self)});
+  st.schedule.erase({it->second.due, seq});
+  st.pending.erase(it);
+  st.dirty = true;
+  ++st.ended_since_snapshot;
+}
+
+delivery_request make_request(self_ptr self, const event& e) {
   auto& st = self->state;
   const auto& hook = st.config.hook;
-  if (!st.target) {
-    // Validated at the API; a stored bad URL can only fail.
-    st.stats.last_error = "invalid URL";
-    return finish(self, seq, false);
-  }
-  d.in_flight = true;
-  ++st.in_flight;
-  ++d.attempts;
-  ++st.stats.attempts;
-  if (d.attempts > 1)
-    ++st.stats.retries;
-  const auto& e = d.ev();
   std::vector<const hmac_sha256_key*> keys;
   for (const auto& k : st.keys)
     keys.push_back(k.get());
-  auto message = sign_delivery(delivery_message_id(hook.id, e.id), st.config.time->now_ms() / 1000,
+  auto message = sign_delivery(delivery_message_id(hook.id, e.id), wall_now(self) / 1000,
                                render_standard_envelope(e), keys, hook.headers);
   delivery_request req;
   req.pool = hook.id;
@@ -77,21 +226,47 @@ void send_attempt(self_ptr self, uint64_t seq, pending_delivery& d) {
   req.headers = std::move(message.headers);
   req.body = std::move(message.body);
   req.timeout = std::chrono::seconds{hook.timeout_seconds};
-  // A weak handle: the transport must not keep a stopped actor (and, through its state, the
-  // transport itself) alive on the transport's own thread.
+  return req;
+}
+
+// Sends `req`; the answer comes back as `atom, token, result`. A weak handle: the transport
+// must not keep a stopped actor (and, through its state, the transport itself) alive.
+template <class Atom>
+void transmit(self_ptr self, delivery_request req, Atom atom, uint64_t token) {
   auto weak = caf::actor_cast<caf::weak_actor_ptr>(self);
-  st.config.transport->send(std::move(req), [weak, seq](delivery_response r) {
+  self->state.config.transport->send(std::move(req), [weak, atom, token](delivery_response r) {
     if (auto strong = caf::actor_cast<caf::strong_actor_ptr>(weak))
-      caf::anon_send(caf::actor_cast<webhook_actor>(strong), atom::done_v, seq,
+      caf::anon_send(caf::actor_cast<webhook_actor>(strong), atom, token,
                      delivery_result_ptr{std::make_shared<delivery_response>(std::move(r))});
   });
 }
 
+void send_attempt(self_ptr self, uint64_t seq, pending_delivery& d) {
+  auto& st = self->state;
+  if (!st.target) {
+    // Validated at the API; a stored bad URL can only fail.
+    st.stats.last_error = "invalid URL";
+    return end_delivery(self, seq, delivery_state::failed);
+  }
+  d.in_flight = true;
+  d.started_ms = wall_now(self);
+  ++st.in_flight;
+  ++d.attempts;
+  ++st.stats.counters.attempts;
+  if (d.attempts > 1)
+    ++st.stats.counters.retries;
+  transmit(self, make_request(self, d.ev()), atom::done_v, seq);
+}
+
 // Starts every attempt that is due and fits: `max_in_flight` (one for FIFO), one probe while
-// the circuit is open, none while disabled. Arms the timer for the next due attempt.
+// the circuit is open, none while disabled or recovering. Arms the timer for the next due
+// attempt, and reads the backlog when the window has room.
 void pump(self_ptr self) {
   auto& st = self->state;
-  if (!st.stats.enabled || st.pending.empty())
+  if (!st.stats.enabled || st.disabling || st.recovering)
+    return;
+  read_backlog(self);
+  if (st.pending.empty())
     return;
   auto now = self->clock().now();
   auto start = [&](uint64_t seq) {
@@ -120,54 +295,171 @@ void pump(self_ptr self) {
       return arm_timer(self, due);
     start(seq);
   }
+  read_backlog(self); // Deliveries that ended at once (a bad URL) made room.
+}
+
+// -- disabling and recovering ----------------------------------------------------------------
+
+// Asks the writer to disable the webhook and append `webhook.disabled`. The router stops this
+// actor once the change is committed; until then nothing more is sent.
+void disable(self_ptr self, std::string reason) {
+  auto& st = self->state;
+  if (st.disabling)
+    return;
+  st.disabling = true;
+  st.awaiting_recovery = true;
+  auto now = wall_now(self);
+  HOOKD_WARN("webhook {}: disabling: {}", st.config.hook.id, reason);
+  flush_outbox(self, true);
+  auto change = std::make_shared<config_change>();
+  config_change::disable_webhook op;
+  op.tenant = st.config.hook.tenant;
+  op.id = st.config.hook.id;
+  op.reason = reason;
+  op.at_ms = now;
+  op.notice = make_system_event(
+      "webhook.disabled", webhook_notice_data(st.config.hook, reason, now, st.failing_since_ms),
+      st.ids.next("evt_", now));
+  change->op = std::move(op);
+  change->audit.at_ms = now;
+  change->audit.actor = "system";
+  change->audit.tenant = st.config.hook.tenant;
+  change->audit.action = "webhook.disabled";
+  change->audit.object_id = st.config.hook.id;
+  change->audit.details = webhook_notice_data(st.config.hook, reason, now, st.failing_since_ms);
+  self->request(st.config.writer, caf::infinite, atom::configure_v, config_change_ptr{change})
+      .then(
+          [self](config_outcome_ptr& out) {
+            if (out->error.code != ec::no_error)
+              HOOKD_WARN("webhook {}: disabling failed: {}", self->state.config.hook.id,
+                         out->error.detail);
+          },
+          [self](caf::error& err) {
+            HOOKD_ERROR("webhook {}: disabling failed: {}", self->state.config.hook.id,
+                        to_string(err));
+          });
+}
+
+// After hookd disabled the webhook and a user enabled it again, the first success appends
+// `webhook.recovered`.
+void announce_recovery(self_ptr self) {
+  auto& st = self->state;
+  st.awaiting_recovery = false;
+  auto now = wall_now(self);
+  auto req = std::make_shared<append_request>();
+  req->tenant = st.config.hook.tenant;
+  auto draft =
+      make_system_event("webhook.recovered", webhook_notice_data(st.config.hook, {}, now, 0),
+                        st.ids.next("evt_", now));
+  req->body.fingerprint = draft.fingerprint;
+  req->body.events.push_back(std::move(draft));
+  self->request(st.config.writer, caf::infinite, atom::append_v, append_request_ptr{req})
+      .then([](append_outcome_ptr&) {},
+            [self](caf::error& err) {
+              HOOKD_ERROR("webhook {}: appending webhook.recovered failed: {}",
+                          self->state.config.hook.id, to_string(err));
+            });
+}
+
+// Disables the webhook when every attempt has failed for longer than the window.
+void check_failure_window(self_ptr self) {
+  auto& st = self->state;
+  if (st.failing_since_ms == 0 || st.disabling)
+    return;
+  auto failing = wall_now(self) - st.failing_since_ms;
+  if (failing >= st.config.tuning.disable_after.count())
+    disable(self, "every delivery failed for " + std::to_string(failing / 3'600'000) +
+                      " hours (the limit is " +
+                      std::to_string(st.config.tuning.disable_after.count() / 3'600'000) +
+                      " hours)");
+}
+
+// -- results ---------------------------------------------------------------------------------
+
+std::string describe(const delivery_response& res) {
+  return res.status ? "HTTP " + std::to_string(*res.status) : std::string{to_string(res.error)};
+}
+
+attempt_record make_record(self_ptr self, const event& e, uint32_t attempt, int64_t started_ms,
+                           const delivery_response& res) {
+  auto& st = self->state;
+  attempt_record r;
+  r.webhook_id = st.config.hook.id;
+  r.number = st.next_record++;
+  r.event_seq = e.seq;
+  r.event_id = e.id;
+  r.message_id = delivery_message_id(st.config.hook.id, e.id);
+  r.attempt = attempt;
+  r.at_ms = started_ms;
+  r.duration_us = res.duration.count();
+  r.status = res.status;
+  r.error = res.error;
+  r.response = res.body.substr(0, attempt_excerpt_bytes);
+  return r;
 }
 
 void on_result(self_ptr self, uint64_t seq, const delivery_response& res) {
   auto& st = self->state;
   auto it = st.pending.find(seq);
   if (it == st.pending.end() || !it->second.in_flight)
-    return; // Stale: the delivery was dropped meanwhile (410, delete).
+    return; // Stale: the delivery was dropped meanwhile.
   auto& d = it->second;
   d.in_flight = false;
   --st.in_flight;
+  st.dirty = true;
   auto now = self->clock().now();
-  switch (classify_attempt(res.error, res.status)) {
+  record_latency(self, res.duration);
+  auto rec = make_record(self, d.ev(), d.attempts, d.started_ms, res);
+  auto cls = classify_attempt(res.error, res.status);
+  if (cls != attempt_class::success) {
+    st.stats.last_error = describe(res);
+    if (st.failing_since_ms == 0)
+      st.failing_since_ms = d.started_ms;
+  }
+  switch (cls) {
   case attempt_class::success:
+    rec.result = attempt_result::succeeded;
+    outbox(self).attempts.push_back(std::move(rec));
     st.stats.consecutive_failures = 0;
+    st.failing_since_ms = 0;
     if (st.stats.circuit_open) {
       st.stats.circuit_open = false;
       st.probes = 0;
       HOOKD_INFO("webhook {}: circuit closed", st.config.hook.id);
     }
-    finish(self, seq, true);
+    end_delivery(self, seq, delivery_state::delivered);
+    if (st.awaiting_recovery)
+      announce_recovery(self);
     break;
   case attempt_class::gone:
-    // The endpoint asks to be left alone: disable, and drop what is pending.
-    st.stats.enabled = false;
-    st.stats.last_error = "410 Gone";
-    st.stats.failed += st.pending.size();
-    st.pending.clear();
-    st.schedule.clear();
-    HOOKD_WARN("webhook {}: disabled by 410 Gone", st.config.hook.id);
+    // The endpoint asks to be left alone. This delivery ends; the others stay pending in the
+    // snapshot and resume if a user enables the webhook again.
+    rec.result = attempt_result::failed;
+    outbox(self).attempts.push_back(std::move(rec));
+    end_delivery(self, seq, delivery_state::failed);
+    disable(self, "the endpoint answered 410 Gone");
     return;
   case attempt_class::permanent:
-    st.stats.last_error =
-        res.status ? "HTTP " + std::to_string(*res.status) : std::string{to_string(res.error)};
-    finish(self, seq, false);
+    rec.result = attempt_result::failed;
+    outbox(self).attempts.push_back(std::move(rec));
+    end_delivery(self, seq, delivery_state::failed);
     break;
   case attempt_class::retryable: {
     ++st.stats.consecutive_failures;
-    st.stats.last_error =
-        res.status ? "HTTP " + std::to_string(*res.status) : std::string{to_string(res.error)};
     auto pause = st.config.hook.retry.delay_before(d.attempts + 1, *st.config.jitter);
     if (!pause) {
-      finish(self, seq, false); // The schedule is exhausted.
+      rec.result = attempt_result::failed; // The schedule is exhausted.
+      outbox(self).attempts.push_back(std::move(rec));
+      end_delivery(self, seq, delivery_state::failed);
     } else {
       if (res.retry_after)
-        if (auto asked = parse_retry_after(*res.retry_after, st.config.time->now_ms()))
+        if (auto asked = parse_retry_after(*res.retry_after, wall_now(self)))
           pause = clamp_retry_after(*asked, *pause);
       d.due = now + *pause;
       st.schedule.emplace(d.due, seq);
+      rec.result = attempt_result::retrying;
+      rec.next_at_ms = to_wall(self, d.due);
+      outbox(self).attempts.push_back(std::move(rec));
     }
     if (st.stats.circuit_open) {
       st.probe_at = now + probe_delay(st, ++st.probes);
@@ -181,27 +473,138 @@ void on_result(self_ptr self, uint64_t seq, const delivery_response& res) {
     break;
   }
   }
+  check_failure_window(self);
   pump(self);
+}
+
+// Applies what storage says about where this webhook stood.
+void on_recovered(self_ptr self, const recovery_state& rs) {
+  auto& st = self->state;
+  const auto& snap = rs.snapshot;
+  st.stats.counters = snap.counters;
+  st.stats.circuit_open = snap.circuit_open;
+  st.stats.consecutive_failures = snap.consecutive_failures;
+  st.probes = snap.probes;
+  if (st.stats.circuit_open)
+    st.probe_at = self->clock().now() + probe_delay(st, st.probes);
+  st.failing_since_ms = snap.failing_since_ms;
+  st.awaiting_recovery = snap.awaiting_recovery;
+  st.next_record = std::max(st.next_record, rs.next_record);
+  std::map<uint64_t, pending_entry> entries;
+  for (const auto& p : snap.pending)
+    entries[p.seq] = p;
+  for (const auto& r : rs.retries)
+    entries[r.seq] = r; // Recorded after the snapshot: newer.
+  auto batch = std::make_shared<committed_batch>();
+  batch->events = rs.pending_events;
+  committed_batch_ptr shared = batch;
+  for (const auto& e : shared->events)
+    st.recovered.emplace(e.seq, entries.count(e.seq) ? entries[e.seq] : pending_entry{e.seq});
+  for (uint32_t i = 0; i < shared->events.size(); ++i)
+    hold(self, shared, i);
+  // Open deliveries past the cursor get their attempt state when the backlog reads them.
+  for (const auto& [seq, p] : entries)
+    if (seq > snap.cursor)
+      st.recovered.emplace(seq, p);
+  st.position = std::max(st.position, snap.cursor);
+  if (snap.cursor < st.position)
+    st.backlog_from = snap.cursor + 1;
+  st.snapshot_cursor = snap.cursor;
+  st.snapshot_ms = snap.at_ms;
+  st.recovering = false;
+  HOOKD_DEBUG("webhook {}: resumed at seq {} with {} pending, backlog {}..{}", st.config.hook.id,
+              snap.cursor, st.pending.size(), st.backlog_from, st.position);
+  pump(self);
+}
+
+void recover(self_ptr self) {
+  auto& st = self->state;
+  self->request(st.config.reader, caf::infinite, atom::recover_v, st.hook, st.position)
+      .then([self](recovery_state_ptr& rs) { on_recovered(self, *rs); },
+            [self](caf::error& err) {
+              HOOKD_ERROR("webhook {}: reading its delivery state failed ({}); retrying in 5 s",
+                          self->state.config.hook.id, to_string(err));
+              self->delayed_send(self, std::chrono::seconds{5}, atom::recover_v);
+            });
+}
+
+// -- test deliveries -------------------------------------------------------------------------
+
+caf::typed_response_promise<test_result_ptr> start_test(self_ptr self) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise<test_result_ptr>();
+  if (!st.target) {
+    rp.deliver(make_error(ec::validation_failed, "the webhook's URL is unusable"));
+    return rp;
+  }
+  auto now = wall_now(self);
+  event e;
+  e.tenant = st.config.hook.tenant;
+  e.id = st.ids.next("evt_", now);
+  e.type = "webhook.test";
+  e.received_at_ms = now;
+  e.data = webhook_notice_data(st.config.hook, "a test delivery requested through the API", now, 0);
+  auto token = st.next_test++;
+  pending_test t{rp, {}};
+  t.record.webhook_id = st.config.hook.id;
+  t.record.event_id = e.id;
+  t.record.message_id = delivery_message_id(st.config.hook.id, e.id);
+  t.record.attempt = 1;
+  t.record.at_ms = now;
+  t.record.test = true;
+  st.tests.emplace(token, std::move(t));
+  transmit(self, make_request(self, e), atom::tested_v, token);
+  return rp;
+}
+
+void finish_test(self_ptr self, uint64_t token, const delivery_response& res) {
+  auto& st = self->state;
+  auto it = st.tests.find(token);
+  if (it == st.tests.end())
+    return;
+  auto t = std::move(it->second);
+  st.tests.erase(it);
+  auto& r = t.record;
+  r.number = st.next_record++;
+  r.duration_us = res.duration.count();
+  r.status = res.status;
+  r.error = res.error;
+  r.response = res.body.substr(0, attempt_excerpt_bytes);
+  r.result = classify_attempt(res.error, res.status) == attempt_class::success
+                 ? attempt_result::succeeded
+                 : attempt_result::failed;
+  outbox(self).attempts.push_back(r);
+  t.promise.deliver(test_result_ptr{
+      std::make_shared<test_delivery_result>(test_delivery_result{std::move(r), res.detail})});
 }
 
 } // namespace
 
 webhook_actor::behavior_type webhook_endpoint(webhook_actor::stateful_pointer<webhook_state> self,
                                               webhook_config config) {
-  self->state.config = std::move(config);
-  self->state.stats.enabled = self->state.config.hook.enabled;
-  self->state.target = parse_url(self->state.config.hook.url);
+  auto& st = self->state;
+  st.config = std::move(config);
+  st.hook = std::make_shared<webhook>(st.config.hook);
+  st.stats.enabled = st.config.hook.enabled;
+  st.target = parse_url(st.config.hook.url);
+  st.position = st.config.position;
   load_keys(self);
+  recover(self);
   return {
       [self](atom::deliver, committed_batch_ptr& batch, std::vector<uint32_t>& indices) {
         auto& st = self->state;
-        auto now = self->clock().now();
         for (auto i : indices) {
           auto seq = batch->events[i].seq;
-          if (st.pending.count(seq) > 0)
-            continue; // Already queued (a replayed batch).
-          st.pending.emplace(seq, pending_delivery{batch, i, 0, now, false});
-          st.schedule.emplace(now, seq);
+          if (seq <= st.position)
+            continue; // Already known (read back from the log, or a repeated batch).
+          st.position = seq;
+          if (st.recovering || st.backlog_from != 0)
+            continue; // The backlog reads it from the log, in order.
+          if (st.pending.size() >= st.config.tuning.window) {
+            st.backlog_from = seq; // The window is full: this and what follows wait in the log.
+            continue;
+          }
+          hold(self, batch, i);
         }
         pump(self);
       },
@@ -218,6 +621,7 @@ webhook_actor::behavior_type webhook_endpoint(webhook_actor::stateful_pointer<we
         bool new_secret = hook->secret != st.config.hook.secret;
         bool new_url = hook->url != st.config.hook.url;
         st.config.hook = *hook;
+        st.hook = hook;
         st.stats.enabled = hook->enabled;
         if (new_secret)
           load_keys(self);
@@ -228,10 +632,69 @@ webhook_actor::behavior_type webhook_endpoint(webhook_actor::stateful_pointer<we
         pump(self);
       },
       [self](atom::status) -> webhook_stats_ptr {
-        auto stats = self->state.stats;
-        stats.pending = self->state.pending.size();
-        stats.in_flight = self->state.in_flight;
+        auto& st = self->state;
+        auto stats = st.stats;
+        stats.pending = st.pending.size();
+        stats.retrying = static_cast<uint64_t>(
+            std::count_if(st.pending.begin(), st.pending.end(),
+                          [](const auto& kv) { return kv.second.attempts > 0; }));
+        stats.in_flight = st.in_flight;
+        stats.backlog_from = st.backlog_from;
+        stats.cursor = cursor_of(st);
+        stats.recovering = st.recovering;
+        stats.enabled = st.stats.enabled && !st.disabling;
+        stats.failing_since_ms = st.failing_since_ms;
+        stats.recent_latencies_us = st.latencies;
         return std::make_shared<webhook_stats>(std::move(stats));
+      },
+      [self](atom::tick, uint64_t position) {
+        auto& st = self->state;
+        // Every batch up to `position` was routed before this tick: none of them is for us.
+        st.position = std::max(st.position, position);
+        if (st.recovering)
+          return;
+        check_failure_window(self);
+        auto quiet = std::chrono::milliseconds{wall_now(self) - st.snapshot_ms};
+        if (st.dirty ||
+            (cursor_of(st) != st.snapshot_cursor && quiet >= st.config.tuning.quiet_snapshot))
+          flush_outbox(self, true);
+        pump(self); // Retries a failed backlog read.
+      },
+      [self](atom::stop, bool drop) {
+        auto& st = self->state;
+        if (drop) {
+          // Deleted: what is pending will never be sent. Record each held delivery as dropped;
+          // the backlog (if any) stays in the log, unsent.
+          for (const auto& [seq, d] : st.pending)
+            outbox(self).outcomes.push_back(
+                {st.config.hook.id, seq, delivery_state::dropped, d.attempts, wall_now(self)});
+          st.stats.counters.dropped += st.pending.size();
+          HOOKD_INFO("webhook {}: deleted; {} pending deliveries dropped{}", st.config.hook.id,
+                     st.pending.size(),
+                     st.backlog_from != 0
+                         ? ", and the backlog from seq " + std::to_string(st.backlog_from)
+                         : std::string{});
+          st.pending.clear();
+          st.schedule.clear();
+          flush_outbox(self, false);
+        } else {
+          flush_outbox(self, true);
+        }
+        for (auto& [token, t] : st.tests)
+          t.promise.deliver(make_error(ec::shutting_down, "the webhook stopped"));
+        st.tests.clear();
+        self->quit();
+        return true;
+      },
+      [self](atom::test) { return start_test(self); },
+      [self](atom::tested, uint64_t token, delivery_result_ptr& res) {
+        finish_test(self, token, *res);
+      },
+      [self](atom::recover) { recover(self); },
+      [self](atom::record) {
+        auto& st = self->state;
+        st.outbox_queued = false;
+        flush_outbox(self, st.ended_since_snapshot >= st.config.tuning.snapshot_every);
       },
   };
 }

@@ -4,12 +4,14 @@
 #include "domain/clock.hpp"
 #include "domain/delivery_transport.hpp"
 #include "domain/hmac.hpp"
+#include "domain/id_generator.hpp"
 #include "domain/retry_policy.hpp"
 #include "domain/url.hpp"
 #include "domain/webhook.hpp"
 
 #include <caf/actor_clock.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
 
 #include <map>
 #include <memory>
@@ -17,18 +19,40 @@
 
 namespace hookd {
 
+/// Limits and intervals of a webhook actor's delivery state.
+struct delivery_tuning {
+  /// Deliveries held in memory; more wait in the log and are read back in pages.
+  uint32_t window = 1024;
+  /// A snapshot after this many deliveries ended (besides the router's tick).
+  uint32_t snapshot_every = 1000;
+  /// A webhook whose attempts have all failed for this long is disabled.
+  std::chrono::milliseconds disable_after = std::chrono::hours{24 * 5};
+  /// A snapshot that only moves the cursor is written at most this often.
+  std::chrono::milliseconds quiet_snapshot = std::chrono::seconds{60};
+  /// Attempts whose latency the stats keep.
+  std::size_t latency_window = 1000;
+};
+
 /// How a webhook actor runs.
 struct webhook_config {
   /// The webhook.
   webhook hook;
   /// Where attempts go. Shared by all webhook actors, and kept alive by them.
   std::shared_ptr<delivery_transport> transport;
-  /// Wall clock for `webhook-timestamp`. Must outlive the actor.
+  /// Wall clock for `webhook-timestamp` and stored times. Must outlive the actor.
   const clock* time = nullptr;
   /// Jitter for retry pauses; owned by the actor.
   std::shared_ptr<jitter_source> jitter;
   /// Consecutive failed attempts that open the circuit.
   uint32_t circuit_threshold = 10;
+  /// Where attempt records, snapshots and the webhook's own events go.
+  log_writer_actor writer;
+  /// Where the recovery state and backlog pages come from.
+  delivery_reader_actor reader;
+  /// The router's position when it spawned the actor: every later event arrives as a message.
+  uint64_t position = 0;
+  /// Window and intervals.
+  delivery_tuning tuning;
 };
 
 /// One delivery: an event for this webhook, until it is delivered or given up.
@@ -43,9 +67,19 @@ struct pending_delivery {
   caf::actor_clock::time_point due;
   /// True while an attempt is in flight.
   bool in_flight = false;
+  /// When the attempt in flight started, ms since the epoch.
+  int64_t started_ms = 0;
 
   /// The event.
   const event& ev() const { return batch->events[index]; }
+};
+
+/// A test delivery waiting for its answer.
+struct pending_test {
+  /// Who asked.
+  caf::typed_response_promise<test_result_ptr> promise;
+  /// The attempt, filled in when the answer comes.
+  attempt_record record;
 };
 
 /// A webhook actor's state: its configuration, signing keys, queue, schedule and counters.
@@ -57,11 +91,13 @@ struct webhook_state {
 
   /// The configuration.
   webhook_config config;
+  /// The webhook, shared with messages to the state reader.
+  webhook_ptr hook;
   /// The parsed URL, once per configuration (nullopt when the stored URL is unusable).
   std::optional<url> target;
   /// The signing keys, current first; precomputed once per secret.
   std::vector<std::unique_ptr<hmac_sha256_key>> keys;
-  /// Every delivery not yet finished, by event sequence number (FIFO order).
+  /// Deliveries held in memory, by event sequence number (FIFO order).
   std::map<uint64_t, pending_delivery> pending;
   /// Deliveries not in flight, by due time: the retry schedule.
   std::set<std::pair<caf::actor_clock::time_point, uint64_t>> schedule;
@@ -74,7 +110,46 @@ struct webhook_state {
   /// While the circuit is open: when the next probe may go, and how many probes failed.
   caf::actor_clock::time_point probe_at{};
   uint32_t probes = 0;
-  /// Counters.
+
+  /// True until the recovery state is read and applied.
+  bool recovering = true;
+  /// The highest seq the router has handed this actor (or told it about).
+  uint64_t position = 0;
+  /// When not 0, matching events from this seq to `position` wait in the log.
+  uint64_t backlog_from = 0;
+  /// True while a backlog page is being read.
+  bool reading = false;
+  /// Attempt state recovered for deliveries past the cursor, applied when they are read.
+  std::map<uint64_t, pending_entry> recovered;
+
+  /// The next attempt record number.
+  uint64_t next_record = 1;
+  /// Records not yet handed to the writer.
+  std::shared_ptr<delivery_log> outbox;
+  /// True while a message to flush the outbox is queued.
+  bool outbox_queued = false;
+  /// Deliveries ended since the last snapshot.
+  uint32_t ended_since_snapshot = 0;
+  /// True when something changed since the last snapshot.
+  bool dirty = false;
+  /// When the last snapshot was taken (ms since the epoch), and its cursor.
+  int64_t snapshot_ms = 0;
+  uint64_t snapshot_cursor = 0;
+  /// Since when every attempt has failed (0 after a success).
+  int64_t failing_since_ms = 0;
+  /// True after hookd disabled the webhook: the first success appends `webhook.recovered`.
+  bool awaiting_recovery = false;
+  /// True once this actor asked the writer to disable its webhook: nothing more is sent.
+  bool disabling = false;
+  /// Latency of recent attempts (a ring), in microseconds.
+  std::vector<int64_t> latencies;
+  std::size_t latency_next = 0;
+  /// Ids of the events this actor appends and of test events.
+  id_generator ids;
+  /// Test deliveries waiting for their answer, by token.
+  std::map<uint64_t, pending_test> tests;
+  uint64_t next_test = 1;
+  /// Counters and health.
   webhook_stats stats;
 };
 

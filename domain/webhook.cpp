@@ -232,12 +232,15 @@ void apply_fields(object obj, webhook& w, std::vector<field_error>& errors) {
 
 } // namespace
 
-bool webhook::matches(std::string_view type, const std::vector<label>& labels) const {
-  bool type_ok = std::any_of(events.begin(), events.end(), [&](const std::string& p) {
+bool webhook::matches_type(std::string_view type) const {
+  return std::any_of(events.begin(), events.end(), [&](const std::string& p) {
     auto pattern = event_type_pattern::parse(p);
     return pattern && pattern->matches(type);
   });
-  if (!type_ok)
+}
+
+bool webhook::matches(std::string_view type, const std::vector<label>& labels) const {
+  if (!matches_type(type))
     return false;
   return std::all_of(label_filter.begin(), label_filter.end(), [&](const label& want) {
     auto have = find_label(labels, want.key);

@@ -69,6 +69,8 @@ struct webhook {
   /// Last change, ms since the epoch.
   int64_t updated_at_ms = 0;
 
+  /// True when one of the webhook's patterns matches `type`.
+  bool matches_type(std::string_view type) const;
   /// True when an event of `type` with `labels` is for this webhook (ignores `enabled`).
   bool matches(std::string_view type, const std::vector<label>& labels) const;
 };

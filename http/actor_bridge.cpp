@@ -4,11 +4,11 @@ namespace hookd::http {
 
 namespace {
 
-// Sends `xs...` to the writer and hands the answer or the error to `callback`.
-template <class Result, class Callback, class... Ts>
-void forward(http_bridge_actor::stateful_pointer<actor_bridge_state> self, const Callback& callback,
-             Ts&&... xs) {
-  self->request(self->state.writer, self->state.timeout, std::forward<Ts>(xs)...)
+// Sends `xs...` to `dest` and hands the answer or the error to `callback`.
+template <class Result, class Dest, class Callback, class... Ts>
+void forward(http_bridge_actor::stateful_pointer<actor_bridge_state> self, const Dest& dest,
+             const Callback& callback, Ts&&... xs) {
+  self->request(dest, self->state.timeout, std::forward<Ts>(xs)...)
       .then([callback](Result& result) { (*callback)(std::move(result)); },
             [callback](caf::error& err) { (*callback)(std::move(err)); });
 }
@@ -17,18 +17,29 @@ void forward(http_bridge_actor::stateful_pointer<actor_bridge_state> self, const
 
 http_bridge_actor::behavior_type
 actor_bridge(http_bridge_actor::stateful_pointer<actor_bridge_state> self, log_writer_actor writer,
-             std::chrono::milliseconds timeout) {
+             router_actor router, std::chrono::milliseconds timeout) {
   self->state.writer = std::move(writer);
+  self->state.router = std::move(router);
   self->state.timeout = timeout;
   return {
       [self](atom::append, append_request_ptr& req, append_callback_ptr& callback) {
-        forward<append_outcome_ptr>(self, callback, atom::append_v, std::move(req));
+        forward<append_outcome_ptr>(self, self->state.writer, callback, atom::append_v,
+                                    std::move(req));
       },
       [self](atom::configure, config_change_ptr& change, config_callback_ptr& callback) {
-        forward<config_outcome_ptr>(self, callback, atom::configure_v, std::move(change));
+        forward<config_outcome_ptr>(self, self->state.writer, callback, atom::configure_v,
+                                    std::move(change));
       },
       [self](atom::status, status_callback_ptr& callback) {
-        forward<writer_status_ptr>(self, callback, atom::status_v);
+        forward<writer_status_ptr>(self, self->state.writer, callback, atom::status_v);
+      },
+      [self](atom::status, std::string& tenant, std::string& id, stats_callback_ptr& callback) {
+        forward<webhook_stats_ptr>(self, self->state.router, callback, atom::status_v,
+                                   std::move(tenant), std::move(id));
+      },
+      [self](atom::test, std::string& tenant, std::string& id, test_callback_ptr& callback) {
+        forward<test_result_ptr>(self, self->state.router, callback, atom::test_v,
+                                 std::move(tenant), std::move(id));
       },
   };
 }

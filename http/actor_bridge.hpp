@@ -17,6 +17,8 @@ struct actor_bridge_state {
   actor_bridge_state() = default;
   /// The log writer.
   log_writer_actor writer;
+  /// The router (live webhook state, test deliveries).
+  router_actor router;
   /// How long to wait for the writer before answering the callback with a timeout error.
   std::chrono::milliseconds timeout{30000};
 };
@@ -25,6 +27,6 @@ struct actor_bridge_state {
 /// only forwards, so one instance serves every connection.
 http_bridge_actor::behavior_type
 actor_bridge(http_bridge_actor::stateful_pointer<actor_bridge_state> self, log_writer_actor writer,
-             std::chrono::milliseconds timeout);
+             router_actor router, std::chrono::milliseconds timeout);
 
 } // namespace hookd::http

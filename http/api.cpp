@@ -324,7 +324,7 @@ api::api(caf::actor_system& sys, node& n, const clock& time, authenticator& auth
     : sys_(sys), node_(n), time_(time), auth_(auth), cfg_(cfg) {
   if (cfg_.max_queued_events == 0)
     cfg_.max_queued_events = defaults::max_queued_events;
-  bridge_ = sys_.spawn(actor_bridge, node_.writer(), cfg_.writer_timeout);
+  bridge_ = sys_.spawn(actor_bridge, node_.writer(), node_.router(), cfg_.writer_timeout);
 }
 
 api::~api() {

@@ -2,20 +2,13 @@
 
 #include "storage/byte_codec.hpp"
 #include "storage/records.hpp"
+#include "storage/slice.hpp"
 
 #include <rocksdb/db.h>
 
 #include <memory>
 
 namespace hookd::storage {
-
-namespace {
-
-std::string_view view(const rocksdb::Slice& s) {
-  return {s.data(), s.size()};
-}
-
-} // namespace
 
 expected<std::optional<tenant>> config_reader::get_tenant(std::string_view id) const {
   return lookup(db_, column::tenants, id, "a tenant",

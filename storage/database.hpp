@@ -43,6 +43,13 @@ enum class column : uint8_t {
   webhooks,
   /// tenant NUL webhook name -> webhook id: names are unique per tenant.
   webhook_names,
+  /// webhook id NUL record number (u64 BE) -> attempt record: each webhook's attempt log,
+  /// pruned to the newest N (and never past its snapshot).
+  attempts,
+  /// webhook id NUL event seq (u64 BE) -> how that delivery ended (delivered, failed, dropped).
+  deliveries,
+  /// webhook id -> the webhook actor's delivery snapshot.
+  snapshots,
 };
 
 /// Names of the singletons in the `meta` column family.
@@ -56,7 +63,7 @@ constexpr std::string_view audit_head = "audit_head";
 } // namespace meta_key
 
 /// Number of hookd column families.
-constexpr std::size_t column_count = 11;
+constexpr std::size_t column_count = 14;
 
 /// The column family names, indexed by `column`.
 std::string_view column_name(column c) noexcept;

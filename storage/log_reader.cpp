@@ -2,20 +2,13 @@
 
 #include "storage/byte_codec.hpp"
 #include "storage/event_record.hpp"
+#include "storage/slice.hpp"
 
 #include <rocksdb/db.h>
 
 #include <memory>
 
 namespace hookd::storage {
-
-namespace {
-
-std::string_view view(const rocksdb::Slice& s) {
-  return {s.data(), s.size()};
-}
-
-} // namespace
 
 expected<chain_head> log_reader::head() const {
   auto head = lookup(db_, column::meta, meta_key::chain_head, "the chain head", decode_chain_head);

@@ -142,6 +142,28 @@ void log_store::stage_webhook(const webhook& w, std::string_view previous_name) 
   staged_webhook_names_[name_key] = w.id;
 }
 
+void log_store::stage_attempt(const attempt_record& r) {
+  batch_->wb.Put(db_.handle(column::attempts), webhook_seq_key(r.webhook_id, r.number), encode(r));
+}
+
+void log_store::stage_outcome(const delivery_outcome_record& o) {
+  batch_->wb.Put(db_.handle(column::deliveries), webhook_seq_key(o.webhook_id, o.event_seq),
+                 encode(o));
+}
+
+void log_store::stage_snapshot(std::string_view webhook_id, const delivery_snapshot& s) {
+  batch_->wb.Put(db_.handle(column::snapshots), webhook_id, encode(s));
+}
+
+void log_store::stage_delete_snapshot(std::string_view webhook_id) {
+  batch_->wb.Delete(db_.handle(column::snapshots), webhook_id);
+}
+
+void log_store::stage_prune_attempts(std::string_view webhook_id, uint64_t below) {
+  batch_->wb.DeleteRange(db_.handle(column::attempts), webhook_seq_key(webhook_id, 0),
+                         webhook_seq_key(webhook_id, below));
+}
+
 void log_store::stage_delete_webhook(const webhook& w) {
   auto key = tenant_key(w.tenant, w.id);
   batch_->wb.Delete(db_.handle(column::webhooks), key);

@@ -50,6 +50,16 @@ class log_store {
   void stage_webhook(const webhook& w, std::string_view previous_name = {});
   /// Stages the deletion of a webhook and its name.
   void stage_delete_webhook(const webhook& w);
+  /// Stages an attempt record.
+  void stage_attempt(const attempt_record& r);
+  /// Stages how a delivery ended.
+  void stage_outcome(const delivery_outcome_record& o);
+  /// Stages `webhook_id`'s delivery snapshot (replacing the previous one).
+  void stage_snapshot(std::string_view webhook_id, const delivery_snapshot& s);
+  /// Stages the deletion of `webhook_id`'s snapshot.
+  void stage_delete_snapshot(std::string_view webhook_id);
+  /// Stages the deletion of `webhook_id`'s attempt records numbered below `below`.
+  void stage_prune_attempts(std::string_view webhook_id, uint64_t below);
   /// Stages an audit entry; assigns and returns its sequence number.
   uint64_t stage_audit(audit_entry entry);
   /// Number of events staged and not yet committed.

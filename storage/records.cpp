@@ -288,4 +288,142 @@ expected<audit_entry> decode_audit_entry(std::string_view bytes) {
   return x;
 }
 
+std::string webhook_seq_key(std::string_view webhook_id, uint64_t number) {
+  return composite_key(webhook_id, seq_key(number));
+}
+
+std::string encode(const attempt_record& x) {
+  std::string out;
+  byte_writer w{out};
+  w.u8(v1);
+  w.u64(x.event_seq);
+  w.str16(x.event_id);
+  w.str16(x.message_id);
+  w.u32(x.attempt);
+  w.i64(x.at_ms);
+  w.i64(x.duration_us);
+  w.u16(static_cast<uint16_t>(x.status.value_or(0)));
+  w.u8(static_cast<uint8_t>(x.error));
+  w.u8(static_cast<uint8_t>(x.result));
+  w.i64(x.next_at_ms);
+  w.str16(std::string_view{x.response}.substr(0, attempt_excerpt_bytes));
+  w.u8(x.test ? 1 : 0);
+  return out;
+}
+
+expected<attempt_record> decode_attempt_record(std::string_view webhook_id, uint64_t number,
+                                               std::string_view bytes) {
+  byte_reader r{bytes};
+  attempt_record x;
+  x.webhook_id = webhook_id;
+  x.number = number;
+  auto version = r.u8();
+  x.event_seq = r.u64();
+  x.event_id = r.str16();
+  x.message_id = r.str16();
+  x.attempt = r.u32();
+  x.at_ms = r.i64();
+  x.duration_us = r.i64();
+  if (auto status = r.u16(); status != 0)
+    x.status = status;
+  auto error = r.u8();
+  auto result = r.u8();
+  x.next_at_ms = r.i64();
+  x.response = r.str16();
+  x.test = r.u8() != 0;
+  if (version != v1 || !finished(r) ||
+      error > static_cast<uint8_t>(transport_error::blocked_address) ||
+      result > static_cast<uint8_t>(attempt_result::failed))
+    return corrupt("attempt");
+  x.error = static_cast<transport_error>(error);
+  x.result = static_cast<attempt_result>(result);
+  return x;
+}
+
+std::string encode(const delivery_outcome_record& x) {
+  std::string out;
+  byte_writer w{out};
+  w.u8(v1);
+  w.u8(static_cast<uint8_t>(x.state));
+  w.u32(x.attempts);
+  w.i64(x.at_ms);
+  return out;
+}
+
+expected<delivery_outcome_record> decode_delivery_outcome(std::string_view webhook_id, uint64_t seq,
+                                                          std::string_view bytes) {
+  byte_reader r{bytes};
+  delivery_outcome_record x;
+  x.webhook_id = webhook_id;
+  x.event_seq = seq;
+  auto version = r.u8();
+  auto state = r.u8();
+  x.attempts = r.u32();
+  x.at_ms = r.i64();
+  if (version != v1 || !finished(r) || state > static_cast<uint8_t>(delivery_state::dropped))
+    return corrupt("delivery outcome");
+  x.state = static_cast<delivery_state>(state);
+  return x;
+}
+
+std::string encode(const delivery_snapshot& x) {
+  std::string out;
+  byte_writer w{out};
+  w.u8(v1);
+  w.u64(x.cursor);
+  w.u64(x.next_record);
+  w.u8(x.circuit_open ? 1 : 0);
+  w.u32(x.consecutive_failures);
+  w.u32(x.probes);
+  w.i64(x.failing_since_ms);
+  w.u8(x.awaiting_recovery ? 1 : 0);
+  w.u64(x.counters.delivered);
+  w.u64(x.counters.failed);
+  w.u64(x.counters.dropped);
+  w.u64(x.counters.attempts);
+  w.u64(x.counters.retries);
+  w.i64(x.at_ms);
+  w.u32(static_cast<uint32_t>(x.pending.size()));
+  for (const auto& p : x.pending) {
+    w.u64(p.seq);
+    w.u32(p.attempts);
+    w.i64(p.due_ms);
+  }
+  return out;
+}
+
+expected<delivery_snapshot> decode_delivery_snapshot(std::string_view bytes) {
+  byte_reader r{bytes};
+  delivery_snapshot x;
+  auto version = r.u8();
+  x.cursor = r.u64();
+  x.next_record = r.u64();
+  x.circuit_open = r.u8() != 0;
+  x.consecutive_failures = r.u32();
+  x.probes = r.u32();
+  x.failing_since_ms = r.i64();
+  x.awaiting_recovery = r.u8() != 0;
+  x.counters.delivered = r.u64();
+  x.counters.failed = r.u64();
+  x.counters.dropped = r.u64();
+  x.counters.attempts = r.u64();
+  x.counters.retries = r.u64();
+  x.at_ms = r.i64();
+  auto n = r.u32();
+  // Each entry takes 20 bytes: a count the bytes cannot hold is corruption, not an allocation.
+  if (n > bytes.size() / 20)
+    return corrupt("snapshot");
+  x.pending.reserve(n);
+  for (uint32_t i = 0; i < n && r.ok(); ++i) {
+    pending_entry p;
+    p.seq = r.u64();
+    p.attempts = r.u32();
+    p.due_ms = r.i64();
+    x.pending.push_back(p);
+  }
+  if (version != v1 || !finished(r))
+    return corrupt("snapshot");
+  return x;
+}
+
 } // namespace hookd::storage

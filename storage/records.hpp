@@ -2,6 +2,7 @@
 
 #include "domain/api_key.hpp"
 #include "domain/audit.hpp"
+#include "domain/delivery_record.hpp"
 #include "domain/error.hpp"
 #include "domain/tenant.hpp"
 #include "domain/webhook.hpp"
@@ -70,6 +71,25 @@ expected<api_key> decode_api_key(std::string_view id, std::string_view bytes);
 std::string encode(const webhook& x);
 /// Decodes a webhook configuration.
 expected<webhook> decode_webhook(std::string_view bytes);
+/// Encodes an attempt record (the key holds the webhook id and number).
+std::string encode(const attempt_record& x);
+/// Decodes an attempt record of `webhook_id`, number `number`.
+expected<attempt_record> decode_attempt_record(std::string_view webhook_id, uint64_t number,
+                                               std::string_view bytes);
+/// Encodes a delivery outcome (the key holds the webhook id and seq).
+std::string encode(const delivery_outcome_record& x);
+/// Decodes a delivery outcome of `webhook_id` for event `seq`.
+expected<delivery_outcome_record> decode_delivery_outcome(std::string_view webhook_id, uint64_t seq,
+                                                          std::string_view bytes);
+/// Encodes a delivery snapshot.
+std::string encode(const delivery_snapshot& x);
+/// Decodes a delivery snapshot.
+expected<delivery_snapshot> decode_delivery_snapshot(std::string_view bytes);
+
+/// The key of `webhook_id`'s attempt record `number` (or its delivery of event `number`):
+/// the id, NUL, then the number big-endian, so one webhook's records are one ordered range.
+std::string webhook_seq_key(std::string_view webhook_id, uint64_t number);
+
 /// Encodes an audit entry.
 std::string encode(const audit_entry& x);
 /// Decodes an audit entry.

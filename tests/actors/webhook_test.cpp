@@ -1,10 +1,16 @@
 // The webhook actor on CAF's deterministic test coordinator, with a fake transport that
 // records each attempt and lets the test answer it. Time moves only with advance_time.
 
+#include "actors/log_writer.hpp"
+#include "actors/state_reader.hpp"
 #include "actors/type_ids.hpp"
 #include "actors/webhook.hpp"
 #include "domain/delivery_message.hpp"
 #include "domain/webhook_secret.hpp"
+#include "storage/config_reader.hpp"
+#include "storage/delivery_reader.hpp"
+#include "storage/log_reader.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -48,27 +54,81 @@ delivery_response failure(transport_error e) {
   return r;
 }
 
+/// The webhook actor between a real log writer and state reader on a temporary database, all
+/// on the deterministic coordinator. Events go through the writer; a forwarder stands in for
+/// the router (it matches with the webhook's own filter). Nothing runs until the test says so.
 struct webhook_fixture {
+  test::temp_dir dir;
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   caf::scheduler::test_coordinator* sched = nullptr;
+  std::unique_ptr<storage::database> db;
   std::shared_ptr<fake_transport> transport_ptr = std::make_shared<fake_transport>();
   fake_transport& transport = *transport_ptr;
   manual_clock wall{1'700'000'000'000};
+  log_writer_actor writer;
+  delivery_reader_actor reader;
+  batch_subscriber_actor forwarder;
   webhook_actor actor;
-  uint64_t next_seq = 1;
+  webhook hook;
+  int next_event = 1;
+  delivery_tuning tuning;
 
-  webhook_fixture() {
+  explicit webhook_fixture(uint64_t keep_attempts = 100) {
     add_message_types(cfg);
     cfg.set("scheduler.policy", caf::atom("testing"));
     sys = std::make_unique<caf::actor_system>(cfg);
     sched = &dynamic_cast<caf::scheduler::test_coordinator&>(sys->scheduler());
+    db = std::move(*storage::database::open(dir.path()));
+    log_writer_config wcfg;
+    wcfg.store = std::move(*storage::log_store::open(*db));
+    wcfg.time = &wall;
+    wcfg.max_commit_events = 1000;
+    wcfg.keep_attempts = keep_attempts;
+    writer = sys->spawn(log_writer, std::move(wcfg));
+    reader = sys->spawn(state_reader, db.get());
+    forwarder = sys->spawn(forward_batches, this);
+    caf::anon_send(writer, atom::subscribe_v, forwarder);
+    sched->run();
   }
 
   ~webhook_fixture() {
-    if (actor)
-      caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+    for (caf::actor a :
+         {caf::actor_cast<caf::actor>(actor), caf::actor_cast<caf::actor>(writer),
+          caf::actor_cast<caf::actor>(reader), caf::actor_cast<caf::actor>(forwarder)})
+      if (a)
+        caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     sched->run();
+  }
+
+  /// The router's part: every committed event the webhook matches goes to its actor.
+  static batch_subscriber_actor::behavior_type forward_batches(batch_subscriber_actor::pointer,
+                                                               webhook_fixture* f) {
+    return {[f](atom::committed, committed_batch_ptr& batch) {
+      std::vector<uint32_t> indices;
+      for (uint32_t i = 0; i < batch->events.size(); ++i)
+        if (f->hook.matches(batch->events[i].type, batch->events[i].labels))
+          indices.push_back(i);
+      if (f->actor && !indices.empty())
+        caf::anon_send(f->actor, atom::deliver_v, batch, std::move(indices));
+    }};
+  }
+
+  /// Sends `xs...` to `dest` and returns the answer.
+  template <class Result, class Dest, class... Ts> Result ask(const Dest& dest, Ts... xs) {
+    auto out = std::make_shared<std::optional<Result>>();
+    auto err = std::make_shared<caf::error>();
+    sys->spawn(
+        [out, err, xs...](caf::event_based_actor* self, Dest d) {
+          self->request(d, caf::infinite, xs...)
+              .then([out](Result& r) { *out = std::move(r); },
+                    [err](caf::error& e) { *err = std::move(e); });
+        },
+        dest);
+    sched->run();
+    INFO(caf::to_string(*err));
+    REQUIRE(out->has_value());
+    return std::move(**out);
   }
 
   webhook make_hook(std::function<void(webhook&)> tweak = {}) {
@@ -77,41 +137,63 @@ struct webhook_fixture {
     w.tenant = "acme";
     w.name = "test";
     w.url = "https://receiver.example/hook";
-    w.events = {"*"};
+    w.events = {"deployment.*"};
     w.secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     w.headers = {{"X-Env", "prod"}};
+    w.created_at_ms = w.updated_at_ms = wall.now_ms();
     if (tweak)
       tweak(w);
     return w;
   }
 
+  /// Stores `w` through the writer (which writes its first snapshot) and starts its actor.
   void spawn(webhook w, uint32_t circuit_threshold = 10, double jitter = 0.0) {
+    hook = w;
+    auto change = std::make_shared<config_change>();
+    change->op = config_change::create_webhook{w};
+    change->audit.action = "webhook.created";
+    auto out = ask<config_outcome_ptr>(writer, atom::configure_v, config_change_ptr{change});
+    REQUIRE(out->error.code == ec::no_error);
+    start(circuit_threshold, jitter);
+  }
+
+  /// Starts (or restarts) the actor of the stored webhook, as the router does.
+  void start(uint32_t circuit_threshold = 10, double jitter = 0.0) {
     webhook_config c;
-    c.hook = std::move(w);
+    c.hook = hook;
     c.transport = transport_ptr;
     c.time = &wall;
     c.jitter = std::make_shared<fixed_jitter>(jitter);
     c.circuit_threshold = circuit_threshold;
+    c.writer = writer;
+    c.reader = reader;
+    c.position = storage::log_reader{*db}.head()->seq;
+    c.tuning = tuning;
     actor = sys->spawn(hookd::webhook_endpoint, std::move(c));
     sched->run();
   }
 
-  /// Sends `n` new events to the actor.
-  void deliver(int n) {
-    auto batch = std::make_shared<committed_batch>();
-    std::vector<uint32_t> indices;
-    for (int i = 0; i < n; ++i) {
-      event e;
-      e.seq = next_seq++;
-      e.id = "evt_" + std::to_string(e.seq);
-      e.type = "deployment.success";
-      e.received_at_ms = 1'700'000'000'000;
-      e.data = R"({"n":)" + std::to_string(e.seq) + "}";
-      batch->events.push_back(std::move(e));
-      indices.push_back(static_cast<uint32_t>(i));
-    }
-    caf::anon_send(actor, atom::deliver_v, committed_batch_ptr{batch}, indices);
+  /// Kills the actor without a snapshot, as a crash would.
+  void crash() {
+    caf::anon_send_exit(actor, caf::exit_reason::kill);
+    actor = nullptr;
     sched->run();
+  }
+
+  /// Appends `n` new `deployment.success` events (`evt_1`, `evt_2`, ...) through the writer.
+  void deliver(int n, std::string type = "deployment.success") {
+    auto req = std::make_shared<append_request>();
+    req->tenant = "acme";
+    req->body.batch = n > 1;
+    for (int i = 0; i < n; ++i) {
+      event_draft d;
+      d.id = "evt_" + std::to_string(next_event);
+      d.type = type;
+      d.data = R"({"n":)" + std::to_string(next_event++) + "}";
+      compute_fingerprint(d);
+      req->body.events.push_back(std::move(d));
+    }
+    ask<append_outcome_ptr>(writer, atom::append_v, append_request_ptr{req});
   }
 
   /// Answers attempt `i` (in send order) and lets the actor react.
@@ -120,8 +202,16 @@ struct webhook_fixture {
     sched->run();
   }
 
+  /// Moves both clocks.
   void advance(caf::timespan d) {
+    wall.set(wall.now_ms() + std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
     sched->advance_time(d);
+    sched->run();
+  }
+
+  /// The router's periodic tick.
+  void tick() {
+    caf::anon_send(actor, atom::tick_v, storage::log_reader{*db}.head()->seq);
     sched->run();
   }
 
@@ -132,17 +222,18 @@ struct webhook_fixture {
     return {};
   }
 
-  webhook_stats stats() {
-    auto out = std::make_shared<webhook_stats>();
-    sys->spawn(
-        [out](caf::event_based_actor* self, webhook_actor a) {
-          self->request(a, caf::infinite, atom::status_v).then([out](webhook_stats_ptr& s) {
-            *out = *s;
-          });
-        },
-        actor);
-    sched->run();
-    return *out;
+  webhook_stats stats() { return *ask<webhook_stats_ptr>(actor, atom::status_v); }
+
+  storage::delivery_reader deliveries() const { return storage::delivery_reader{*db}; }
+
+  std::vector<event> log_of_type(const std::string& type) const {
+    std::vector<event> out;
+    storage::log_reader{*db}.scan(1, UINT64_MAX, [&](const event& e) {
+      if (e.type == type)
+        out.push_back(e);
+      return true;
+    });
+    return out;
   }
 };
 
@@ -170,9 +261,9 @@ TEST_CASE_METHOD(webhook_fixture, "webhook: signs and sends each event, and coun
   for (std::size_t i = 0; i < 3; ++i)
     reply(i, answer(204));
   auto s = stats();
-  CHECK(s.delivered == 3);
+  CHECK(s.counters.delivered == 3);
   CHECK(s.pending == 0);
-  CHECK(s.attempts == 3);
+  CHECK(s.counters.attempts == 3);
 }
 
 TEST_CASE_METHOD(webhook_fixture, "webhook: the standard schedule at its exact instants",
@@ -195,9 +286,9 @@ TEST_CASE_METHOD(webhook_fixture, "webhook: the standard schedule at its exact i
   advance(24h);
   CHECK(transport.sent.size() == 8);
   auto s = stats();
-  CHECK(s.failed == 1);
+  CHECK(s.counters.failed == 1);
   CHECK(s.pending == 0);
-  CHECK(s.retries == 7);
+  CHECK(s.counters.retries == 7);
 }
 
 TEST_CASE_METHOD(webhook_fixture, "webhook: jitter moves retries within ±20 %",
@@ -281,7 +372,7 @@ TEST_CASE_METHOD(webhook_fixture, "webhook: FIFO moves on when the head is exhau
   reply(1, answer(500)); // Head exhausted.
   REQUIRE(transport.sent.size() == 3);
   CHECK(event_of(2) == delivery_message_id("wh_test", "evt_2"));
-  CHECK(stats().failed == 1);
+  CHECK(stats().counters.failed == 1);
 }
 
 TEST_CASE_METHOD(webhook_fixture, "webhook: permanent failures and redirects are not retried",
@@ -294,24 +385,47 @@ TEST_CASE_METHOD(webhook_fixture, "webhook: permanent failures and redirects are
   advance(48h);
   CHECK(transport.sent.size() == 3);
   auto s = stats();
-  CHECK(s.failed == 3);
+  CHECK(s.counters.failed == 3);
   CHECK(s.pending == 0);
 }
 
-TEST_CASE_METHOD(webhook_fixture, "webhook: 410 Gone disables the webhook and drops its queue",
-                 "[actors][webhook]") {
+TEST_CASE_METHOD(
+    webhook_fixture,
+    "webhook: 410 Gone disables the webhook, persists it, and appends webhook.disabled",
+    "[actors][webhook]") {
   spawn(make_hook([](webhook& w) { w.max_in_flight = 1; }));
   deliver(3);
   REQUIRE(transport.sent.size() == 1);
   reply(0, answer(410));
   advance(48h);
-  CHECK(transport.sent.size() == 1);
+  CHECK(transport.sent.size() == 1); // Nothing more is sent.
   auto s = stats();
   CHECK_FALSE(s.enabled);
-  CHECK(s.pending == 0);
-  CHECK(s.last_error == "410 Gone");
-  deliver(1); // New events wait; nothing is sent while disabled.
-  CHECK(transport.sent.size() == 1);
+  CHECK(s.counters.failed == 1);
+  CHECK(s.last_error == "HTTP 410");
+  // Persisted: the webhook is disabled with the reason, in the same batch as the notice.
+  auto stored = storage::config_reader{*db}.get_webhook("acme", "wh_test");
+  REQUIRE(stored);
+  REQUIRE(*stored);
+  CHECK_FALSE((*stored)->enabled);
+  CHECK((*stored)->disabled_reason == "the endpoint answered 410 Gone");
+  auto notices = log_of_type("webhook.disabled");
+  REQUIRE(notices.size() == 1);
+  CHECK(notices[0].tenant == "acme");
+  CHECK(notices[0].data.find(R"("webhook_id":"wh_test")") != std::string::npos);
+  CHECK(notices[0].data.find(R"("reason":"the endpoint answered 410 Gone")") != std::string::npos);
+  // The other two stay pending in the snapshot, to resume if a user enables it again.
+  auto snap = deliveries().snapshot("wh_test");
+  REQUIRE(snap);
+  REQUIRE(*snap);
+  CHECK((*snap)->awaiting_recovery);
+  REQUIRE((*snap)->pending.size() == 2);
+  CHECK((*snap)->pending[0].seq == 2);
+  CHECK((*snap)->pending[1].seq == 3);
+  auto outcome = deliveries().outcome("wh_test", 1);
+  REQUIRE(outcome);
+  REQUIRE(*outcome);
+  CHECK((*outcome)->state == delivery_state::failed);
 }
 
 TEST_CASE_METHOD(webhook_fixture, "webhook: the circuit opens, probes one at a time, and closes",
@@ -344,7 +458,7 @@ TEST_CASE_METHOD(webhook_fixture, "webhook: the circuit opens, probes one at a t
   for (std::size_t i = 5; i < 12; ++i)
     reply(i, answer(200));
   auto s = stats();
-  CHECK(s.delivered == 8);
+  CHECK(s.counters.delivered == 8);
   CHECK(s.pending == 0);
 }
 

@@ -1,0 +1,144 @@
+#include "storage/delivery_reader.hpp"
+
+#include "storage/byte_codec.hpp"
+#include "storage/log_reader.hpp"
+#include "storage/records.hpp"
+#include "storage/slice.hpp"
+
+#include <rocksdb/db.h>
+
+#include <memory>
+
+namespace hookd::storage {
+
+namespace {
+
+// The record number in a `webhook_seq_key`, given the prefix length.
+std::optional<uint64_t> number_of(std::string_view key, std::size_t prefix) {
+  return parse_seq_key(key.substr(prefix));
+}
+
+} // namespace
+
+expected<std::optional<delivery_snapshot>>
+delivery_reader::snapshot(std::string_view webhook_id) const {
+  return lookup(db_, column::snapshots, webhook_id, "a delivery snapshot",
+                decode_delivery_snapshot);
+}
+
+expected<std::optional<delivery_outcome_record>>
+delivery_reader::outcome(std::string_view webhook_id, uint64_t seq) const {
+  return lookup(db_, column::deliveries, webhook_seq_key(webhook_id, seq), "a delivery outcome",
+                [&](std::string_view v) { return decode_delivery_outcome(webhook_id, seq, v); });
+}
+
+expected<void>
+delivery_reader::scan_attempts(std::string_view webhook_id, uint64_t from,
+                               const std::function<bool(const attempt_record&)>& visit) const {
+  auto prefix = composite_key(webhook_id, {});
+  std::unique_ptr<rocksdb::Iterator> it{db_.db()->NewIterator({}, db_.handle(column::attempts))};
+  for (it->Seek(webhook_seq_key(webhook_id, from)); it->Valid(); it->Next()) {
+    auto key = view(it->key());
+    if (!key.starts_with(prefix))
+      break;
+    auto n = number_of(key, prefix.size());
+    if (!n)
+      return make_error_info(ec::storage_corruption, "an attempt key is unreadable");
+    auto rec = decode_attempt_record(webhook_id, *n, view(it->value()));
+    if (!rec)
+      return rec.error();
+    if (!visit(*rec))
+      break;
+  }
+  if (!it->status().ok())
+    return from_status(it->status(), "scanning attempt records");
+  return {};
+}
+
+expected<std::vector<attempt_record>>
+delivery_reader::list_attempts(std::string_view webhook_id, uint64_t before, std::size_t limit,
+                               std::optional<attempt_result> only) const {
+  std::vector<attempt_record> out;
+  auto prefix = composite_key(webhook_id, {});
+  std::unique_ptr<rocksdb::Iterator> it{db_.db()->NewIterator({}, db_.handle(column::attempts))};
+  if (before == 0)
+    it->SeekForPrev(webhook_seq_key(webhook_id, UINT64_MAX));
+  else
+    it->SeekForPrev(webhook_seq_key(webhook_id, before - 1));
+  for (; it->Valid() && out.size() < limit; it->Prev()) {
+    auto key = view(it->key());
+    if (!key.starts_with(prefix))
+      break;
+    auto n = number_of(key, prefix.size());
+    if (!n)
+      return make_error_info(ec::storage_corruption, "an attempt key is unreadable");
+    auto rec = decode_attempt_record(webhook_id, *n, view(it->value()));
+    if (!rec)
+      return rec.error();
+    if (!only || rec->result == *only)
+      out.push_back(std::move(*rec));
+  }
+  if (!it->status().ok())
+    return from_status(it->status(), "listing attempt records");
+  return out;
+}
+
+expected<uint64_t> delivery_reader::last_attempt_number(std::string_view webhook_id) const {
+  auto prefix = composite_key(webhook_id, {});
+  std::unique_ptr<rocksdb::Iterator> it{db_.db()->NewIterator({}, db_.handle(column::attempts))};
+  it->SeekForPrev(webhook_seq_key(webhook_id, UINT64_MAX));
+  if (!it->status().ok())
+    return from_status(it->status(), "reading the last attempt record");
+  if (!it->Valid() || !view(it->key()).starts_with(prefix))
+    return uint64_t{0};
+  auto n = number_of(view(it->key()), prefix.size());
+  if (!n)
+    return make_error_info(ec::storage_corruption, "an attempt key is unreadable");
+  return *n;
+}
+
+expected<backlog_page> delivery_reader::read_backlog(const webhook& w, uint64_t from, uint64_t to,
+                                                     std::size_t max_events,
+                                                     std::size_t max_scanned) const {
+  backlog_page page;
+  page.next = from;
+  if (from > to)
+    return page;
+  log_reader log{db_};
+  std::vector<uint64_t> candidates;
+  std::size_t scanned = 0;
+  // The tenant's index gives each seq and type without decoding a record: only events whose
+  // type matches are read in full.
+  auto scan = log.scan_tenant(w.tenant, from, [&](const tenant_event_ref& ref) {
+    if (ref.seq > to || candidates.size() >= max_events || scanned >= max_scanned)
+      return false;
+    ++scanned;
+    page.next = ref.seq + 1;
+    if (w.matches_type(ref.type))
+      candidates.push_back(ref.seq);
+    return true;
+  });
+  if (!scan)
+    return scan.error();
+  if (scanned < max_scanned && candidates.size() < max_events)
+    page.next = to + 1; // The tenant has nothing more in range.
+  for (auto seq : candidates) {
+    auto e = log.get(seq);
+    if (!e)
+      return e.error();
+    if (!*e)
+      return make_error_info(ec::storage_corruption,
+                             "the tenant index names a missing event " + std::to_string(seq));
+    if (!w.matches((*e)->type, (*e)->labels))
+      continue;
+    auto done = outcome(w.id, seq);
+    if (!done)
+      return done.error();
+    if (*done)
+      continue; // Delivered (or failed for good) before a crash; never sent again.
+    page.events.push_back(std::move(**e));
+  }
+  return page;
+}
+
+} // namespace hookd::storage

@@ -1,0 +1,58 @@
+#pragma once
+
+#include "domain/delivery_record.hpp"
+#include "domain/error.hpp"
+#include "domain/event.hpp"
+#include "domain/webhook.hpp"
+#include "storage/database.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace hookd::storage {
+
+/// A page of a webhook's backlog: the events it still has to deliver, read back from the log.
+struct backlog_page {
+  /// Matching, unfinished events in seq order.
+  std::vector<event> events;
+  /// The first seq not yet scanned: where the next page starts.
+  uint64_t next = 0;
+};
+
+/// Read-only access to delivery state: attempt records, outcomes, snapshots, and a webhook's
+/// backlog in the log. Thread-safe.
+class delivery_reader {
+ public:
+  /// Reads from `db`, which must outlive the reader.
+  explicit delivery_reader(const database& db) : db_(db) {}
+
+  /// `webhook_id`'s snapshot, or nullopt.
+  expected<std::optional<delivery_snapshot>> snapshot(std::string_view webhook_id) const;
+  /// How `webhook_id`'s delivery of event `seq` ended, or nullopt while it has not.
+  expected<std::optional<delivery_outcome_record>> outcome(std::string_view webhook_id,
+                                                           uint64_t seq) const;
+  /// Calls `visit` for each of `webhook_id`'s attempt records numbered `from` or more, oldest
+  /// first, until it returns false.
+  expected<void> scan_attempts(std::string_view webhook_id, uint64_t from,
+                               const std::function<bool(const attempt_record&)>& visit) const;
+  /// Up to `limit` of `webhook_id`'s attempt records numbered below `before` (0: from the
+  /// newest), newest first; only those with result `only` when given.
+  expected<std::vector<attempt_record>> list_attempts(std::string_view webhook_id, uint64_t before,
+                                                      std::size_t limit,
+                                                      std::optional<attempt_result> only) const;
+  /// The highest attempt record number of `webhook_id` (0 when it has none).
+  expected<uint64_t> last_attempt_number(std::string_view webhook_id) const;
+  /// Reads the next page of `w`'s backlog: events of its tenant with `from <= seq <= to` that
+  /// it matches and whose delivery has not ended, at most `max_events` of them, scanning at
+  /// most `max_scanned` index entries (so that one page stays short).
+  expected<backlog_page> read_backlog(const webhook& w, uint64_t from, uint64_t to,
+                                      std::size_t max_events, std::size_t max_scanned) const;
+
+ private:
+  const database& db_;
+};
+
+} // namespace hookd::storage
