@@ -481,3 +481,283 @@ TEST_CASE_METHOD(webhook_fixture, "webhook: a new URL closes the old pool, a new
   CHECK(h["webhook-signature"] ==
         standard_webhooks_signature(key, h["webhook-id"], 1700000000, transport.sent[0].req.body));
 }
+
+TEST_CASE_METHOD(webhook_fixture, "webhook: every attempt is recorded, with outcomes",
+                 "[actors][webhook][state]") {
+  spawn(make_hook());
+  deliver(2);
+  REQUIRE(transport.sent.size() == 2);
+  auto slow = answer(503);
+  slow.body = std::string(3000, 'x');
+  slow.duration = std::chrono::microseconds{1500};
+  reply(0, slow);
+  reply(1, answer(200));
+  auto recs = *deliveries().list_attempts("wh_test", 0, 10, std::nullopt);
+  REQUIRE(recs.size() == 2);
+  // Newest first.
+  CHECK(recs[0].event_seq == 2);
+  CHECK(recs[0].result == attempt_result::succeeded);
+  CHECK(recs[1].event_seq == 1);
+  CHECK(recs[1].event_id == "evt_1");
+  CHECK(recs[1].message_id == delivery_message_id("wh_test", "evt_1"));
+  CHECK(recs[1].attempt == 1);
+  CHECK(recs[1].status == 503);
+  CHECK(recs[1].result == attempt_result::retrying);
+  CHECK(recs[1].next_at_ms == 1'700'000'000'000 + 5000);
+  CHECK(recs[1].duration_us == 1500);
+  CHECK(recs[1].response.size() == attempt_excerpt_bytes); // The first 1 KiB.
+  auto retrying = *deliveries().list_attempts("wh_test", 0, 10, attempt_result::retrying);
+  REQUIRE(retrying.size() == 1);
+  CHECK(retrying[0].event_seq == 1);
+  auto done = deliveries().outcome("wh_test", 2);
+  REQUIRE(*done);
+  CHECK((*done)->state == delivery_state::delivered);
+  CHECK_FALSE(*deliveries().outcome("wh_test", 1));
+}
+
+TEST_CASE_METHOD(webhook_fixture,
+                 "webhook: after a crash, recorded successes are not resent and the rest resume",
+                 "[actors][webhook][state]") {
+  spawn(make_hook());
+  deliver(4);
+  REQUIRE(transport.sent.size() == 4);
+  reply(0, answer(200));                                   // evt_1: delivered
+  reply(1, answer(503));                                   // evt_2: retrying at +5 s
+  reply(2, answer(404));                                   // evt_3: failed for good
+  REQUIRE(*deliveries().snapshot("wh_test")); // The one written at creation.
+  crash(); // evt_4's attempt is in flight: its outcome is never recorded.
+  transport.sent.clear();
+  start();
+  // evt_4 goes again at once, with the same webhook-id; evt_1 and evt_3 never again.
+  REQUIRE(transport.sent.size() == 1);
+  CHECK(event_of(0) == delivery_message_id("wh_test", "evt_4"));
+  // evt_2 keeps its schedule: attempt 2 at +5 s.
+  advance(5s - 1ms);
+  CHECK(transport.sent.size() == 1);
+  advance(1ms);
+  REQUIRE(transport.sent.size() == 2);
+  CHECK(event_of(1) == delivery_message_id("wh_test", "evt_2"));
+  reply(0, answer(200));
+  reply(1, answer(200));
+  auto recs = *deliveries().list_attempts("wh_test", 0, 1, std::nullopt);
+  REQUIRE(recs.size() == 1);
+  CHECK(recs[0].event_id == "evt_2");
+  CHECK(recs[0].attempt == 2); // The attempt count survived the crash.
+  auto s = stats();
+  CHECK(s.pending == 0);
+  deliver(1);
+  CHECK(transport.sent.size() == 3); // New events flow.
+}
+
+TEST_CASE_METHOD(webhook_fixture, "webhook: a snapshot and a clean stop resume exactly",
+                 "[actors][webhook][state]") {
+  spawn(make_hook());
+  deliver(3);
+  reply(0, answer(200));
+  reply(1, answer(500));
+  reply(2, answer(200));
+  tick(); // A snapshot: something changed.
+  auto snap = *deliveries().snapshot("wh_test");
+  REQUIRE(snap);
+  CHECK(snap->cursor == 3);
+  REQUIRE(snap->pending.size() == 1);
+  CHECK(snap->pending[0].seq == 2);
+  CHECK(snap->pending[0].attempts == 1);
+  CHECK(snap->counters.delivered == 2);
+  CHECK(snap->next_record == 4);
+  deliver(1); // evt_4 in flight at the stop.
+  REQUIRE(transport.sent.size() == 4);
+  CHECK(ask<bool>(actor, atom::stop_v, false));
+  actor = nullptr;
+  snap = *deliveries().snapshot("wh_test");
+  CHECK(snap->cursor == 4);
+  CHECK(snap->pending.size() == 2);
+  transport.sent.clear();
+  start();
+  REQUIRE(transport.sent.size() == 1); // evt_4 again; evt_2 waits for its pause.
+  CHECK(event_of(0) == delivery_message_id("wh_test", "evt_4"));
+  CHECK(stats().counters.delivered == 2); // Counters survive.
+}
+
+TEST_CASE_METHOD(webhook_fixture, "webhook: a backlog beyond the window waits in the log",
+                 "[actors][webhook][state]") {
+  tuning.window = 4;
+  spawn(make_hook([](webhook& w) { w.max_in_flight = 256; }));
+  deliver(50);
+  // Only the window is held; the rest is read back from the log as room appears.
+  CHECK(transport.sent.size() == 4);
+  auto s = stats();
+  CHECK(s.pending == 4);
+  CHECK(s.backlog_from == 5);
+  CHECK(s.cursor == 4);
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < transport.sent.size(); ++i) {
+    CHECK(seen.insert(event_of(i)).second); // Never twice.
+    reply(i, answer(200));
+    CHECK(stats().pending <= 4);
+  }
+  CHECK(seen.size() == 50);
+  s = stats();
+  CHECK(s.counters.delivered == 50);
+  CHECK(s.backlog_from == 0);
+  deliver(1);
+  CHECK(transport.sent.size() == 51);
+}
+
+TEST_CASE_METHOD(webhook_fixture, "webhook: a crash with a backlog loses nothing",
+                 "[actors][webhook][state]") {
+  tuning.window = 2;
+  spawn(make_hook());
+  deliver(6);
+  REQUIRE(transport.sent.size() == 2);
+  reply(0, answer(200));
+  REQUIRE(transport.sent.size() == 3);
+  tick();
+  crash();
+  std::set<std::string> before;
+  for (std::size_t i = 1; i < transport.sent.size(); ++i)
+    before.insert(event_of(i));
+  transport.sent.clear();
+  start();
+  std::set<std::string> all;
+  for (std::size_t i = 0; i < transport.sent.size(); ++i) {
+    all.insert(event_of(i));
+    reply(i, answer(200));
+  }
+  CHECK(all.size() == 5); // evt_2 .. evt_6, evt_1 was recorded as delivered.
+  CHECK(all.count(delivery_message_id("wh_test", "evt_1")) == 0);
+  for (const auto& id : before)
+    CHECK(all.count(id) == 1);
+}
+
+TEST_CASE_METHOD(webhook_fixture, "webhook: failures past the window disable it; re-enabling resumes",
+                 "[actors][webhook][state]") {
+  CHECK(delivery_tuning{}.disable_after == std::chrono::hours{120}); // The default: 5 days.
+  tuning.disable_after = std::chrono::hours{1};
+  spawn(make_hook([](webhook& w) {
+    w.retry = retry_policy::exponential(10, std::chrono::seconds{600}, std::chrono::seconds{600});
+  }));
+  deliver(1);
+  for (std::size_t i = 0; i < 6; ++i) { // Attempts at 0, 10, 20, 30, 40, 50 min.
+    REQUIRE(transport.sent.size() == i + 1);
+    reply(i, answer(500));
+    advance(10min);
+  }
+  // 60 minutes of nothing but failures.
+  tick();
+  auto stored = *storage::config_reader{*db}.get_webhook("acme", "wh_test");
+  REQUIRE(stored);
+  CHECK_FALSE(stored->enabled);
+  CHECK(stored->disabled_reason.find("every delivery failed for 1 hours") == 0);
+  REQUIRE(log_of_type("webhook.disabled").size() == 1);
+  CHECK(log_of_type("webhook.disabled")[0].data.find(R"("failing_since":)") != std::string::npos);
+  // The router would stop the actor now.
+  CHECK(ask<bool>(actor, atom::stop_v, false));
+  actor = nullptr;
+  // Events arrive while it is disabled...
+  deliver(2);
+  // ...and a user enables it again: it resumes from its cursor.
+  hook.enabled = true;
+  transport.sent.clear();
+  start();
+  REQUIRE(transport.sent.size() == 3);
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < 3; ++i)
+    ids.insert(event_of(i));
+  CHECK(ids == std::set<std::string>{delivery_message_id("wh_test", "evt_1"),
+                                     delivery_message_id("wh_test", "evt_2"),
+                                     delivery_message_id("wh_test", "evt_3")});
+  CHECK(log_of_type("webhook.recovered").empty());
+  reply(0, answer(200));
+  auto recovered = log_of_type("webhook.recovered");
+  REQUIRE(recovered.size() == 1); // The first success after recovery, and only that one.
+  reply(1, answer(200));
+  CHECK(log_of_type("webhook.recovered").size() == 1);
+}
+
+TEST_CASE_METHOD(webhook_fixture, "webhook: deleting drops pending deliveries and records them",
+                 "[actors][webhook][state]") {
+  spawn(make_hook());
+  deliver(2);
+  reply(0, answer(503));
+  reply(1, answer(200));
+  CHECK(ask<bool>(actor, atom::stop_v, true));
+  actor = nullptr;
+  auto dropped = *deliveries().outcome("wh_test", 1);
+  REQUIRE(dropped);
+  CHECK(dropped->state == delivery_state::dropped);
+  CHECK(dropped->attempts == 1);
+  CHECK((*deliveries().outcome("wh_test", 2))->state == delivery_state::delivered);
+  advance(1h);
+  CHECK(transport.sent.size() == 2); // The retry never goes.
+}
+
+TEST_CASE_METHOD(webhook_fixture, "webhook: a test delivery is signed, answered and recorded",
+                 "[actors][webhook]") {
+  spawn(make_hook());
+  auto out = std::make_shared<test_result_ptr>();
+  sys->spawn(
+      [out](caf::event_based_actor* self, webhook_actor a) {
+        self->request(a, caf::infinite, atom::test_v).then([out](test_result_ptr& r) {
+          *out = r;
+        });
+      },
+      actor);
+  sched->run();
+  REQUIRE(transport.sent.size() == 1);
+  CHECK(transport.sent[0].req.body.find(R"("type":"webhook.test")") != std::string::npos);
+  std::map<std::string, std::string> h(transport.sent[0].req.headers.begin(),
+                                       transport.sent[0].req.headers.end());
+  hmac_sha256_key key{*parse_webhook_secret(hook.secret)};
+  CHECK(h["webhook-signature"] ==
+        standard_webhooks_signature(key, h["webhook-id"], 1700000000, transport.sent[0].req.body));
+  CHECK_FALSE(*out);
+  auto r = answer(200);
+  r.body = "thanks";
+  reply(0, r);
+  REQUIRE(*out);
+  CHECK((*out)->attempt.status == 200);
+  CHECK((*out)->attempt.response == "thanks");
+  CHECK((*out)->attempt.test);
+  auto recs = *deliveries().list_attempts("wh_test", 0, 10, std::nullopt);
+  REQUIRE(recs.size() == 1);
+  CHECK(recs[0].test);
+  CHECK(recs[0].event_seq == 0);
+  CHECK(stats().counters.attempts == 0); // Tests are not deliveries.
+}
+
+namespace {
+struct pruning_fixture : webhook_fixture {
+  pruning_fixture() : webhook_fixture(5) {}
+};
+} // namespace
+
+TEST_CASE_METHOD(pruning_fixture, "webhook: the attempt log keeps the newest N, never past the snapshot",
+                 "[actors][webhook][state]") {
+  spawn(make_hook());
+  auto count = [&] {
+    std::size_t n = 0;
+    deliveries().scan_attempts("wh_test", 0, [&](const attempt_record&) {
+      ++n;
+      return true;
+    });
+    return n;
+  };
+  deliver(20);
+  for (std::size_t i = 0; i < 16; ++i)
+    reply(i, answer(200));
+  // The only snapshot is the one from creation (next_record 1): nothing may be pruned yet,
+  // because recovery would need every record.
+  CHECK(count() == 16);
+  tick(); // Snapshot at record 17.
+  deliver(12);
+  for (std::size_t i = 16; i < transport.sent.size(); ++i)
+    reply(i, answer(200));
+  tick();
+  auto n = count();
+  CHECK(n >= 5);
+  CHECK(n < 16);
+  auto newest = *deliveries().list_attempts("wh_test", 0, 1, std::nullopt);
+  REQUIRE(newest.size() == 1);
+  CHECK(newest[0].number == 32);
+}
