@@ -2,6 +2,7 @@
 
 #include <cassert>
 #include <charconv>
+#include <cmath>
 
 namespace hookd {
 
@@ -156,6 +157,16 @@ json_writer& json_writer::value(int64_t number) {
 json_writer& json_writer::value(uint64_t number) {
   before_value();
   char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), number);
+  out_.append(buf, end);
+  return *this;
+}
+
+json_writer& json_writer::value(double number) {
+  if (!std::isfinite(number))
+    return null();
+  before_value();
+  char buf[32];
   auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), number);
   out_.append(buf, end);
   return *this;

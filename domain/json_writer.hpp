@@ -36,6 +36,8 @@ class json_writer {
   json_writer& value(uint64_t number);
   /// Writes an int.
   json_writer& value(int number) { return value(static_cast<int64_t>(number)); }
+  /// Writes a number in its shortest exact form (`null` when not finite).
+  json_writer& value(double number);
   /// Writes a boolean.
   json_writer& value(bool flag);
   /// Writes `null`.

@@ -4,11 +4,12 @@ namespace hookd::http {
 
 namespace {
 
-// Sends `xs...` to `dest` and hands the answer or the error to `callback`.
+// Sends `xs...` to `dest` and hands the answer or the error (a timeout after `timeout`) to
+// `callback`.
 template <class Result, class Dest, class Callback, class... Ts>
 void forward(http_bridge_actor::stateful_pointer<actor_bridge_state> self, const Dest& dest,
-             const Callback& callback, Ts&&... xs) {
-  self->request(dest, self->state.timeout, std::forward<Ts>(xs)...)
+             std::chrono::milliseconds timeout, const Callback& callback, Ts&&... xs) {
+  self->request(dest, timeout, std::forward<Ts>(xs)...)
       .then([callback](Result& result) { (*callback)(std::move(result)); },
             [callback](caf::error& err) { (*callback)(std::move(err)); });
 }
@@ -23,23 +24,27 @@ actor_bridge(http_bridge_actor::stateful_pointer<actor_bridge_state> self, log_w
   self->state.timeout = timeout;
   return {
       [self](atom::append, append_request_ptr& req, append_callback_ptr& callback) {
-        forward<append_outcome_ptr>(self, self->state.writer, callback, atom::append_v,
-                                    std::move(req));
+        forward<append_outcome_ptr>(self, self->state.writer, self->state.timeout, callback,
+                                    atom::append_v, std::move(req));
       },
       [self](atom::configure, config_change_ptr& change, config_callback_ptr& callback) {
-        forward<config_outcome_ptr>(self, self->state.writer, callback, atom::configure_v,
-                                    std::move(change));
+        forward<config_outcome_ptr>(self, self->state.writer, self->state.timeout, callback,
+                                    atom::configure_v, std::move(change));
       },
       [self](atom::status, status_callback_ptr& callback) {
-        forward<writer_status_ptr>(self, self->state.writer, callback, atom::status_v);
+        forward<writer_status_ptr>(self, self->state.writer, self->state.timeout, callback,
+                                   atom::status_v);
       },
       [self](atom::status, std::string& tenant, std::string& id, stats_callback_ptr& callback) {
-        forward<webhook_stats_ptr>(self, self->state.router, callback, atom::status_v,
-                                   std::move(tenant), std::move(id));
+        forward<webhook_stats_ptr>(self, self->state.router, self->state.timeout, callback,
+                                   atom::status_v, std::move(tenant), std::move(id));
       },
       [self](atom::test, std::string& tenant, std::string& id, test_callback_ptr& callback) {
-        forward<test_result_ptr>(self, self->state.router, callback, atom::test_v,
-                                 std::move(tenant), std::move(id));
+        // A test waits for the endpoint, up to the longest webhook timeout.
+        forward<test_result_ptr>(self, self->state.router,
+                                 self->state.timeout +
+                                     std::chrono::seconds{webhook_limits::max_timeout_seconds},
+                                 callback, atom::test_v, std::move(tenant), std::move(id));
       },
   };
 }

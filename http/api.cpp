@@ -10,6 +10,7 @@
 #include "http/actor_bridge.hpp"
 #include "http/query.hpp"
 #include "storage/config_reader.hpp"
+#include "storage/delivery_reader.hpp"
 #include "storage/log_reader.hpp"
 
 #include <caf/sec.hpp>
@@ -17,6 +18,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 
 namespace hookd::http {
 
@@ -401,6 +403,8 @@ void api::route(const std::shared_ptr<call>& c) {
     std::size_t depth;
     bh::verb method;
     handler run;
+    /// For depth 4 (/v1/x/{id}/action): the action.
+    std::string_view action = {};
   };
   static const route routes[] = {
       {"tenants", 2, bh::verb::get, [](api& a, auto& c, auto) { a.list_tenants(c); }},
@@ -418,13 +422,21 @@ void api::route(const std::shared_ptr<call>& c) {
       {"webhooks", 3, bh::verb::patch, [](api& a, auto& c, auto id) { a.patch_webhook(c, id); }},
       {"webhooks", 3, bh::verb::delete_, [](api& a, auto& c, auto id) { a.delete_webhook(c, id); }},
       {"event-types", 2, bh::verb::get, [](api& a, auto& c, auto) { a.list_event_types(c); }},
+      {"webhooks", 4, bh::verb::get, [](api& a, auto& c, auto id) { a.list_deliveries(c, id); },
+       "deliveries"},
+      {"webhooks", 4, bh::verb::get, [](api& a, auto& c, auto id) { a.get_webhook_stats(c, id); },
+       "stats"},
+      {"webhooks", 4, bh::verb::post, [](api& a, auto& c, auto id) { a.test_webhook(c, id); },
+       "test"},
+      {"events", 4, bh::verb::get, [](api& a, auto& c, auto id) { a.event_deliveries(c, id); },
+       "deliveries"},
   };
   std::string allowed;
   for (const auto& r : routes) {
-    if (segs.size() != r.depth || segs[1] != r.resource)
+    if (segs.size() != r.depth || segs[1] != r.resource || (r.depth == 4 && segs[3] != r.action))
       continue;
     if (r.method == method)
-      return r.run(*this, c, r.depth == 3 ? segs[2] : std::string_view{});
+      return r.run(*this, c, r.depth >= 3 ? segs[2] : std::string_view{});
     allowed += (allowed.empty() ? "" : ", ") + std::string{bh::to_string(r.method)};
   }
   if (!allowed.empty())
@@ -987,6 +999,307 @@ void api::delete_webhook(const std::shared_ptr<call>& c, std::string_view id) {
     res.prepare_payload();
     c->reply(std::move(res));
   });
+}
+
+// -- deliveries
+// ------------------------------------------------------------------------------------
+
+namespace {
+
+void write_attempt(json_writer& w, const attempt_record& a) {
+  w.begin_object();
+  w.key("number").value(a.number);
+  w.key("event_id").value(a.event_id);
+  w.key("event_seq").value(a.event_seq);
+  w.key("message_id").value(a.message_id);
+  w.key("attempt").value(static_cast<uint64_t>(a.attempt));
+  w.key("at").value(format_rfc3339(a.at_ms));
+  w.key("duration_ms").value(static_cast<double>(a.duration_us) / 1000.0);
+  w.key("status");
+  if (a.status)
+    w.value(*a.status);
+  else
+    w.null();
+  w.key("error");
+  if (a.error != transport_error::none)
+    w.value(to_string(a.error));
+  else
+    w.null();
+  w.key("result").value(to_string(a.result));
+  w.key("next_attempt_at");
+  if (a.result == attempt_result::retrying)
+    w.value(format_rfc3339(a.next_at_ms));
+  else
+    w.null();
+  w.key("response").value(a.response);
+  w.key("test").value(a.test);
+  w.end_object();
+}
+
+// Writes `{"count","avg","p50","p99"}` in milliseconds over `samples` (microseconds), or null.
+void write_latency(json_writer& w, std::vector<int64_t> samples) {
+  if (samples.empty()) {
+    w.null();
+    return;
+  }
+  std::sort(samples.begin(), samples.end());
+  auto rank = [&](double q) {
+    auto i = static_cast<std::size_t>(std::ceil(q * static_cast<double>(samples.size())));
+    return static_cast<double>(samples[std::clamp<std::size_t>(i, 1, samples.size()) - 1]) / 1000.0;
+  };
+  double sum = 0;
+  for (auto x : samples)
+    sum += static_cast<double>(x);
+  w.begin_object();
+  w.key("count").value(static_cast<uint64_t>(samples.size()));
+  w.key("avg").value(sum / static_cast<double>(samples.size()) / 1000.0);
+  w.key("p50").value(rank(0.50));
+  w.key("p99").value(rank(0.99));
+  w.end_object();
+}
+
+// The stats document, from the live actor or (for a disabled webhook) its snapshot.
+std::string stats_json(const webhook& h, const webhook_stats& s, bool live) {
+  const auto& n = s.counters;
+  json_writer w;
+  w.begin_object();
+  w.key("webhook_id").value(h.id);
+  w.key("enabled").value(h.enabled && s.enabled);
+  w.key("live").value(live);
+  w.key("delivered").value(n.delivered);
+  w.key("failed").value(n.failed);
+  w.key("dropped").value(n.dropped);
+  w.key("pending").value(s.pending);
+  w.key("retrying").value(s.retrying);
+  w.key("in_flight").value(s.in_flight);
+  w.key("backlog_from_seq");
+  if (s.backlog_from != 0)
+    w.value(s.backlog_from);
+  else
+    w.null();
+  w.key("cursor").value(s.cursor);
+  w.key("attempts").value(n.attempts);
+  w.key("retries").value(n.retries);
+  w.key("success_rate");
+  if (n.delivered + n.failed > 0)
+    w.value(static_cast<double>(n.delivered) / static_cast<double>(n.delivered + n.failed));
+  else
+    w.null();
+  w.key("retry_rate");
+  if (n.attempts > 0)
+    w.value(static_cast<double>(n.retries) / static_cast<double>(n.attempts));
+  else
+    w.null();
+  w.key("latency_ms");
+  write_latency(w, s.recent_latencies_us);
+  w.key("last_error");
+  if (!s.last_error.empty())
+    w.value(s.last_error);
+  else
+    w.null();
+  w.key("failing_since");
+  if (s.failing_since_ms != 0)
+    w.value(format_rfc3339(s.failing_since_ms));
+  else
+    w.null();
+  w.key("circuit").value(s.circuit_open ? "open" : "closed");
+  w.key("consecutive_failures").value(static_cast<uint64_t>(s.consecutive_failures));
+  w.key("disabled_reason");
+  if (!h.enabled && !h.disabled_reason.empty())
+    w.value(h.disabled_reason);
+  else
+    w.null();
+  w.end_object();
+  return w.take();
+}
+
+// A stored snapshot as stats (no live figures: the webhook has no actor).
+webhook_stats stats_from_snapshot(const delivery_snapshot& snap) {
+  webhook_stats s;
+  s.counters = snap.counters;
+  s.pending = snap.pending.size();
+  s.retrying = static_cast<uint64_t>(std::count_if(snap.pending.begin(), snap.pending.end(),
+                                                   [](const auto& p) { return p.attempts > 0; }));
+  s.cursor = snap.cursor;
+  s.circuit_open = snap.circuit_open;
+  s.consecutive_failures = snap.consecutive_failures;
+  s.failing_since_ms = snap.failing_since_ms;
+  s.enabled = false;
+  return s;
+}
+
+} // namespace
+
+void api::list_deliveries(const std::shared_ptr<call>& c, std::string_view id) {
+  if (!require_webhook_read(c))
+    return;
+  problem err;
+  auto limit = parse_limit(c->tgt, err);
+  if (!limit)
+    return c->fail(err);
+  std::optional<attempt_result> only;
+  if (auto v = c->tgt.param("status")) {
+    only = parse_attempt_result(*v);
+    if (!only)
+      return c->fail(
+          bad_parameter("status", "'status' must be 'succeeded', 'retrying' or 'failed'"));
+  }
+  uint64_t before = 0;
+  if (auto cur = c->tgt.param("cursor")) {
+    auto n = parse_cursor(*cur);
+    if (!n || *n == 0)
+      return c->fail(bad_parameter("cursor", "'cursor' is not a cursor this API returned"));
+    before = *n;
+  }
+  auto h = storage::config_reader{node_.db()}.get_webhook(c->who->tenant, id);
+  if (!h)
+    return c->fail(problem_from(to_caf_error(h.error())));
+  if (!*h)
+    return c->fail(not_found("no webhook '" + std::string{id} + "'"));
+  auto attempts = storage::delivery_reader{node_.db()}.list_attempts(id, before, *limit + 1, only);
+  if (!attempts)
+    return c->fail(problem_from(to_caf_error(attempts.error())));
+  bool more = attempts->size() > *limit;
+  if (more)
+    attempts->resize(*limit);
+  c->json(bh::status::ok, page_json(*attempts, more, write_attempt,
+                                    [](const attempt_record& a) { return make_cursor(a.number); }));
+}
+
+void api::get_webhook_stats(const std::shared_ptr<call>& c, std::string_view id) {
+  if (!require_webhook_read(c))
+    return;
+  auto h = storage::config_reader{node_.db()}.get_webhook(c->who->tenant, id);
+  if (!h)
+    return c->fail(problem_from(to_caf_error(h.error())));
+  if (!*h)
+    return c->fail(not_found("no webhook '" + std::string{id} + "'"));
+  auto from_storage = [this, c, hook = **h] {
+    auto snap = storage::delivery_reader{node_.db()}.snapshot(hook.id);
+    if (!snap)
+      return c->fail(problem_from(to_caf_error(snap.error())));
+    auto s = *snap ? stats_from_snapshot(**snap) : webhook_stats{};
+    c->json(bh::status::ok, stats_json(hook, s, false));
+  };
+  if (!(*h)->enabled)
+    return from_storage();
+  auto callback = std::make_shared<std::function<void(caf::expected<webhook_stats_ptr>)>>(
+      [c, hook = **h, from_storage](caf::expected<webhook_stats_ptr> result) {
+        if (!result)
+          return from_storage(); // Disabled or deleted meanwhile: what storage says.
+        c->json(bh::status::ok, stats_json(hook, **result, true));
+      });
+  caf::anon_send(bridge_, atom::status_v, c->who->tenant, std::string{id}, std::move(callback));
+}
+
+void api::test_webhook(const std::shared_ptr<call>& c, std::string_view id) {
+  if (!require_tenant_scope(c, scope::manage, "testing webhooks"))
+    return;
+  auto h = storage::config_reader{node_.db()}.get_webhook(c->who->tenant, id);
+  if (!h)
+    return c->fail(problem_from(to_caf_error(h.error())));
+  if (!*h)
+    return c->fail(not_found("no webhook '" + std::string{id} + "'"));
+  auto disabled = [](std::string detail) {
+    return make_problem(409, "webhook-disabled", "The webhook is disabled", std::move(detail),
+                        "/enabled");
+  };
+  if (!(*h)->enabled)
+    return c->fail(disabled("enable the webhook (PATCH {\"enabled\":true}) before testing it"));
+  auto callback = std::make_shared<std::function<void(caf::expected<test_result_ptr>)>>(
+      [c, disabled](caf::expected<test_result_ptr> result) {
+        if (!result) {
+          if (from_caf_error(result.error()).code == ec::conflict)
+            return c->fail(disabled(from_caf_error(result.error()).detail));
+          return c->fail(problem_from(result.error()));
+        }
+        const auto& a = (*result)->attempt;
+        json_writer w;
+        w.begin_object();
+        w.key("delivered").value(a.result == attempt_result::succeeded);
+        w.key("detail");
+        if ((*result)->detail.empty())
+          w.null();
+        else
+          w.value((*result)->detail);
+        w.key("attempt");
+        write_attempt(w, a);
+        w.end_object();
+        c->json(bh::status::ok, w.take());
+      });
+  caf::anon_send(bridge_, atom::test_v, c->who->tenant, std::string{id}, std::move(callback));
+}
+
+void api::event_deliveries(const std::shared_ptr<call>& c, std::string_view id) {
+  if (!require_tenant_scope(c, scope::read, "reading events"))
+    return;
+  auto e = storage::log_reader{node_.db()}.find(c->who->tenant, id);
+  if (!e)
+    return c->fail(problem_from(to_caf_error(e.error())));
+  if (!*e)
+    return c->fail(not_found("no event '" + std::string{id} + "'"));
+  const auto& ev = **e;
+  storage::config_reader config{node_.db()};
+  storage::delivery_reader deliveries{node_.db()};
+  json_writer w;
+  w.begin_object();
+  w.key("event_id").value(ev.id);
+  w.key("seq").value(ev.seq);
+  w.key("data").begin_array();
+  std::string after;
+  for (;;) {
+    auto hooks = config.list_webhooks(c->who->tenant, after, defaults::max_page_size);
+    if (!hooks)
+      return c->fail(problem_from(to_caf_error(hooks.error())));
+    for (const auto& h : *hooks) {
+      w.begin_object();
+      w.key("webhook_id").value(h.id);
+      w.key("name").value(h.name);
+      w.key("enabled").value(h.enabled);
+      std::vector<attempt_record> attempts;
+      std::string_view state = "pending";
+      std::optional<int64_t> next_at;
+      if (!h.matches(ev.type, ev.labels)) {
+        state = "filtered_out";
+      } else if (h.created_at_ms > ev.received_at_ms) {
+        state = "not_subscribed"; // The webhook did not exist yet.
+      } else {
+        auto scan = deliveries.scan_attempts(h.id, 0, [&](const attempt_record& a) {
+          if (a.event_seq == ev.seq && !a.test)
+            attempts.push_back(a);
+          return true;
+        });
+        if (!scan)
+          return c->fail(problem_from(to_caf_error(scan.error())));
+        auto done = deliveries.outcome(h.id, ev.seq);
+        if (!done)
+          return c->fail(problem_from(to_caf_error(done.error())));
+        if (*done) {
+          state = to_string((*done)->state);
+        } else if (!attempts.empty() && attempts.back().result == attempt_result::retrying) {
+          state = "retrying";
+          next_at = attempts.back().next_at_ms;
+        }
+      }
+      w.key("state").value(state);
+      w.key("next_attempt_at");
+      if (next_at)
+        w.value(format_rfc3339(*next_at));
+      else
+        w.null();
+      w.key("attempts").begin_array();
+      for (const auto& a : attempts)
+        write_attempt(w, a);
+      w.end_array();
+      w.end_object();
+    }
+    if (hooks->size() < defaults::max_page_size)
+      break;
+    after = hooks->back().id;
+  }
+  w.end_array();
+  w.end_object();
+  c->json(bh::status::ok, w.take());
 }
 
 void api::readiness(const std::shared_ptr<call>& c) {

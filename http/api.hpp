@@ -77,6 +77,10 @@ class api {
   void get_webhook(const std::shared_ptr<call>& c, std::string_view id);
   void patch_webhook(const std::shared_ptr<call>& c, std::string_view id);
   void delete_webhook(const std::shared_ptr<call>& c, std::string_view id);
+  void list_deliveries(const std::shared_ptr<call>& c, std::string_view id);
+  void get_webhook_stats(const std::shared_ptr<call>& c, std::string_view id);
+  void test_webhook(const std::shared_ptr<call>& c, std::string_view id);
+  void event_deliveries(const std::shared_ptr<call>& c, std::string_view id);
   void send_config(const std::shared_ptr<call>& c, config_change_ptr change,
                    std::function<void(const config_outcome&)> on_success);
 

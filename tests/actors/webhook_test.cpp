@@ -521,9 +521,9 @@ TEST_CASE_METHOD(webhook_fixture,
   spawn(make_hook());
   deliver(4);
   REQUIRE(transport.sent.size() == 4);
-  reply(0, answer(200));                                   // evt_1: delivered
-  reply(1, answer(503));                                   // evt_2: retrying at +5 s
-  reply(2, answer(404));                                   // evt_3: failed for good
+  reply(0, answer(200));                      // evt_1: delivered
+  reply(1, answer(503));                      // evt_2: retrying at +5 s
+  reply(2, answer(404));                      // evt_3: failed for good
   REQUIRE(*deliveries().snapshot("wh_test")); // The one written at creation.
   crash(); // evt_4's attempt is in flight: its outcome is never recorded.
   transport.sent.clear();
@@ -630,7 +630,8 @@ TEST_CASE_METHOD(webhook_fixture, "webhook: a crash with a backlog loses nothing
     CHECK(all.count(id) == 1);
 }
 
-TEST_CASE_METHOD(webhook_fixture, "webhook: failures past the window disable it; re-enabling resumes",
+TEST_CASE_METHOD(webhook_fixture,
+                 "webhook: failures past the window disable it; re-enabling resumes",
                  "[actors][webhook][state]") {
   CHECK(delivery_tuning{}.disable_after == std::chrono::hours{120}); // The default: 5 days.
   tuning.disable_after = std::chrono::hours{1};
@@ -698,9 +699,7 @@ TEST_CASE_METHOD(webhook_fixture, "webhook: a test delivery is signed, answered 
   auto out = std::make_shared<test_result_ptr>();
   sys->spawn(
       [out](caf::event_based_actor* self, webhook_actor a) {
-        self->request(a, caf::infinite, atom::test_v).then([out](test_result_ptr& r) {
-          *out = r;
-        });
+        self->request(a, caf::infinite, atom::test_v).then([out](test_result_ptr& r) { *out = r; });
       },
       actor);
   sched->run();
@@ -732,7 +731,8 @@ struct pruning_fixture : webhook_fixture {
 };
 } // namespace
 
-TEST_CASE_METHOD(pruning_fixture, "webhook: the attempt log keeps the newest N, never past the snapshot",
+TEST_CASE_METHOD(pruning_fixture,
+                 "webhook: the attempt log keeps the newest N, never past the snapshot",
                  "[actors][webhook][state]") {
   spawn(make_hook());
   auto count = [&] {
