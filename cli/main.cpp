@@ -41,6 +41,10 @@ struct serve_options {
   std::size_t max_queued_events = hookd::defaults::max_queued_events;
   std::size_t max_connections = hookd::defaults::max_connections;
   int shutdown_grace = 10;
+  uint64_t keep_attempts = 100;
+  uint32_t delivery_window = 1024;
+  int disable_after_hours = 120;
+  int snapshot_interval = 5;
   std::string log_level = "info";
   std::string log_format = "text";
 };
@@ -95,6 +99,10 @@ int serve(const serve_options& opts) {
   hookd::system_clock time;
   hookd::node_config ncfg;
   ncfg.data_dir = data;
+  ncfg.keep_attempts = opts.keep_attempts;
+  ncfg.tuning.window = opts.delivery_window;
+  ncfg.tuning.disable_after = std::chrono::hours{opts.disable_after_hours};
+  ncfg.tick_interval = std::chrono::seconds{opts.snapshot_interval};
   auto node = hookd::node::start(sys, ncfg, time);
   if (!node) {
     HOOKD_ERROR("hookd: cannot open the database: {}", node.error().detail);
@@ -192,6 +200,30 @@ int main(int argc, char** argv) {
                    "Seconds in-flight requests get to finish on shutdown")
       ->envname("HOOKD_SHUTDOWN_GRACE")
       ->check(CLI::Range(0, 3600))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--keep-attempts", opts.keep_attempts,
+                   "Attempt records kept per webhook (older ones are pruned)")
+      ->envname("HOOKD_KEEP_ATTEMPTS")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1000000}))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--delivery-window", opts.delivery_window,
+                   "Deliveries each webhook holds in memory; the rest wait in the log")
+      ->envname("HOOKD_DELIVERY_WINDOW")
+      ->check(CLI::Range(uint32_t{16}, uint32_t{1000000}))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--disable-after", opts.disable_after_hours,
+                   "Hours of nothing but failures after which a webhook is disabled")
+      ->envname("HOOKD_DISABLE_AFTER_HOURS")
+      ->check(CLI::Range(1, 8760))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--snapshot-interval", opts.snapshot_interval,
+                   "Seconds between delivery-state snapshots of a changed webhook")
+      ->envname("HOOKD_SNAPSHOT_INTERVAL")
+      ->check(CLI::Range(1, 3600))
       ->capture_default_str();
   serve_cmd->add_option("--log-level", opts.log_level, "trace, debug, info, warn, error, off")
       ->envname("HOOKD_LOG_LEVEL")
