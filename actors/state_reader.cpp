@@ -13,11 +13,11 @@ expected<recovery_state> read_recovery_state(const storage::database& db, const 
   storage::delivery_reader deliveries{db};
   storage::log_reader log{db};
   recovery_state out;
-  auto snap = deliveries.snapshot(hook.id);
-  if (!snap)
-    return snap.error();
-  if (*snap) {
-    out.snapshot = std::move(**snap);
+  auto stored = deliveries.snapshot(hook.id);
+  if (!stored)
+    return stored.error();
+  if (*stored) {
+    out.snapshot = std::move(**stored);
     out.found = true;
   } else {
     out.snapshot.cursor = position;
@@ -26,23 +26,38 @@ expected<recovery_state> read_recovery_state(const storage::database& db, const 
   // still open (retrying) or ended (its outcome is recorded too).
   std::map<uint64_t, pending_entry> open;
   uint64_t last = 0;
-  auto scanned =
-      deliveries.scan_attempts(hook.id, out.snapshot.next_record, [&](const attempt_record& r) {
-        last = r.number;
-        if (r.test)
-          return true;
-        if (r.result == attempt_result::retrying)
-          open[r.event_seq] = {r.event_seq, r.attempt, r.next_at_ms};
-        else
-          open.erase(r.event_seq);
-        return true;
-      });
+  // They also bring the counters and the failure clock up to date.
+  auto& snap = out.snapshot;
+  auto scanned = deliveries.scan_attempts(hook.id, snap.next_record, [&](const attempt_record& r) {
+    last = r.number;
+    if (r.test)
+      return true;
+    ++snap.counters.attempts;
+    if (r.attempt > 1)
+      ++snap.counters.retries;
+    if (r.result == attempt_result::succeeded) {
+      ++snap.counters.delivered;
+      snap.consecutive_failures = 0;
+      snap.failing_since_ms = 0;
+    } else {
+      ++snap.consecutive_failures;
+      if (snap.failing_since_ms == 0)
+        snap.failing_since_ms = r.at_ms;
+      if (r.result == attempt_result::failed)
+        ++snap.counters.failed;
+    }
+    if (r.result == attempt_result::retrying)
+      open[r.event_seq] = {r.event_seq, r.attempt, r.next_at_ms};
+    else
+      open.erase(r.event_seq);
+    return true;
+  });
   if (!scanned)
     return scanned.error();
   auto newest = deliveries.last_attempt_number(hook.id);
   if (!newest)
     return newest.error();
-  out.next_record = std::max({out.snapshot.next_record, last + 1, *newest + 1});
+  out.next_record = std::max({snap.next_record, last + 1, *newest + 1});
   for (auto& [seq, entry] : open)
     out.retries.push_back(entry);
   for (const auto& p : out.snapshot.pending) {

@@ -26,9 +26,10 @@ delivery_reader_actor::behavior_type
 state_reader(delivery_reader_actor::stateful_pointer<state_reader_state> self,
              const storage::database* db);
 
-/// Reads what a webhook actor needs to resume: the snapshot (or an empty one at `position`),
-/// the attempts recorded after it, and the events of its pending deliveries that have not
-/// ended. Thread-safe; used by the state reader.
+/// Reads what a webhook actor needs to resume: the snapshot (or an empty one at `position`)
+/// with the attempts recorded after it applied (counters, failure clock, open retries), and
+/// the events of its pending deliveries that have not ended. Thread-safe; used by the state
+/// reader.
 expected<recovery_state> read_recovery_state(const storage::database& db, const webhook& hook,
                                              uint64_t position);
 

@@ -528,6 +528,12 @@ TEST_CASE_METHOD(webhook_fixture,
   crash(); // evt_4's attempt is in flight: its outcome is never recorded.
   transport.sent.clear();
   start();
+  // The counters come from the snapshot plus the records written after it.
+  auto counted = stats().counters;
+  CHECK(counted.delivered == 1);
+  CHECK(counted.failed == 1);
+  CHECK(counted.attempts == 3 + 1); // Three recorded, and evt_4's new attempt.
+  CHECK(stats().consecutive_failures == 2);
   // evt_4 goes again at once, with the same webhook-id; evt_1 and evt_3 never again.
   REQUIRE(transport.sent.size() == 1);
   CHECK(event_of(0) == delivery_message_id("wh_test", "evt_4"));

@@ -3,6 +3,7 @@
 // hash chain must verify. Repeated over several cycles.
 
 #include "domain/delivery_message.hpp"
+#include "storage/delivery_reader.hpp"
 #include "storage/log_reader.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/http_client.hpp"
@@ -250,6 +251,13 @@ TEST_CASE("crash: kill -9 during delivery repeats some deliveries but loses none
         logged.insert(delivery_message_id(hook, e.id));
       return true;
     });
+    // The clean stop wrote a final snapshot: at the head, nothing pending.
+    auto snap = storage::delivery_reader{**db}.snapshot(hook);
+    REQUIRE(snap);
+    REQUIRE(*snap);
+    CHECK((*snap)->cursor == storage::log_reader{**db}.head()->seq);
+    CHECK((*snap)->pending.empty());
+    CHECK((*snap)->counters.delivered == logged.size());
   }
   std::lock_guard guard{mtx};
   std::size_t requests = 0;
