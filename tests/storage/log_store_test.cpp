@@ -1,5 +1,6 @@
 #include "domain/ingest_request.hpp"
 #include "storage/byte_codec.hpp"
+#include "storage/delivery_reader.hpp"
 #include "storage/event_record.hpp"
 #include "storage/log_reader.hpp"
 #include "storage/log_store.hpp"
@@ -281,4 +282,109 @@ TEST_CASE("webhooks: records round-trip, names follow renames and deletes", "[st
   CHECK_FALSE(*store->find_webhook("t1", "wh_1"));
   CHECK_FALSE(*store->find_webhook_name("t1", "second"));
   CHECK_FALSE(decode_webhook("\x01garbage"));
+}
+
+TEST_CASE("delivery state: records round-trip; corrupt ones are refused", "[storage][delivery]") {
+  attempt_record a;
+  a.webhook_id = "wh_1";
+  a.number = 7;
+  a.event_seq = 42;
+  a.event_id = "evt_42";
+  a.message_id = "msg_x";
+  a.attempt = 3;
+  a.at_ms = 1'700'000'000'123;
+  a.duration_us = 1500;
+  a.status = 503;
+  a.result = attempt_result::retrying;
+  a.next_at_ms = 1'700'000'005'123;
+  a.response = std::string(5000, 'r'); // Stored as its first 1 KiB.
+  auto back = decode_attempt_record("wh_1", 7, encode(a));
+  REQUIRE(back);
+  CHECK(back->event_seq == 42);
+  CHECK(back->status == 503);
+  CHECK(back->result == attempt_result::retrying);
+  CHECK(back->next_at_ms == a.next_at_ms);
+  CHECK(back->response.size() == attempt_excerpt_bytes);
+  a.status.reset();
+  a.error = transport_error::timeout;
+  back = decode_attempt_record("wh_1", 7, encode(a));
+  REQUIRE(back);
+  CHECK_FALSE(back->status);
+  CHECK(back->error == transport_error::timeout);
+  auto bad = encode(a);
+  bad[bad.size() - 1 - attempt_excerpt_bytes - 2 - 8 - 1] = 9; // an unknown result
+  CHECK_FALSE(decode_attempt_record("wh_1", 7, bad));
+  CHECK_FALSE(decode_attempt_record("wh_1", 7, encode(a).substr(0, 10)));
+
+  delivery_snapshot s;
+  s.cursor = 99;
+  s.next_record = 12;
+  s.pending = {{5, 2, 1000}, {9, 0, 2000}};
+  s.circuit_open = true;
+  s.consecutive_failures = 11;
+  s.failing_since_ms = 77;
+  s.awaiting_recovery = true;
+  s.counters = {1, 2, 3, 4, 5};
+  auto snap = decode_delivery_snapshot(encode(s));
+  REQUIRE(snap);
+  CHECK(snap->cursor == 99);
+  CHECK(snap->pending.size() == 2);
+  CHECK(snap->pending[1].seq == 9);
+  CHECK(snap->pending[0].due_ms == 1000);
+  CHECK(snap->circuit_open);
+  CHECK(snap->awaiting_recovery);
+  CHECK(snap->counters.retries == 5);
+  // A pending count the bytes cannot hold is corruption, not a huge allocation.
+  auto huge = encode(s);
+  huge[huge.size() - 2 * 20 - 1] = '\x7f';
+  CHECK_FALSE(decode_delivery_snapshot(huge));
+
+  delivery_outcome_record o{"wh_1", 42, delivery_state::dropped, 2, 5};
+  auto out = decode_delivery_outcome("wh_1", 42, encode(o));
+  REQUIRE(out);
+  CHECK(out->state == delivery_state::dropped);
+  CHECK_FALSE(decode_delivery_outcome("wh_1", 42, "\x01\x09"));
+}
+
+TEST_CASE("delivery state: the backlog reader skips other types, labels and ended deliveries",
+          "[storage][delivery]") {
+  test::temp_dir dir;
+  auto db = open_db(dir.path());
+  auto store = std::move(*log_store::open(*db));
+  for (int i = 0; i < 10; ++i) {
+    auto d =
+        draft(i % 2 == 0 ? "deployment.done" : "build.done", R"({"i":)" + std::to_string(i) + "}");
+    if (i == 4)
+      d.labels = {{"application_id", "app_2"}};
+    store->stage_event("t1", std::move(d), 1000);
+  }
+  store->stage_event("t2", draft("deployment.done", "{}"), 1000);        // another tenant
+  store->stage_outcome({"wh_1", 3, delivery_state::delivered, 1, 1000}); // seq 3 = i 2
+  REQUIRE(store->commit());
+  webhook w;
+  w.id = "wh_1";
+  w.tenant = "t1";
+  w.events = {"deployment.*"};
+  w.label_filter = {{"application_id", "app_1"}};
+  delivery_reader reader{*db};
+  auto page = reader.read_backlog(w, 1, 11, 100, 1000);
+  REQUIRE(page);
+  std::vector<uint64_t> seqs;
+  for (const auto& e : page->events)
+    seqs.push_back(e.seq);
+  // Deployments are seqs 1, 3, 5, 7, 9; 3 ended, 5 has another application's label.
+  CHECK(seqs == std::vector<uint64_t>{1, 7, 9});
+  CHECK(page->next == 12);
+  // Pages: at most two events, then on from where the scan stopped.
+  page = reader.read_backlog(w, 1, 11, 2, 1000);
+  REQUIRE(page);
+  CHECK(page->events.size() <= 2);
+  CHECK(page->next <= 8);
+  auto rest = reader.read_backlog(w, page->next, 11, 100, 1000);
+  REQUIRE(rest);
+  CHECK(page->events.size() + rest->events.size() == 3);
+  // A scan limit bounds one page, whatever matches.
+  page = reader.read_backlog(w, 1, 11, 100, 3);
+  REQUIRE(page);
+  CHECK(page->next == 4);
 }
