@@ -637,7 +637,7 @@ TEST_CASE_METHOD(webhook_fixture, "webhook: a crash with a backlog loses nothing
 }
 
 TEST_CASE_METHOD(webhook_fixture,
-                 "webhook: failures past the window disable it; re-enabling resumes",
+                 "webhook: failures past the window disable it, and re-enabling resumes",
                  "[actors][webhook][state]") {
   CHECK(delivery_tuning{}.disable_after == std::chrono::hours{120}); // The default: 5 days.
   tuning.disable_after = std::chrono::hours{1};

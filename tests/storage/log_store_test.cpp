@@ -284,7 +284,8 @@ TEST_CASE("webhooks: records round-trip, names follow renames and deletes", "[st
   CHECK_FALSE(decode_webhook("\x01garbage"));
 }
 
-TEST_CASE("delivery state: records round-trip; corrupt ones are refused", "[storage][delivery]") {
+TEST_CASE("delivery state: records round-trip, and corrupt ones are refused",
+          "[storage][delivery]") {
   attempt_record a;
   a.webhook_id = "wh_1";
   a.number = 7;
