@@ -8,6 +8,7 @@
 #include <caf/send.hpp>
 
 #include <algorithm>
+#include <numeric>
 
 namespace hookd {
 
@@ -137,6 +138,23 @@ void record_latency(self_ptr self, std::chrono::microseconds d) {
 }
 
 // -- holding deliveries ----------------------------------------------------------------------
+
+// True when this webhook wants only a small part of a large batch. Holding a delivery holds
+// its whole batch; a webhook that matches one event in a thousand (a per-application label
+// filter) would otherwise keep a thousand batches alive with a full window.
+bool is_sparse(const committed_batch& batch, const std::vector<uint32_t>& indices) {
+  return batch.events.size() >= 64 && indices.size() * 8 < batch.events.size();
+}
+
+// A private batch holding copies of the events at `indices`, in order.
+committed_batch_ptr copy_events(const committed_batch& batch,
+                                const std::vector<uint32_t>& indices) {
+  auto copy = std::make_shared<committed_batch>();
+  copy->events.reserve(indices.size());
+  for (auto i : indices)
+    copy->events.push_back(batch.events[i]);
+  return copy;
+}
 
 void hold(self_ptr self, const committed_batch_ptr& batch, uint32_t index) {
   auto& st = self->state;
@@ -593,6 +611,10 @@ webhook_actor::behavior_type webhook_endpoint(webhook_actor::stateful_pointer<we
   return {
       [self](atom::deliver, committed_batch_ptr& batch, std::vector<uint32_t>& indices) {
         auto& st = self->state;
+        if (is_sparse(*batch, indices)) {
+          batch = copy_events(*batch, indices);
+          std::iota(indices.begin(), indices.end(), 0u);
+        }
         for (auto i : indices) {
           auto seq = batch->events[i].seq;
           if (seq <= st.position)

@@ -73,6 +73,8 @@ struct webhook_fixture {
   webhook hook;
   int next_event = 1;
   delivery_tuning tuning;
+  /// The last committed batch, without keeping it alive.
+  std::weak_ptr<const committed_batch> last_batch;
 
   explicit webhook_fixture(uint64_t keep_attempts = 100) {
     add_message_types(cfg);
@@ -105,6 +107,7 @@ struct webhook_fixture {
   static batch_subscriber_actor::behavior_type forward_batches(batch_subscriber_actor::pointer,
                                                                webhook_fixture* f) {
     return {[f](atom::committed, committed_batch_ptr& batch) {
+      f->last_batch = batch;
       std::vector<uint32_t> indices;
       for (uint32_t i = 0; i < batch->events.size(); ++i)
         if (f->hook.matches(batch->events[i].type, batch->events[i].labels))
@@ -766,4 +769,34 @@ TEST_CASE_METHOD(pruning_fixture,
   auto newest = *deliveries().list_attempts("wh_test", 0, 1, std::nullopt);
   REQUIRE(newest.size() == 1);
   CHECK(newest[0].number == 32);
+}
+
+TEST_CASE_METHOD(webhook_fixture,
+                 "webhook: a webhook that wants few events of a large batch does not pin it",
+                 "[actors][webhook][state]") {
+  spawn(make_hook());
+  SECTION("sparse: the two matching events are copied, the batch is freed") {
+    auto req = std::make_shared<append_request>();
+    req->tenant = "acme";
+    req->body.batch = true;
+    for (int i = 0; i < 100; ++i) {
+      event_draft d;
+      d.id = "evt_" + std::to_string(i);
+      d.type = i % 50 == 0 ? "deployment.success" : "build.done";
+      d.data = "{}";
+      compute_fingerprint(d);
+      req->body.events.push_back(std::move(d));
+    }
+    ask<append_outcome_ptr>(writer, atom::append_v, append_request_ptr{req});
+    REQUIRE(transport.sent.size() == 2); // held and in flight
+    CHECK(last_batch.expired());
+    reply(0, answer(200));
+    reply(1, answer(200));
+    CHECK(stats().counters.delivered == 2);
+  }
+  SECTION("dense: the batch is shared, not copied") {
+    deliver(100);
+    REQUIRE(transport.sent.size() == 16);
+    CHECK_FALSE(last_batch.expired());
+  }
 }
