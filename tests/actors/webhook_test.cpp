@@ -294,6 +294,35 @@ TEST_CASE_METHOD(webhook_fixture, "webhook: the standard schedule at its exact i
   CHECK(s.counters.retries == 7);
 }
 
+TEST_CASE_METHOD(webhook_fixture, "webhook: the short and exponential schedules at their instants",
+                 "[actors][webhook][retry]") {
+  std::vector<caf::timespan> pauses;
+  SECTION("short: 30 s, 2 min, 5 min") {
+    spawn(make_hook([](webhook& w) { w.retry = retry_policy::short_schedule(); }));
+    pauses = {30s, 2min, 5min};
+  }
+  SECTION("exponential: 10 s doubling, capped at 60 s, 5 retries") {
+    spawn(make_hook([](webhook& w) {
+      w.retry = retry_policy::exponential(5, std::chrono::seconds{10}, std::chrono::seconds{60});
+    }));
+    pauses = {10s, 20s, 40s, 60s, 60s};
+  }
+  deliver(1);
+  REQUIRE(transport.sent.size() == 1);
+  for (std::size_t i = 0; i < pauses.size(); ++i) {
+    reply(i, answer(500));
+    advance(pauses[i] - 1ms);
+    INFO("retry " << i + 1);
+    CHECK(transport.sent.size() == i + 1);
+    advance(1ms);
+    REQUIRE(transport.sent.size() == i + 2);
+  }
+  reply(pauses.size(), answer(500));
+  advance(24h);
+  CHECK(transport.sent.size() == pauses.size() + 1);
+  CHECK(stats().counters.failed == 1);
+}
+
 TEST_CASE_METHOD(webhook_fixture, "webhook: jitter moves retries within ±20 %",
                  "[actors][webhook][retry]") {
   spawn(make_hook(), 10, 1.0); // Jitter at +20 %.
