@@ -83,9 +83,12 @@ router_actor::behavior_type router(router_actor::stateful_pointer<router_state> 
           const auto& e = batch->events[i];
           st.matches.clear();
           st.index.match(e.tenant, e.type, e.labels, st.matches);
-          for (const auto* m : st.matches)
+          for (const auto* m : st.matches) {
+            if (is_operational_event_about(m->id, e.type, e.labels))
+              continue; // Never a notice about itself.
             if (auto it = st.actors.find(composite_key(m->tenant, m->id)); it != st.actors.end())
               per_actor[&it->second].push_back(i);
+          }
         }
         for (auto& [a, indices] : per_actor)
           self->send(*a, atom::deliver_v, batch, std::move(indices));

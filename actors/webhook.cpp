@@ -335,9 +335,10 @@ void disable(self_ptr self, std::string reason) {
   op.id = st.config.hook.id;
   op.reason = reason;
   op.at_ms = now;
-  op.notice = make_system_event(
-      "webhook.disabled", webhook_notice_data(st.config.hook, reason, now, st.failing_since_ms),
-      st.ids.next("evt_", now));
+  op.notice =
+      make_webhook_event("webhook.disabled", st.config.hook.id,
+                         webhook_notice_data(st.config.hook, reason, now, st.failing_since_ms),
+                         st.ids.next("evt_", now));
   change->op = std::move(op);
   change->audit.at_ms = now;
   change->audit.actor = "system";
@@ -367,8 +368,8 @@ void announce_recovery(self_ptr self) {
   auto req = std::make_shared<append_request>();
   req->tenant = st.config.hook.tenant;
   auto draft =
-      make_system_event("webhook.recovered", webhook_notice_data(st.config.hook, {}, now, 0),
-                        st.ids.next("evt_", now));
+      make_webhook_event("webhook.recovered", st.config.hook.id,
+                         webhook_notice_data(st.config.hook, {}, now, 0), st.ids.next("evt_", now));
   req->body.fingerprint = draft.fingerprint;
   req->body.events.push_back(std::move(draft));
   self->request(st.config.writer, caf::infinite, atom::append_v, append_request_ptr{req})

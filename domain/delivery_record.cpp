@@ -53,11 +53,13 @@ std::string webhook_notice_data(const webhook& w, std::string_view reason, int64
   return j.take();
 }
 
-event_draft make_system_event(std::string type, std::string data, std::string id) {
+event_draft make_webhook_event(std::string type, std::string_view webhook_id, std::string data,
+                               std::string id) {
   event_draft d;
   d.id = std::move(id);
   d.type = std::move(type);
   d.data = std::move(data);
+  d.labels.push_back({"webhook_id", std::string{webhook_id}});
   compute_fingerprint(d);
   return d;
 }

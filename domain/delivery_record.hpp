@@ -146,8 +146,10 @@ struct delivery_snapshot {
 std::string webhook_notice_data(const struct webhook& w, std::string_view reason, int64_t at_ms,
                                 int64_t failing_since_ms);
 
-/// Builds a system event (`webhook.disabled`, `webhook.recovered`): server-made `id`, `data`
-/// as given (a JSON object), fingerprint computed.
-event_draft make_system_event(std::string type, std::string data, std::string id);
+/// Builds an operational event about webhook `webhook_id` (`webhook.disabled`,
+/// `webhook.recovered`): server-made `id`, `data` as given (a JSON object), the label
+/// `webhook_id`, fingerprint computed.
+event_draft make_webhook_event(std::string type, std::string_view webhook_id, std::string data,
+                               std::string id);
 
 } // namespace hookd

@@ -239,8 +239,16 @@ bool webhook::matches_type(std::string_view type) const {
   });
 }
 
+bool is_operational_event_about(std::string_view webhook_id, std::string_view type,
+                                const std::vector<label>& labels) noexcept {
+  if (!type.starts_with("webhook.") && !type.starts_with("delivery."))
+    return false;
+  auto about = find_label(labels, "webhook_id");
+  return about && *about == webhook_id;
+}
+
 bool webhook::matches(std::string_view type, const std::vector<label>& labels) const {
-  if (!matches_type(type))
+  if (!matches_type(type) || is_operational_event_about(id, type, labels))
     return false;
   return std::all_of(label_filter.begin(), label_filter.end(), [&](const label& want) {
     auto have = find_label(labels, want.key);

@@ -75,6 +75,12 @@ struct webhook {
   bool matches(std::string_view type, const std::vector<label>& labels) const;
 };
 
+/// True when the event is an operational event (`webhook.*`, `delivery.*`) about webhook
+/// `webhook_id` (its `webhook_id` label): a webhook never receives those about itself, so an
+/// endpoint that fails cannot feed itself notices of its own failures.
+bool is_operational_event_about(std::string_view webhook_id, std::string_view type,
+                                const std::vector<label>& labels) noexcept;
+
 /// Limits of webhook configuration.
 namespace webhook_limits {
 constexpr std::size_t max_name = 100;

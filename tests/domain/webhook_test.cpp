@@ -1,3 +1,4 @@
+#include "domain/delivery_record.hpp"
 #include "domain/url.hpp"
 #include "domain/webhook.hpp"
 
@@ -179,4 +180,21 @@ TEST_CASE("webhooks: patch replaces present fields only", "[domain][webhook]") {
                   "range"));
   CHECK(parse_webhook_patch("[]", base, 1).failure->status == 422);
   CHECK(parse_webhook_patch("{", base, 1).failure->status == 400);
+}
+
+TEST_CASE("webhook: never matches operational events about itself", "[domain][webhook]") {
+  webhook w;
+  w.id = "wh_a";
+  w.events = {"*"};
+  std::vector<label> about_a{{"webhook_id", "wh_a"}};
+  std::vector<label> about_b{{"webhook_id", "wh_b"}};
+  CHECK_FALSE(w.matches("webhook.disabled", about_a));
+  CHECK_FALSE(w.matches("webhook.recovered", about_a));
+  CHECK_FALSE(w.matches("delivery.exhausted", about_a));
+  CHECK(w.matches("webhook.disabled", about_b));  // about another webhook: delivered
+  CHECK(w.matches("deployment.failed", about_a)); // not operational: the label is just a label
+  CHECK(is_operational_event_about("wh_a", "webhook.disabled", about_a));
+  CHECK_FALSE(is_operational_event_about("wh_a", "webhooks.x", about_a));
+  auto e = make_webhook_event("webhook.recovered", "wh_a", "{}", "evt_1");
+  CHECK(e.labels == about_a);
 }

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <simdjson.h>
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <set>
@@ -356,4 +357,34 @@ TEST_CASE("outcomes: 10k events to 10 webhooks, each delivered exactly once",
   CHECK(missing == 0);
   WARN("100,000 deliveries (10k events x 10 webhooks) in "
        << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
+}
+
+TEST_CASE("outcomes: a webhook never receives operational events about itself",
+          "[integration][delivery]") {
+  test_server srv;
+  auto key = srv.make_tenant_key("acme");
+  std::atomic<int> calls{0};
+  // 410 on the first request, then healthy: disabled, re-enabled, recovered.
+  receiver self_rx{[&](const test::received_request&) {
+    return ++calls == 1 ? reply{410, "gone", {}} : reply{200, "ok", {}};
+  }};
+  receiver watcher{[](const test::received_request&) { return reply{}; }};
+  http_client c{srv.port()};
+  auto self = make_webhook(c, key, "self", self_rx.port(), R"("events":["*"])");
+  auto other = make_webhook(c, key, "other", watcher.port(), R"("events":["webhook.*"])");
+  ingest(c, key, "a.one");
+  REQUIRE(watcher.wait_for(1, 15s) == 1); // webhook.disabled about `self`
+  REQUIRE(c.request("PATCH", "/v1/webhooks/" + self, R"({"enabled":true})", key).status == 200);
+  ingest(c, key, "a.two");
+  REQUIRE(watcher.wait_for(2, 15s) == 2); // webhook.recovered about `self`
+  CHECK(watcher.requests()[1].body.find(R"("type":"webhook.recovered")") != std::string::npos);
+  std::this_thread::sleep_for(500ms);
+  for (const auto& r : self_rx.requests()) {
+    INFO(r.body);
+    CHECK(r.body.find(R"("type":"webhook.)") == std::string::npos);
+  }
+  CHECK(self_rx.requests().size() == 2); // a.one (410) and a.two; a.one ended with the 410
+  // `other` is not disabled and receives notices about `self`, never about itself.
+  CHECK(c.request("GET", "/v1/webhooks/" + other, {}, key).body.find(R"("enabled":true)") !=
+        std::string::npos);
 }
