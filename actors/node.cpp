@@ -17,7 +17,9 @@ namespace hookd {
 expected<std::unique_ptr<node>> node::start(caf::actor_system& sys, node_config cfg,
                                             const clock& time) {
   std::unique_ptr<node> self{new node(sys)};
-  auto db = storage::database::open(cfg.data_dir / "db");
+  storage::database_options dopts;
+  dopts.secrets = cfg.secrets;
+  auto db = storage::database::open(cfg.data_dir / "db", std::move(dopts));
   if (!db)
     return db.error();
   self->db_ = std::move(*db);

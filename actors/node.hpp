@@ -18,6 +18,8 @@ namespace hookd {
 struct node_config {
   /// The data folder (RocksDB lives in `<data>/db`).
   std::filesystem::path data_dir;
+  /// Seals secrets at rest (the master key). Required.
+  std::shared_ptr<const secret_box> secrets;
   /// Spawn the log writer detached (its fsyncs block). Off on the test coordinator.
   bool detach_writer = true;
   /// Most events per commit.

@@ -4,6 +4,7 @@
 #include "actors/node.hpp"
 #include "actors/type_ids.hpp"
 #include "cli/admin_token.hpp"
+#include "cli/master_key.hpp"
 #include "domain/defaults.hpp"
 #include "http/api.hpp"
 #include "http/authenticator.hpp"
@@ -32,6 +33,7 @@ enum exit_code : int {
 
 struct serve_options {
   std::string data = "./data";
+  std::string master_key_file;
   std::string listen = "127.0.0.1:8080";
   std::size_t max_body = hookd::defaults::max_body_bytes;
   std::size_t max_header = hookd::defaults::max_header_bytes;
@@ -92,6 +94,17 @@ int serve(const serve_options& opts) {
     HOOKD_ERROR("hookd: {}", token.error().detail);
     return exit_config;
   }
+  auto master =
+      hookd::cli::load_master_key(data, opts.master_key_file, std::getenv("HOOKD_MASTER_KEY"));
+  if (!master) {
+    HOOKD_ERROR("hookd: {}", master.error().detail);
+    return exit_config;
+  }
+  if (master->generated)
+    HOOKD_WARN("hookd: created a master key in {} (mode 0600); webhook secrets are sealed with "
+               "it. Back it up apart from the data: without it they cannot be read. Set "
+               "HOOKD_MASTER_KEY or --master-key-file to keep it elsewhere.",
+               master->file.string());
   caf::actor_system_config cfg;
   hookd::add_message_types(cfg);
   cfg.set("scheduler.max-threads", std::size_t{2});
@@ -99,6 +112,7 @@ int serve(const serve_options& opts) {
   hookd::system_clock time;
   hookd::node_config ncfg;
   ncfg.data_dir = data;
+  ncfg.secrets = master->box;
   ncfg.keep_attempts = opts.keep_attempts;
   ncfg.tuning.window = opts.delivery_window;
   ncfg.tuning.disable_after = std::chrono::hours{opts.disable_after_hours};
@@ -106,7 +120,7 @@ int serve(const serve_options& opts) {
   auto node = hookd::node::start(sys, ncfg, time);
   if (!node) {
     HOOKD_ERROR("hookd: cannot open the database: {}", node.error().detail);
-    return exit_storage;
+    return node.error().code == hookd::ec::bad_configuration ? exit_config : exit_storage;
   }
   hookd::http::authenticator auth{token->value};
   if (auto loaded = auth.load(hookd::storage::config_reader{(*node)->db()}); !loaded) {
@@ -158,6 +172,11 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--data", opts.data, "Data folder (RocksDB, admin token)")
       ->envname("HOOKD_DATA")
       ->capture_default_str();
+  serve_cmd
+      ->add_option("--master-key-file", opts.master_key_file,
+                   "File holding the master key (base64 of 32 bytes) that seals secrets at rest; "
+                   "default <data>/master.key, created when missing. HOOKD_MASTER_KEY wins")
+      ->envname("HOOKD_MASTER_KEY_FILE");
   serve_cmd->add_option("--listen", opts.listen, "HOST:PORT to listen on; port 0 picks one")
       ->envname("HOOKD_LISTEN")
       ->capture_default_str();

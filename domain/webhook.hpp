@@ -32,6 +32,15 @@ enum class delivery_ordering : uint8_t {
   fifo,
 };
 
+/// A secret replaced by a rotation, still used to sign until `expires_at_ms`.
+struct previous_secret {
+  /// The `whsec_` text.
+  std::string secret;
+  /// When it stops signing, ms since the epoch.
+  int64_t expires_at_ms = 0;
+  friend bool operator==(const previous_secret&, const previous_secret&) = default;
+};
+
 /// A webhook endpoint's configuration. Value type; the secret is the raw `whsec_` text.
 struct webhook {
   /// `wh_<ulid>`.
@@ -56,6 +65,9 @@ struct webhook {
   std::vector<webhook_header> headers;
   /// `whsec_` + base64 of 24 to 64 bytes.
   std::string secret;
+  /// Secrets replaced by a rotation that still sign until their overlap ends (newest first,
+  /// at most `webhook_limits::max_previous_secrets`).
+  std::vector<previous_secret> previous_secrets;
   /// Per-attempt timeout, 1 to 300 seconds.
   uint32_t timeout_seconds = 15;
   /// The retry schedule.
@@ -86,6 +98,8 @@ namespace webhook_limits {
 constexpr std::size_t max_name = 100;
 constexpr std::size_t max_description = 1000;
 constexpr std::size_t max_patterns = 100;
+/// Previous secrets that may overlap with the current one.
+constexpr std::size_t max_previous_secrets = 5;
 constexpr std::size_t max_headers = 20;
 constexpr std::size_t max_header_value = 1024;
 constexpr uint32_t min_timeout_seconds = 1;

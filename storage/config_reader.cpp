@@ -55,7 +55,8 @@ config_reader::list_api_keys(std::optional<std::string_view> tenant) const {
 
 expected<std::optional<webhook>> config_reader::get_webhook(std::string_view tenant,
                                                             std::string_view id) const {
-  return lookup(db_, column::webhooks, tenant_key(tenant, id), "a webhook", decode_webhook);
+  return lookup(db_, column::webhooks, tenant_key(tenant, id), "a webhook",
+                [this](std::string_view v) { return decode_webhook(v, db_.secrets()); });
 }
 
 expected<std::vector<webhook>> config_reader::list_webhooks(std::string_view tenant,
@@ -71,7 +72,7 @@ expected<std::vector<webhook>> config_reader::list_webhooks(std::string_view ten
       break;
     if (!after.empty() && key == start)
       continue;
-    auto w = decode_webhook(view(it->value()));
+    auto w = decode_webhook(view(it->value()), db_.secrets());
     if (!w)
       return w.error();
     out.push_back(std::move(*w));
@@ -85,7 +86,7 @@ expected<std::vector<webhook>> config_reader::list_all_webhooks() const {
   std::vector<webhook> out;
   std::unique_ptr<rocksdb::Iterator> it{db_.db()->NewIterator({}, db_.handle(column::webhooks))};
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    auto w = decode_webhook(view(it->value()));
+    auto w = decode_webhook(view(it->value()), db_.secrets());
     if (!w)
       return w.error();
     out.push_back(std::move(*w));

@@ -1,11 +1,13 @@
 #include "storage/database.hpp"
 
 #include "storage/byte_codec.hpp"
+#include "storage/records.hpp"
 
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
 
 #include <vector>
 
@@ -62,6 +64,7 @@ expected<std::unique_ptr<database>> database::open(const std::filesystem::path& 
   std::unique_ptr<database> self{new database};
   self->path_ = dir;
   self->read_only_ = opts.read_only;
+  self->secrets_ = std::move(opts.secrets);
   rocksdb::DBOptions db_opts;
   db_opts.create_if_missing = !opts.read_only;
   db_opts.create_missing_column_families = !opts.read_only;
@@ -154,7 +157,51 @@ expected<std::unique_ptr<database>> database::open(const std::filesystem::path& 
                              "the database has schema version " + std::to_string(found) +
                                  "; this hookd reads version " + std::to_string(schema_version));
   }
+  if (auto checked = self->check_master_key(); !checked)
+    return checked.error();
   return self;
+}
+
+expected<void> database::check_master_key() {
+  constexpr std::string_view check_plaintext = "hookd master key check";
+  if (!secrets_) {
+    if (read_only_)
+      return {};
+    return make_error_info(ec::bad_configuration,
+                           "a master key is required to open the database for writing");
+  }
+  auto check = get(column::meta, meta_key::master_key_check, "the master key check");
+  if (!check)
+    return check.error();
+  if (*check) {
+    if (secrets_->open(**check, meta_key::master_key_check) != check_plaintext)
+      return make_error_info(ec::bad_configuration,
+                             "the master key does not open this database's secrets: check "
+                             "HOOKD_MASTER_KEY or the master key file");
+    return {};
+  }
+  if (read_only_)
+    return {};
+  // The first open with a master key: seal the secrets an earlier version stored in clear,
+  // and the check, in one synced batch.
+  rocksdb::WriteBatch wb;
+  std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator({}, handle(column::webhooks))};
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto w =
+        decode_webhook(std::string_view{it->value().data(), it->value().size()}, secrets_.get());
+    if (!w)
+      return w.error();
+    wb.Put(handle(column::webhooks), it->key(), encode(*w, *secrets_));
+  }
+  if (!it->status().ok())
+    return from_status(it->status(), "reading webhooks");
+  wb.Put(handle(column::meta), std::string{meta_key::master_key_check},
+         secrets_->seal(check_plaintext, meta_key::master_key_check));
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  if (auto st = db_->Write(wo, &wb); !st.ok())
+    return from_status(st, "sealing secrets");
+  return {};
 }
 
 database::~database() {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "domain/error.hpp"
+#include "domain/secret_box.hpp"
 
 #include <array>
 #include <cstdint>
@@ -60,6 +61,8 @@ constexpr std::string_view schema_version = "schema_version";
 constexpr std::string_view chain_head = "chain_head";
 /// The last audit sequence number (u64 BE).
 constexpr std::string_view audit_head = "audit_head";
+/// A known value sealed with the master key: a wrong key fails to open it at start.
+constexpr std::string_view master_key_check = "master_key_check";
 } // namespace meta_key
 
 /// Number of hookd column families.
@@ -72,6 +75,9 @@ std::string_view column_name(column c) noexcept;
 struct database_options {
   /// Opens read-only (the replay tool); never writes, never creates.
   bool read_only = false;
+  /// Seals and opens secrets at rest. Required to open for writing; without it, a read-only
+  /// database reads every secret as empty.
+  std::shared_ptr<const secret_box> secrets;
 };
 
 /// An open RocksDB database with hookd's column families and a checked schema version.
@@ -83,7 +89,10 @@ class database {
 
   /// Opens (creating when missing, unless read-only) the database in `dir`. Fails with
   /// `schema_mismatch` for another schema version, `storage_corruption` for a damaged or
-  /// foreign database, and `storage_io` when the folder cannot be used (or is locked).
+  /// foreign database, `storage_io` when the folder cannot be used (or is locked), and
+  /// `bad_configuration` without a master key for writing, or with one that does not open the
+  /// database's secrets. The first writable open with a key seals any secret stored in clear
+  /// by an earlier version.
   static expected<std::unique_ptr<database>> open(const std::filesystem::path& dir,
                                                   database_options opts = {});
 
@@ -101,6 +110,8 @@ class database {
   const std::filesystem::path& path() const noexcept { return path_; }
   /// True when opened read-only.
   bool read_only() const noexcept { return read_only_; }
+  /// The box that seals secrets at rest (null for a read-only open without a master key).
+  const secret_box* secrets() const noexcept { return secrets_.get(); }
   /// Approximate bytes on disk (SST files plus WAL).
   uint64_t disk_size() const;
   /// Reads `key` from column `c`: its value, nullopt when absent, or a storage error naming
@@ -110,8 +121,11 @@ class database {
 
  private:
   database() = default;
+  // Checks the master key against the stored check, or seals clear secrets and stores it.
+  expected<void> check_master_key();
   std::filesystem::path path_;
   bool read_only_ = false;
+  std::shared_ptr<const secret_box> secrets_;
   std::unique_ptr<rocksdb::DB> db_;
   std::array<rocksdb::ColumnFamilyHandle*, column_count> handles_{};
   std::vector<rocksdb::ColumnFamilyHandle*> extra_handles_;

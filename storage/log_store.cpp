@@ -20,6 +20,9 @@ log_store::log_store(database& db) : db_(db), batch_(std::make_unique<batch>()) 
 log_store::~log_store() = default;
 
 expected<std::unique_ptr<log_store>> log_store::open(database& db) {
+  if (db.read_only() || db.secrets() == nullptr)
+    return make_error_info(ec::bad_configuration,
+                           "the write path needs a writable database with a master key");
   std::unique_ptr<log_store> self{new log_store(db)};
   auto* raw = db.db();
   auto head = lookup(db, column::meta, meta_key::chain_head, "the chain head", decode_chain_head);
@@ -130,7 +133,7 @@ expected<std::optional<api_key>> log_store::find_api_key(std::string_view id) co
 
 void log_store::stage_webhook(const webhook& w, std::string_view previous_name) {
   auto key = tenant_key(w.tenant, w.id);
-  batch_->wb.Put(db_.handle(column::webhooks), key, encode(w));
+  batch_->wb.Put(db_.handle(column::webhooks), key, encode(w, *db_.secrets()));
   staged_webhooks_[key] = w;
   if (!previous_name.empty() && previous_name != w.name) {
     auto old = tenant_key(w.tenant, previous_name);
@@ -178,7 +181,8 @@ expected<std::optional<webhook>> log_store::find_webhook(std::string_view tenant
   auto key = tenant_key(tenant, id);
   if (auto i = staged_webhooks_.find(key); i != staged_webhooks_.end())
     return i->second;
-  return lookup(db_, column::webhooks, key, "a webhook", decode_webhook);
+  return lookup(db_, column::webhooks, key, "a webhook",
+                [this](std::string_view v) { return decode_webhook(v, db_.secrets()); });
 }
 
 expected<std::optional<std::string>> log_store::find_webhook_name(std::string_view tenant,

@@ -9,6 +9,7 @@ namespace hookd::storage {
 namespace {
 
 constexpr uint8_t v1 = 1;
+constexpr uint8_t v2 = 2;
 
 error_info corrupt(std::string_view what) {
   return make_error_info(ec::storage_corruption, std::string{what} + " record is unreadable");
@@ -164,10 +165,10 @@ expected<api_key> decode_api_key(std::string_view id, std::string_view bytes) {
   return x;
 }
 
-std::string encode(const webhook& x) {
+std::string encode(const webhook& x, const secret_box& box) {
   std::string out;
   byte_writer w{out};
-  w.u8(v1);
+  w.u8(v2);
   w.str16(x.id);
   w.str16(x.tenant);
   w.str16(x.name);
@@ -188,7 +189,12 @@ std::string encode(const webhook& x) {
     w.str16(h.name);
     w.str16(h.value);
   }
-  w.str16(x.secret);
+  w.str16(box.seal(x.secret, x.id));
+  w.u8(static_cast<uint8_t>(x.previous_secrets.size()));
+  for (const auto& p : x.previous_secrets) {
+    w.str16(box.seal(p.secret, x.id));
+    w.i64(p.expires_at_ms);
+  }
   w.u32(x.timeout_seconds);
   w.u8(static_cast<uint8_t>(x.retry.form()));
   w.u8(static_cast<uint8_t>(x.retry.delays().size()));
@@ -201,7 +207,7 @@ std::string encode(const webhook& x) {
   return out;
 }
 
-expected<webhook> decode_webhook(std::string_view bytes) {
+expected<webhook> decode_webhook(std::string_view bytes, const secret_box* box) {
   byte_reader r{bytes};
   webhook x;
   auto version = r.u8();
@@ -229,7 +235,28 @@ expected<webhook> decode_webhook(std::string_view bytes) {
     h.value = r.str16();
     x.headers.push_back(std::move(h));
   }
-  x.secret = r.str16();
+  // Format 1 stored the secret in clear (before secrets were sealed; read once, to seal it).
+  // Format 2 seals each secret with the webhook id as associated data.
+  bool sealed_ok = true;
+  auto open_secret = [&](std::string_view stored) -> std::string {
+    if (version == v1)
+      return std::string{stored};
+    if (box == nullptr)
+      return {};
+    auto plain = box->open(stored, x.id);
+    sealed_ok = sealed_ok && plain.has_value();
+    return plain.value_or(std::string{});
+  };
+  x.secret = open_secret(r.str16());
+  if (version == v2) {
+    auto previous = r.u8();
+    for (uint8_t i = 0; i < previous && r.ok(); ++i) {
+      previous_secret p;
+      p.secret = open_secret(r.str16());
+      p.expires_at_ms = r.i64();
+      x.previous_secrets.push_back(std::move(p));
+    }
+  }
   x.timeout_seconds = r.u32();
   auto kind = r.u8();
   auto retries = r.u8();
@@ -253,8 +280,11 @@ expected<webhook> decode_webhook(std::string_view bytes) {
   x.ordering = ordering == 1 ? delivery_ordering::fifo : delivery_ordering::none;
   x.created_at_ms = r.i64();
   x.updated_at_ms = r.i64();
-  if (version != v1 || !finished(r) || ordering > 1)
+  if ((version != v1 && version != v2) || !finished(r) || ordering > 1)
     return corrupt("webhook");
+  if (!sealed_ok)
+    return make_error_info(ec::storage_corruption,
+                           "the secret of webhook " + x.id + " does not open with the master key");
   return x;
 }
 

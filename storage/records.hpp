@@ -4,6 +4,7 @@
 #include "domain/audit.hpp"
 #include "domain/delivery_record.hpp"
 #include "domain/error.hpp"
+#include "domain/secret_box.hpp"
 #include "domain/tenant.hpp"
 #include "domain/webhook.hpp"
 
@@ -67,10 +68,12 @@ expected<tenant> decode_tenant(std::string_view id, std::string_view bytes);
 std::string encode(const api_key& x);
 /// Decodes an API key stored under `id`.
 expected<api_key> decode_api_key(std::string_view id, std::string_view bytes);
-/// Encodes a webhook configuration.
-std::string encode(const webhook& x);
-/// Decodes a webhook configuration.
-expected<webhook> decode_webhook(std::string_view bytes);
+/// Encodes a webhook configuration; its secrets are sealed by `box` with the webhook id as
+/// associated data.
+std::string encode(const webhook& x, const secret_box& box);
+/// Decodes a webhook configuration, opening its secrets with `box`. Without a box (a
+/// read-only tool), secrets read as empty. A secret that does not open is corruption.
+expected<webhook> decode_webhook(std::string_view bytes, const secret_box* box);
 /// Encodes an attempt record (the key holds the webhook id and number).
 std::string encode(const attempt_record& x);
 /// Decodes an attempt record of `webhook_id`, number `number`.

@@ -48,7 +48,9 @@ BENCHMARK(encode_record);
 void group_commit(benchmark::State& state) {
   auto dir = std::filesystem::temp_directory_path() / "hookd-micro-commit";
   std::filesystem::remove_all(dir);
-  auto db = std::move(*hookd::storage::database::open(dir));
+  hookd::storage::database_options opts;
+  opts.secrets = std::make_shared<const hookd::secret_box>(hookd::secret_box::generate());
+  auto db = std::move(*hookd::storage::database::open(dir, std::move(opts)));
   auto store = std::move(*hookd::storage::log_store::open(*db));
   hookd::event_draft proto;
   proto.type = "deployment.success";

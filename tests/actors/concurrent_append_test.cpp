@@ -2,6 +2,7 @@
 #include "actors/type_ids.hpp"
 #include "storage/log_reader.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_db.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -29,6 +30,7 @@ TEST_CASE("log_writer: concurrent appenders get distinct, contiguous sequence nu
     system_clock time;
     node_config ncfg;
     ncfg.data_dir = dir.path();
+    ncfg.secrets = test::test_secret_box();
     auto n = node::start(sys, ncfg, time);
     REQUIRE(n);
     std::vector<std::thread> pool;
@@ -68,7 +70,7 @@ TEST_CASE("log_writer: concurrent appenders get distinct, contiguous sequence nu
   std::sort(seqs.begin(), seqs.end());
   for (std::size_t i = 0; i < seqs.size(); ++i)
     REQUIRE(seqs[i] == i + 1); // Distinct and gap-free.
-  auto db = storage::database::open(dir.path() / "db", {true});
+  auto db = storage::database::open(dir.path() / "db", test::test_db_options(true));
   REQUIRE(db);
   storage::log_reader reader{**db};
   auto v = reader.verify_chain();

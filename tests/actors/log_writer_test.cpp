@@ -3,6 +3,7 @@
 #include "storage/config_reader.hpp"
 #include "storage/log_reader.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_db.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -30,7 +31,7 @@ struct writer_fixture {
     cfg.set("scheduler.policy", caf::atom("testing"));
     sys = std::make_unique<caf::actor_system>(cfg);
     sched = &dynamic_cast<caf::scheduler::test_coordinator&>(sys->scheduler());
-    db = std::move(*storage::database::open(dir.path()));
+    db = std::move(*storage::database::open(dir.path(), test::test_db_options()));
     log_writer_config wcfg;
     wcfg.store = std::move(*storage::log_store::open(*db));
     wcfg.time = &time;

@@ -11,6 +11,7 @@
 #include "storage/delivery_reader.hpp"
 #include "storage/log_reader.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_db.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -81,7 +82,7 @@ struct webhook_fixture {
     cfg.set("scheduler.policy", caf::atom("testing"));
     sys = std::make_unique<caf::actor_system>(cfg);
     sched = &dynamic_cast<caf::scheduler::test_coordinator&>(sys->scheduler());
-    db = std::move(*storage::database::open(dir.path()));
+    db = std::move(*storage::database::open(dir.path(), test::test_db_options()));
     log_writer_config wcfg;
     wcfg.store = std::move(*storage::log_store::open(*db));
     wcfg.time = &wall;
@@ -135,13 +136,8 @@ struct webhook_fixture {
   }
 
   webhook make_hook(std::function<void(webhook&)> tweak = {}) {
-    webhook w;
-    w.id = "wh_test";
-    w.tenant = "acme";
-    w.name = "test";
-    w.url = "https://receiver.example/hook";
+    auto w = test::sample_webhook();
     w.events = {"deployment.*"};
-    w.secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     w.headers = {{"X-Env", "prod"}};
     w.created_at_ms = w.updated_at_ms = wall.now_ms();
     if (tweak)

@@ -1,15 +1,20 @@
 // `hookd serve` as a process: exit codes, the admin token file, and what reaches the logs.
 
+#include "domain/crypto.hpp"
+#include "domain/secret_box.hpp"
 #include "storage/byte_codec.hpp"
 #include "storage/database.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_db.hpp"
+#include "tests/support/test_server.hpp"
 
 #include <catch2/catch.hpp>
 #include <rocksdb/db.h>
 
 #include <fstream>
+#include <map>
 #include <signal.h>
 #include <sstream>
 #include <sys/stat.h>
@@ -68,7 +73,7 @@ TEST_CASE("cli: a schema version mismatch exits 3 with a clear message", "[cli]"
   test::temp_dir dir;
   auto data = dir.path() / "data";
   {
-    auto db = storage::database::open(data / "db");
+    auto db = storage::database::open(data / "db", test::test_db_options());
     REQUIRE(db);
     std::string v;
     storage::byte_writer{v}.u32(99);
@@ -123,4 +128,119 @@ TEST_CASE("cli: listen errors and bad settings", "[cli]") {
     CHECK(bad.stop(SIGKILL) == 5);
   }
   CHECK(running.stop(SIGINT) == 0);
+}
+
+TEST_CASE("cli: the master key file is created 0600, and a wrong or malformed key is refused",
+          "[cli][secrets]") {
+  test::temp_dir dir;
+  auto data = dir.path() / "data";
+  auto log = dir.path() / "stderr.log";
+  std::map<std::string, std::string> env{{"HOOKD_ADMIN_TOKEN", "0123456789abcdef"}};
+  {
+    test::hookd_process proc{HOOKD_BINARY, data.string(), env, {}, log.string()};
+    REQUIRE(proc.port() != 0);
+    CHECK(proc.stop(SIGTERM) == 0);
+  }
+  struct stat st {};
+  REQUIRE(::stat((data / "master.key").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  auto key_text = slurp(data / "master.key");
+  CHECK(slurp(log).find("created a master key in") != std::string::npos);
+  CHECK(slurp(log).find(key_text.substr(0, 20)) == std::string::npos); // never logged
+  // Another valid key does not open this database's secrets: a clear error, exit 5.
+  auto other = secret_box::format_key(secret_box::generate());
+  auto log2 = dir.path() / "wrong.log";
+  env["HOOKD_MASTER_KEY"] = other;
+  {
+    test::hookd_process proc{HOOKD_BINARY, data.string(), env, {}, log2.string()};
+    CHECK(proc.port() == 0);
+    CHECK(proc.stop(SIGKILL) == 5);
+  }
+  CHECK(slurp(log2).find("master key does not open") != std::string::npos);
+  // Malformed: not base64 of 32 bytes.
+  env["HOOKD_MASTER_KEY"] = "c2hvcnQ=";
+  auto log3 = dir.path() / "malformed.log";
+  {
+    test::hookd_process proc{HOOKD_BINARY, data.string(), env, {}, log3.string()};
+    CHECK(proc.port() == 0);
+    CHECK(proc.stop(SIGKILL) == 5);
+  }
+  CHECK(slurp(log3).find("HOOKD_MASTER_KEY must hold a master key") != std::string::npos);
+  // The right key through the environment works (the file is then not needed).
+  env["HOOKD_MASTER_KEY"] = key_text.substr(0, key_text.find('\n'));
+  std::filesystem::rename(data / "master.key", dir.path() / "kept.key");
+  {
+    test::hookd_process proc{HOOKD_BINARY, data.string(), env};
+    CHECK(proc.port() != 0);
+    CHECK(proc.stop(SIGTERM) == 0);
+  }
+  CHECK_FALSE(std::filesystem::exists(data / "master.key"));
+  // An explicit key file that does not exist is an error, not a new key.
+  env.erase("HOOKD_MASTER_KEY");
+  {
+    test::hookd_process proc{HOOKD_BINARY,
+                             data.string(),
+                             env,
+                             {"--master-key-file", (dir.path() / "missing.key").string()}};
+    CHECK(proc.port() == 0);
+    CHECK(proc.stop(SIGKILL) == 5);
+  }
+  {
+    test::hookd_process proc{HOOKD_BINARY,
+                             data.string(),
+                             env,
+                             {"--master-key-file", (dir.path() / "kept.key").string()}};
+    CHECK(proc.port() != 0);
+    CHECK(proc.stop(SIGTERM) == 0);
+  }
+}
+
+TEST_CASE("cli: no file in the data folder holds a webhook secret", "[cli][secrets]") {
+  test::temp_dir dir;
+  auto data = dir.path() / "data";
+  std::map<std::string, std::string> env{{"HOOKD_ADMIN_TOKEN", "0123456789abcdef"}};
+  // A known secret: 32 bytes of key material, recognisable in any file.
+  std::string raw = "hookd-known-secret-bytes-0123456";
+  std::vector<uint8_t> raw_bytes(raw.begin(), raw.end());
+  auto b64 = base64_encode(raw_bytes);
+  auto secret = "whsec_" + b64;
+  {
+    test::hookd_process proc{HOOKD_BINARY, data.string(), env};
+    REQUIRE(proc.port() != 0);
+    test::http_client c{proc.port()};
+    auto admin = env.at("HOOKD_ADMIN_TOKEN");
+    REQUIRE(c.request("POST", "/v1/tenants", R"({"id":"acme","name":"Acme"})", admin).status ==
+            201);
+    auto k = c.request("POST", "/v1/api-keys", R"({"tenant":"acme","scopes":["ingest","manage"]})",
+                       admin);
+    REQUIRE(k.status == 201);
+    auto key = test::json_string(k.body, "key");
+    auto w = c.request("POST", "/v1/webhooks",
+                       R"({"name":"s","url":"http://127.0.0.1:9/x","events":["*"],"secret":")" +
+                           secret + R"("})",
+                       key);
+    REQUIRE(w.status == 201);
+    CHECK(w.body.find(secret) != std::string::npos); // shown once, on creation
+    auto id = test::json_string(w.body, "id");
+    REQUIRE(c.request("PATCH", "/v1/webhooks/" + id, R"({"description":"changed"})", key).status ==
+            200);
+    REQUIRE(c.request("POST", "/v1/events", R"({"type":"a.b","data":{}})", key).status == 202);
+    CHECK(proc.stop(SIGTERM) == 0);
+  }
+  std::size_t files = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(data)) {
+    if (!entry.is_regular_file())
+      continue;
+    ++files;
+    auto bytes = slurp(entry.path());
+    INFO(entry.path().string());
+    CHECK(bytes.find(raw) == std::string::npos);
+    CHECK(bytes.find(b64) == std::string::npos);
+    CHECK(bytes.find(b64.substr(0, 24)) == std::string::npos);
+  }
+  CHECK(files > 5); // the database files, the WAL, the token, the master key
+  // And the secret still opens with the key: hookd reads it back.
+  test::hookd_process proc{HOOKD_BINARY, data.string(), env};
+  CHECK(proc.port() != 0);
+  CHECK(proc.stop(SIGTERM) == 0);
 }

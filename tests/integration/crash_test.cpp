@@ -9,6 +9,7 @@
 #include "tests/support/http_client.hpp"
 #include "tests/support/receiver.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_db.hpp"
 #include "tests/support/test_server.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,7 +1,9 @@
 #include "storage/byte_codec.hpp"
 #include "storage/database.hpp"
 #include "storage/log_store.hpp"
+#include "storage/records.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_db.hpp"
 
 #include <catch2/catch.hpp>
 #include <rocksdb/db.h>
@@ -14,26 +16,26 @@ using namespace hookd::storage;
 TEST_CASE("database: a new database records its schema version", "[storage][schema]") {
   test::temp_dir dir;
   {
-    auto db = database::open(dir.path());
+    auto db = database::open(dir.path(), test::test_db_options());
     REQUIRE(db);
     std::string value;
     REQUIRE((*db)->db()->Get({}, (*db)->handle(column::meta), "schema_version", &value).ok());
     CHECK(byte_reader{value}.u32() == database::schema_version);
   }
-  CHECK(database::open(dir.path()));
-  CHECK(database::open(dir.path(), {true})); // Read-only too.
+  CHECK(database::open(dir.path(), test::test_db_options()));
+  CHECK(database::open(dir.path(), test::test_db_options(true))); // Read-only too.
 }
 
 TEST_CASE("database: another schema version is refused with a clear error", "[storage][schema]") {
   test::temp_dir dir;
   {
-    auto db = database::open(dir.path());
+    auto db = database::open(dir.path(), test::test_db_options());
     REQUIRE(db);
     std::string v;
     byte_writer{v}.u32(database::schema_version + 1);
     REQUIRE((*db)->db()->Put({}, (*db)->handle(column::meta), "schema_version", v).ok());
   }
-  auto db = database::open(dir.path());
+  auto db = database::open(dir.path(), test::test_db_options());
   REQUIRE_FALSE(db);
   CHECK(db.error().code == ec::schema_mismatch);
   CHECK(db.error().detail.find("schema version 2") != std::string::npos);
@@ -41,10 +43,10 @@ TEST_CASE("database: another schema version is refused with a clear error", "[st
 
 TEST_CASE("database: a corrupt database is an error, not a crash", "[storage][schema]") {
   test::temp_dir dir;
-  { REQUIRE(database::open(dir.path())); }
+  { REQUIRE(database::open(dir.path(), test::test_db_options())); }
   SECTION("garbage CURRENT") {
     std::ofstream{dir.path() / "CURRENT", std::ios::trunc} << "MANIFEST-999999\n";
-    auto db = database::open(dir.path());
+    auto db = database::open(dir.path(), test::test_db_options());
     REQUIRE_FALSE(db);
     CHECK((db.error().code == ec::storage_corruption || db.error().code == ec::storage_io));
   }
@@ -52,17 +54,17 @@ TEST_CASE("database: a corrupt database is an error, not a crash", "[storage][sc
     for (const auto& f : std::filesystem::directory_iterator(dir.path()))
       if (f.path().filename().string().starts_with("MANIFEST"))
         std::ofstream{f.path(), std::ios::trunc} << "not a manifest at all";
-    auto db = database::open(dir.path());
+    auto db = database::open(dir.path(), test::test_db_options());
     REQUIRE_FALSE(db);
     CHECK((db.error().code == ec::storage_corruption || db.error().code == ec::storage_io));
   }
   SECTION("events without a schema version") {
     {
-      auto db = database::open(dir.path());
+      auto db = database::open(dir.path(), test::test_db_options());
       REQUIRE((*db)->db()->Delete({}, (*db)->handle(column::meta), "schema_version").ok());
       REQUIRE((*db)->db()->Put({}, (*db)->handle(column::events), seq_key(1), "x").ok());
     }
-    auto db = database::open(dir.path());
+    auto db = database::open(dir.path(), test::test_db_options());
     REQUIRE_FALSE(db);
     CHECK(db.error().code == ec::storage_corruption);
   }
@@ -71,9 +73,9 @@ TEST_CASE("database: a corrupt database is an error, not a crash", "[storage][sc
 TEST_CASE("database: a second writer is refused while the first holds the lock",
           "[storage][schema]") {
   test::temp_dir dir;
-  auto first = database::open(dir.path());
+  auto first = database::open(dir.path(), test::test_db_options());
   REQUIRE(first);
-  auto second = database::open(dir.path());
+  auto second = database::open(dir.path(), test::test_db_options());
   REQUIRE_FALSE(second);
   CHECK(second.error().code == ec::storage_io);
 }
@@ -81,10 +83,10 @@ TEST_CASE("database: a second writer is refused while the first holds the lock",
 TEST_CASE("database: a head that disagrees with the last record is refused", "[storage][schema]") {
   test::temp_dir dir;
   {
-    auto db = database::open(dir.path());
+    auto db = database::open(dir.path(), test::test_db_options());
     REQUIRE((*db)->db()->Put({}, (*db)->handle(column::events), seq_key(1), "garbage").ok());
   }
-  auto db = database::open(dir.path());
+  auto db = database::open(dir.path(), test::test_db_options());
   REQUIRE(db);
   auto store = log_store::open(**db);
   REQUIRE_FALSE(store);
@@ -93,7 +95,71 @@ TEST_CASE("database: a head that disagrees with the last record is refused", "[s
 
 TEST_CASE("database: a missing folder is an error in read-only mode", "[storage][schema]") {
   test::temp_dir dir;
-  auto db = database::open(dir.path() / "nope", {true});
+  auto db = database::open(dir.path() / "nope", test::test_db_options(true));
   REQUIRE_FALSE(db);
   CHECK(db.error().code == ec::storage_io);
+}
+
+TEST_CASE("database: writing needs a master key, and only the right one opens it",
+          "[storage][secrets]") {
+  test::temp_dir dir;
+  auto none = database::open(dir.path());
+  REQUIRE_FALSE(none);
+  CHECK(none.error().code == ec::bad_configuration);
+  { REQUIRE(database::open(dir.path(), test::test_db_options())); }
+  database_options wrong;
+  wrong.secrets = std::make_shared<const secret_box>(secret_box::generate());
+  auto refused = database::open(dir.path(), wrong);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == ec::bad_configuration);
+  CHECK(refused.error().detail.find("master key does not open") != std::string::npos);
+  wrong.read_only = true;
+  CHECK_FALSE(database::open(dir.path(), wrong)); // read-only with a wrong key too
+  CHECK(database::open(dir.path(), {true}));      // read-only without a key: secrets unread
+}
+
+TEST_CASE("database: secrets stored in clear by an earlier version are sealed at the first open",
+          "[storage][secrets]") {
+  test::temp_dir dir;
+  auto w = test::sample_webhook("wh_old", "t1");
+  {
+    auto db = std::move(*database::open(dir.path(), test::test_db_options()));
+    // Format 1: the secret in clear, as the first version wrote it; and no key check yet.
+    auto v2 = encode(w, *test::test_secret_box());
+    std::string v1;
+    byte_writer out{v1};
+    out.u8(1);
+    byte_reader in{v2};
+    in.u8();
+    // Copy every field up to the secret, then the secret in clear, then the rest (no
+    // previous-secret list in format 1).
+    for (int i = 0; i < 5; ++i)
+      out.str16(in.str16());
+    out.u8(in.u8());
+    out.str16(in.str16());
+    auto n = in.u16();
+    out.u16(n);
+    for (int i = 0; i < n; ++i)
+      out.str16(in.str16());
+    auto labels = in.u8();
+    out.u8(labels);
+    auto headers = in.u8();
+    out.u8(headers);
+    in.str16(); // the sealed secret
+    out.str16(w.secret);
+    in.u8(); // no previous secrets
+    out.bytes(v2.substr(in.position()));
+    REQUIRE(db->db()->Put({}, db->handle(column::webhooks), tenant_key("t1", "wh_old"), v1).ok());
+    REQUIRE(db->db()->Delete({}, db->handle(column::meta), "master_key_check").ok());
+  }
+  auto db = std::move(*database::open(dir.path(), test::test_db_options()));
+  std::string stored;
+  REQUIRE(
+      db->db()->Get({}, db->handle(column::webhooks), tenant_key("t1", "wh_old"), &stored).ok());
+  CHECK(stored[0] == 2);
+  CHECK(stored.find("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw") == std::string::npos);
+  auto back = decode_webhook(stored, test::test_secret_box().get());
+  REQUIRE(back);
+  CHECK(back->secret == w.secret);
+  CHECK(back->name == "old");
 }

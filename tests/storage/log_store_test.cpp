@@ -6,6 +6,7 @@
 #include "storage/log_store.hpp"
 #include "storage/records.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_db.hpp"
 
 #include <catch2/catch.hpp>
 #include <rocksdb/db.h>
@@ -27,7 +28,7 @@ event_draft draft(std::string type, std::string data, std::string id = {}) {
 }
 
 std::unique_ptr<database> open_db(const std::filesystem::path& p) {
-  auto db = database::open(p);
+  auto db = database::open(p, test::test_db_options());
   REQUIRE(db);
   return std::move(*db);
 }
@@ -262,7 +263,7 @@ TEST_CASE("webhooks: records round-trip, names follow renames and deletes", "[st
   w.updated_at_ms = 6;
   store->stage_webhook(w);
   REQUIRE(store->commit());
-  auto back = decode_webhook(encode(w));
+  auto back = decode_webhook(encode(w, *test::test_secret_box()), test::test_secret_box().get());
   REQUIRE(back);
   CHECK(back->retry == w.retry);
   CHECK(back->headers == w.headers);
@@ -281,7 +282,7 @@ TEST_CASE("webhooks: records round-trip, names follow renames and deletes", "[st
   REQUIRE(store->commit());
   CHECK_FALSE(*store->find_webhook("t1", "wh_1"));
   CHECK_FALSE(*store->find_webhook_name("t1", "second"));
-  CHECK_FALSE(decode_webhook("\x01garbage"));
+  CHECK_FALSE(decode_webhook("\x01garbage", test::test_secret_box().get()));
 }
 
 TEST_CASE("delivery state: records round-trip, and corrupt ones are refused",

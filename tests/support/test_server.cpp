@@ -1,6 +1,7 @@
 #include "tests/support/test_server.hpp"
 
 #include "actors/type_ids.hpp"
+#include "tests/support/test_db.hpp"
 
 #include <simdjson.h>
 
@@ -14,6 +15,7 @@ test_server::test_server(test_server_options opts) {
   sys_ = std::make_unique<caf::actor_system>(cfg_);
   node_config ncfg;
   ncfg.data_dir = dir_.path();
+  ncfg.secrets = test::test_secret_box();
   auto n = node::start(*sys_, ncfg, time_);
   if (!n)
     throw std::runtime_error("node start failed: " + n.error().detail);

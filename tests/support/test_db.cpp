@@ -1,0 +1,33 @@
+#include "tests/support/test_db.hpp"
+
+namespace hookd::test {
+
+std::shared_ptr<const secret_box> test_secret_box() {
+  static const auto box = [] {
+    secret_box::key_type key{};
+    for (std::size_t i = 0; i < key.size(); ++i)
+      key[i] = static_cast<uint8_t>(i * 7 + 1);
+    return std::make_shared<const secret_box>(key);
+  }();
+  return box;
+}
+
+storage::database_options test_db_options(bool read_only) {
+  storage::database_options opts;
+  opts.read_only = read_only;
+  opts.secrets = test_secret_box();
+  return opts;
+}
+
+webhook sample_webhook(std::string id, std::string tenant) {
+  webhook w;
+  w.name = id.substr(id.find('_') + 1);
+  w.id = std::move(id);
+  w.tenant = std::move(tenant);
+  w.url = "https://receiver.example/hook";
+  w.events = {"*"};
+  w.secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  return w;
+}
+
+} // namespace hookd::test

@@ -1,0 +1,21 @@
+#pragma once
+
+#include "domain/secret_box.hpp"
+#include "domain/webhook.hpp"
+#include "storage/database.hpp"
+
+#include <memory>
+
+namespace hookd::test {
+
+/// The master key of every test database: fixed, so a test can reopen what it wrote.
+std::shared_ptr<const secret_box> test_secret_box();
+
+/// Options for a test database with the test master key.
+storage::database_options test_db_options(bool read_only = false);
+
+/// A valid webhook for tests: `id` of `tenant`, named after its id, subscribed to `*`, with
+/// a fixed secret and an https URL.
+webhook sample_webhook(std::string id = "wh_test", std::string tenant = "acme");
+
+} // namespace hookd::test
