@@ -36,7 +36,10 @@ void load_keys(self_ptr self) {
   auto& st = self->state;
   st.keys.clear();
   if (auto raw = parse_webhook_secret(st.config.hook.secret))
-    st.keys.push_back(std::make_unique<hmac_sha256_key>(*raw));
+    st.keys.push_back({std::make_unique<hmac_sha256_key>(*raw), INT64_MAX});
+  for (const auto& p : st.config.hook.previous_secrets)
+    if (auto raw = parse_webhook_secret(p.secret))
+      st.keys.push_back({std::make_unique<hmac_sha256_key>(*raw), p.expires_at_ms});
 }
 
 // Pause before probe number `n` (from 0) of an open circuit: the webhook's own schedule,
@@ -233,10 +236,14 @@ void end_delivery(self_ptr self, uint64_t seq, delivery_state how) {
 delivery_request make_request(self_ptr self, const event& e) {
   auto& st = self->state;
   const auto& hook = st.config.hook;
+  auto now = wall_now(self);
+  // During a rotation's overlap, one signature per secret, newest first; after it, only the
+  // new one.
   std::vector<const hmac_sha256_key*> keys;
   for (const auto& k : st.keys)
-    keys.push_back(k.get());
-  auto message = sign_delivery(delivery_message_id(hook.id, e.id), wall_now(self) / 1000,
+    if (k.expires_at_ms > now)
+      keys.push_back(k.key.get());
+  auto message = sign_delivery(delivery_message_id(hook.id, e.id), now / 1000,
                                render_standard_envelope(e), keys, hook.headers);
   delivery_request req;
   req.pool = hook.id;
@@ -641,7 +648,8 @@ webhook_actor::behavior_type webhook_endpoint(webhook_actor::stateful_pointer<we
       },
       [self](atom::configure, webhook_ptr& hook) {
         auto& st = self->state;
-        bool new_secret = hook->secret != st.config.hook.secret;
+        bool new_secret = hook->secret != st.config.hook.secret ||
+                          hook->previous_secrets != st.config.hook.previous_secrets;
         bool new_url = hook->url != st.config.hook.url;
         st.config.hook = *hook;
         st.hook = hook;

@@ -95,8 +95,14 @@ struct webhook_state {
   webhook_ptr hook;
   /// The parsed URL, once per configuration (nullopt when the stored URL is unusable).
   std::optional<url> target;
-  /// The signing keys, current first; precomputed once per secret.
-  std::vector<std::unique_ptr<hmac_sha256_key>> keys;
+  /// A precomputed signing key, and when it stops signing (ms since the epoch).
+  struct signing_key {
+    std::unique_ptr<hmac_sha256_key> key;
+    int64_t expires_at_ms = INT64_MAX;
+  };
+  /// The signing keys, current first, then the rotated-out ones still in their overlap;
+  /// precomputed once per secret.
+  std::vector<signing_key> keys;
   /// Deliveries held in memory, by event sequence number (FIFO order).
   std::map<uint64_t, pending_delivery> pending;
   /// Deliveries not in flight, by due time: the retry schedule.

@@ -280,6 +280,16 @@ void check_webhook_keys(object obj, bool with_secret, std::vector<field_error>& 
   errors.insert(errors.end(), found.begin(), found.end());
 }
 
+// The `secret` member, checked; a new secret when it is absent.
+std::string read_secret(object obj, std::vector<field_error>& errors) {
+  auto s = read_string(obj, "secret", false, "", errors);
+  if (!s)
+    return make_webhook_secret();
+  if (!parse_webhook_secret(*s))
+    errors.push_back({"/secret", "format", "'secret' is whsec_ + base64 of 24 to 64 bytes", {}});
+  return std::string{*s};
+}
+
 } // namespace
 
 parse_result<webhook> parse_webhook_create(std::string_view body, std::string tenant,
@@ -302,13 +312,7 @@ parse_result<webhook> parse_webhook_create(std::string_view body, std::string te
                         "'" + std::string{required} + "' is required",
                         {}});
   apply_fields(obj, w, errors);
-  if (auto s = read_string(obj, "secret", false, "", errors)) {
-    if (!parse_webhook_secret(*s))
-      errors.push_back({"/secret", "format", "'secret' is whsec_ + base64 of 24 to 64 bytes", {}});
-    w.secret = std::string{*s};
-  } else {
-    w.secret = make_webhook_secret();
-  }
+  w.secret = read_secret(obj, errors);
   return result.from(std::move(errors), std::move(w));
 }
 
@@ -324,6 +328,43 @@ parse_result<webhook> parse_webhook_patch(std::string_view body, const webhook& 
   auto w = current;
   w.updated_at_ms = now_ms;
   apply_fields(obj, w, errors);
+  return result.from(std::move(errors), std::move(w));
+}
+
+parse_result<webhook> parse_secret_rotation(std::string_view body, const webhook& current,
+                                            int64_t now_ms) {
+  parse_result<webhook> result;
+  auto text = body.find_first_not_of(" \t\r\n") == std::string_view::npos ? "{}" : body;
+  json_input input{text};
+  object obj;
+  if ((result.failure = root_object(input, obj)))
+    return result;
+  std::vector<field_error> errors;
+  check_object_keys(obj, {"secret", "overlap_seconds"}, "", errors);
+  auto w = current;
+  w.updated_at_ms = now_ms;
+  auto overlap =
+      read_uint(obj, "overlap_seconds", errors).value_or(default_rotation_overlap_seconds);
+  if (overlap > max_rotation_overlap_seconds)
+    errors.push_back({"/overlap_seconds", "range", "'overlap_seconds' is 0 to 2592000 (30 days)",
+                      max_rotation_overlap_seconds});
+  w.secret = read_secret(obj, errors);
+  if (w.secret == current.secret)
+    errors.push_back(
+        {"/secret", "conflict", "the new secret must differ from the current one", {}});
+  // Previous secrets whose overlap ended no longer sign: drop them. The current one joins them
+  // for the overlap (none when it is 0).
+  w.previous_secrets.clear();
+  if (overlap > 0)
+    w.previous_secrets.push_back({current.secret, now_ms + static_cast<int64_t>(overlap) * 1000});
+  for (const auto& p : current.previous_secrets)
+    if (p.expires_at_ms > now_ms)
+      w.previous_secrets.push_back(p);
+  if (w.previous_secrets.size() > webhook_limits::max_previous_secrets)
+    errors.push_back({"/overlap_seconds", "too_many",
+                      "at most 5 previous secrets may still sign at once; wait until the oldest "
+                      "overlap ends, or rotate with overlap_seconds 0",
+                      webhook_limits::max_previous_secrets});
   return result.from(std::move(errors), std::move(w));
 }
 

@@ -110,6 +110,11 @@ constexpr uint32_t max_retry_attempts = 10;
 constexpr uint32_t max_retry_seconds = 86400;
 } // namespace webhook_limits
 
+/// How long a rotated-out secret keeps signing unless the rotation says otherwise (24 h).
+constexpr uint64_t default_rotation_overlap_seconds = 86400;
+/// The longest overlap a rotation may ask for (30 days).
+constexpr uint64_t max_rotation_overlap_seconds = 30 * 86400;
+
 /// True when `name` may not be set as a custom header: Host, Content-Length,
 /// Transfer-Encoding, Connection, and every `webhook-*` header (any case).
 bool is_reserved_header(std::string_view name) noexcept;
@@ -123,5 +128,13 @@ parse_result<webhook> parse_webhook_create(std::string_view body, std::string te
 /// stay. `id`, `tenant` and `secret` cannot be patched.
 parse_result<webhook> parse_webhook_patch(std::string_view body, const webhook& current,
                                           int64_t now_ms);
+
+/// Applies a `POST /v1/webhooks/{id}/rotate-secret` body (empty, or `{"secret"?,
+/// "overlap_seconds"?}`) to `current` at `now_ms`: the new secret (given, or generated)
+/// becomes current; the old one keeps signing for the overlap (24 h by default, 0 to 30 days);
+/// previous secrets whose overlap ended are dropped. At most 5 previous secrets may sign at
+/// once.
+parse_result<webhook> parse_secret_rotation(std::string_view body, const webhook& current,
+                                            int64_t now_ms);
 
 } // namespace hookd

@@ -304,6 +304,11 @@ void write_webhook(json_writer& w, const webhook& h, bool with_secret) {
   w.key("ordering").value(h.ordering == delivery_ordering::fifo ? "fifo" : "none");
   w.key("created_at").value(format_rfc3339(h.created_at_ms));
   w.key("updated_at").value(format_rfc3339(h.updated_at_ms));
+  // Rotated-out secrets still signing (never the secrets themselves).
+  w.key("previous_secrets").begin_array();
+  for (const auto& p : h.previous_secrets)
+    w.begin_object().key("expires_at").value(format_rfc3339(p.expires_at_ms)).end_object();
+  w.end_array();
   if (with_secret)
     w.key("secret").value(h.secret);
   w.end_object();
@@ -313,7 +318,9 @@ void write_webhook(json_writer& w, const webhook& h, bool with_secret) {
 std::string webhook_audit_details(const webhook& h) {
   json_writer w;
   w.begin_object().key("name").value(h.name).key("url").value(h.url);
-  w.key("enabled").value(h.enabled).end_object();
+  w.key("enabled").value(h.enabled);
+  w.key("previous_secrets").value(static_cast<uint64_t>(h.previous_secrets.size()));
+  w.end_object();
   return w.take();
 }
 
@@ -428,6 +435,8 @@ void api::route(const std::shared_ptr<call>& c) {
        "stats"},
       {"webhooks", 4, bh::verb::post, [](api& a, auto& c, auto id) { a.test_webhook(c, id); },
        "test"},
+      {"webhooks", 4, bh::verb::post, [](api& a, auto& c, auto id) { a.rotate_secret(c, id); },
+       "rotate-secret"},
       {"events", 4, bh::verb::get, [](api& a, auto& c, auto id) { a.event_deliveries(c, id); },
        "deliveries"},
   };
@@ -956,6 +965,24 @@ void api::get_webhook(const std::shared_ptr<call>& c, std::string_view id) {
 void api::patch_webhook(const std::shared_ptr<call>& c, std::string_view id) {
   if (!require_tenant_scope(c, scope::manage, "changing webhooks") || !require_json(c))
     return;
+  change_webhook(c, id, "webhook.updated", false, [&c](const webhook& current, int64_t now) {
+    return parse_webhook_patch(c->req.body(), current, now);
+  });
+}
+
+void api::rotate_secret(const std::shared_ptr<call>& c, std::string_view id) {
+  if (!require_tenant_scope(c, scope::manage, "rotating secrets"))
+    return;
+  if (!c->req.body().empty() && !require_json(c))
+    return;
+  change_webhook(c, id, "webhook.secret_rotated", true, [&c](const webhook& current, int64_t now) {
+    return parse_secret_rotation(c->req.body(), current, now);
+  });
+}
+
+void api::change_webhook(
+    const std::shared_ptr<call>& c, std::string_view id, std::string_view action, bool with_secret,
+    const std::function<parse_result<webhook>(const webhook&, int64_t)>& parse) {
   storage::config_reader reader{node_.db()};
   auto current = reader.get_webhook(c->who->tenant, id);
   if (!current)
@@ -963,24 +990,25 @@ void api::patch_webhook(const std::shared_ptr<call>& c, std::string_view id) {
   if (!*current)
     return c->fail(not_found("no webhook '" + std::string{id} + "'"));
   auto now = std::max(time_.now_ms(), (*current)->updated_at_ms + 1);
-  auto parsed = parse_webhook_patch(c->req.body(), **current, now);
+  auto parsed = parse(**current, now);
   if (parsed.failure)
     return c->fail(*parsed.failure);
   auto details = webhook_audit_details(*parsed.value);
   auto change = audited_change(
-      c, now, c->who->tenant, "webhook.updated", std::string{id}, std::move(details),
+      c, now, c->who->tenant, std::string{action}, std::string{id}, std::move(details),
       config_change::update_webhook{std::move(*parsed.value), (*current)->updated_at_ms});
-  send_config(c, std::move(change), [c, id = std::string{id}](const config_outcome& out) {
-    if (out.error.code == ec::not_found)
-      return c->fail(not_found("no webhook '" + id + "'"));
-    if (out.error.code == ec::conflict)
-      return c->fail(webhook_conflict(out.error));
-    if (out.error || !out.hook)
-      return c->fail(make_problem(500, "internal", "Internal error", out.error.detail));
-    json_writer w;
-    write_webhook(w, *out.hook, false);
-    c->json(bh::status::ok, w.take());
-  });
+  send_config(c, std::move(change),
+              [c, id = std::string{id}, with_secret](const config_outcome& out) {
+                if (out.error.code == ec::not_found)
+                  return c->fail(not_found("no webhook '" + id + "'"));
+                if (out.error.code == ec::conflict)
+                  return c->fail(webhook_conflict(out.error));
+                if (out.error || !out.hook)
+                  return c->fail(make_problem(500, "internal", "Internal error", out.error.detail));
+                json_writer w;
+                write_webhook(w, *out.hook, with_secret);
+                c->json(bh::status::ok, w.take());
+              });
 }
 
 void api::delete_webhook(const std::shared_ptr<call>& c, std::string_view id) {

@@ -80,6 +80,12 @@ class api {
   void list_deliveries(const std::shared_ptr<call>& c, std::string_view id);
   void get_webhook_stats(const std::shared_ptr<call>& c, std::string_view id);
   void test_webhook(const std::shared_ptr<call>& c, std::string_view id);
+  void rotate_secret(const std::shared_ptr<call>& c, std::string_view id);
+  // Reads `tenant`'s webhook `id`, applies `parse` to it, stores the result with an audit
+  // entry `action`, and answers with the webhook (with its secret when `with_secret`).
+  void change_webhook(const std::shared_ptr<call>& c, std::string_view id, std::string_view action,
+                      bool with_secret,
+                      const std::function<parse_result<webhook>(const webhook&, int64_t)>& parse);
   void event_deliveries(const std::shared_ptr<call>& c, std::string_view id);
   void send_config(const std::shared_ptr<call>& c, config_change_ptr change,
                    std::function<void(const config_outcome&)> on_success);

@@ -825,3 +825,34 @@ TEST_CASE_METHOD(webhook_fixture,
     CHECK_FALSE(last_batch.expired());
   }
 }
+
+TEST_CASE_METHOD(webhook_fixture, "webhook: during a rotation's overlap both secrets sign",
+                 "[actors][webhook][secrets]") {
+  auto old_secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  auto new_secret = "whsec_" + std::string(40, 'N');
+  spawn(make_hook([&](webhook& w) {
+    w.secret = new_secret;
+    w.previous_secrets = {{old_secret, wall.now_ms() + 60'000}};
+  }));
+  auto signatures = [&](std::size_t i) {
+    for (auto& [k, v] : transport.sent.at(i).req.headers)
+      if (k == "webhook-signature")
+        return v;
+    return std::string{};
+  };
+  deliver(1);
+  REQUIRE(transport.sent.size() == 1);
+  const auto& req = transport.sent[0].req;
+  auto id = event_of(0);
+  hmac_sha256_key fresh{*parse_webhook_secret(new_secret)};
+  hmac_sha256_key old{*parse_webhook_secret(old_secret)};
+  // New first, then old, separated by a space; each verifies with its own secret.
+  CHECK(signatures(0) == standard_webhooks_signature(fresh, id, 1700000000, req.body) + " " +
+                             standard_webhooks_signature(old, id, 1700000000, req.body));
+  reply(0, answer(200));
+  advance(60s); // The overlap ends: only the new secret signs.
+  deliver(1);
+  REQUIRE(transport.sent.size() == 2);
+  CHECK(signatures(1) ==
+        standard_webhooks_signature(fresh, event_of(1), 1700000060, transport.sent[1].req.body));
+}

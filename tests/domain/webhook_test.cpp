@@ -198,3 +198,59 @@ TEST_CASE("webhook: never matches operational events about itself", "[domain][we
   auto e = make_webhook_event("webhook.recovered", "wh_a", "{}", "evt_1");
   CHECK(e.labels == about_a);
 }
+
+TEST_CASE("webhook: a secret rotation keeps the old secret for the overlap",
+          "[domain][webhook][secrets]") {
+  webhook w;
+  w.id = "wh_a";
+  w.secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  int64_t now = 1'000'000;
+  auto r = parse_secret_rotation("", w, now);
+  REQUIRE_FALSE(r.failure);
+  CHECK(r.value->secret != w.secret);
+  CHECK(r.value->secret.starts_with("whsec_"));
+  REQUIRE(r.value->previous_secrets.size() == 1);
+  CHECK(r.value->previous_secrets[0].secret == w.secret);
+  CHECK(r.value->previous_secrets[0].expires_at_ms == now + 86'400'000); // 24 h by default
+  auto given = "whsec_" + std::string(40, 'B');
+  r = parse_secret_rotation(R"({"secret":")" + given + R"(","overlap_seconds":0})", w, now);
+  REQUIRE_FALSE(r.failure);
+  CHECK(r.value->secret == given);
+  CHECK(r.value->previous_secrets.empty()); // no overlap: the old one stops at once
+  // Expired previous secrets are dropped; live ones stay behind the newest.
+  w.previous_secrets = {{"whsec_" + std::string(40, 'C'), now - 1},
+                        {"whsec_" + std::string(40, 'D'), now + 5000}};
+  r = parse_secret_rotation(R"({"overlap_seconds":60})", w, now);
+  REQUIRE_FALSE(r.failure);
+  REQUIRE(r.value->previous_secrets.size() == 2);
+  CHECK(r.value->previous_secrets[0].secret == w.secret);
+  CHECK(r.value->previous_secrets[0].expires_at_ms == now + 60'000);
+  CHECK(r.value->previous_secrets[1].secret == "whsec_" + std::string(40, 'D'));
+  // At most five may sign at once.
+  w.previous_secrets.clear();
+  for (char c : std::string{"EFGHI"})
+    w.previous_secrets.push_back({"whsec_" + std::string(40, c), now + 5000});
+  r = parse_secret_rotation("{}", w, now);
+  REQUIRE(r.failure);
+  CHECK(r.failure->status == 422);
+  CHECK(r.failure->errors.at(0).code == "too_many");
+  CHECK(r.failure->errors.at(0).limit == 5u);
+  CHECK_FALSE(parse_secret_rotation(R"({"overlap_seconds":0})", w, now).failure);
+  // Bad input, each a precise field error.
+  auto field_of = [&](std::string body) {
+    auto bad = parse_secret_rotation(body, webhook{}, now);
+    REQUIRE(bad.failure);
+    return bad.failure->errors.empty() ? std::string{} : bad.failure->errors.at(0).field;
+  };
+  CHECK(field_of(R"({"overlap_seconds":2592001})") == "/overlap_seconds");
+  CHECK(field_of(R"({"overlap_seconds":-1})") == "/overlap_seconds");
+  CHECK(field_of(R"({"secret":"nope"})") == "/secret");
+  CHECK(field_of(R"({"other":1})") == "/other");
+  CHECK(parse_secret_rotation("[1]", w, now).failure->status == 422);
+  CHECK(parse_secret_rotation("{", w, now).failure->status == 400);
+  webhook same = w;
+  same.previous_secrets.clear();
+  CHECK(parse_secret_rotation(R"({"secret":")" + same.secret + R"("})", same, now)
+            .failure->errors.at(0)
+            .code == "conflict");
+}

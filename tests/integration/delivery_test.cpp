@@ -169,3 +169,46 @@ TEST_CASE("delivery: a hung endpoint does not slow the others", "[integration][d
   CHECK(beside_hung < 1s);
   CHECK(hung.requests().size() >= 1); // The hung endpoint was really being tried meanwhile.
 }
+
+TEST_CASE("delivery: after a secret rotation, deliveries carry both signatures",
+          "[integration][delivery][secrets]") {
+  test_server srv;
+  auto key = srv.make_tenant_key("acme");
+  auto reader = srv.make_tenant_key("acme", R"(["read"])");
+  receiver rx{[](const test::received_request&) { return reply{}; }};
+  http_client c{srv.port()};
+  auto created = make_webhook(c, key, "rot", rx.port(), R"("events":["*"])");
+  auto id = test::json_string(created, "id");
+  auto old_secret = test::json_string(created, "secret");
+  auto path = "/v1/webhooks/" + id + "/rotate-secret";
+  auto rotated = c.request("POST", path, {}, key);
+  REQUIRE(rotated.status == 200);
+  auto new_secret = test::json_string(rotated.body, "secret");
+  CHECK(new_secret.starts_with("whsec_"));
+  CHECK(new_secret != old_secret);
+  CHECK(rotated.body.find(R"("previous_secrets":[{"expires_at":")") != std::string::npos);
+  CHECK(rotated.body.find(old_secret) == std::string::npos); // never the old one
+  auto got = c.request("GET", "/v1/webhooks/" + id, {}, key);
+  CHECK(got.body.find(new_secret) == std::string::npos); // nor the new one, after creation
+  CHECK(got.body.find(R"("previous_secrets":[{"expires_at":")") != std::string::npos);
+  REQUIRE(c.request("POST", "/v1/events", R"({"type":"a.b","data":{}})", key).status == 202);
+  REQUIRE(rx.wait_for(1, 10s) == 1);
+  auto r = rx.requests()[0];
+  auto sigs = r.headers.at("webhook-signature");
+  auto space = sigs.find(' ');
+  REQUIRE(space != std::string::npos);
+  auto ts = std::stoll(r.headers.at("webhook-timestamp"));
+  hmac_sha256_key fresh{*parse_webhook_secret(new_secret)};
+  hmac_sha256_key old{*parse_webhook_secret(old_secret)};
+  CHECK(sigs.substr(0, space) ==
+        standard_webhooks_signature(fresh, r.headers.at("webhook-id"), ts, r.body));
+  CHECK(sigs.substr(space + 1) ==
+        standard_webhooks_signature(old, r.headers.at("webhook-id"), ts, r.body));
+  // Bad input and access.
+  CHECK(c.request("POST", path, R"({"overlap_seconds":"soon"})", key).status == 422);
+  CHECK(c.request("POST", path, R"({"overlap_seconds":99999999})", key).status == 422);
+  CHECK(c.request("POST", path, "{}", reader).status == 403);
+  CHECK(c.request("POST", "/v1/webhooks/wh_nope/rotate-secret", {}, key).status == 404);
+  CHECK(c.request("POST", path, "x=1", key, {}, "application/x-www-form-urlencoded").status == 415);
+  CHECK(c.request("GET", path, {}, key).status == 405);
+}
