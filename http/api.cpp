@@ -305,7 +305,7 @@ void write_webhook(json_writer& w, const webhook& h, bool with_secret) {
   w.key("created_at").value(format_rfc3339(h.created_at_ms));
   w.key("updated_at").value(format_rfc3339(h.updated_at_ms));
   // Rotated-out secrets still signing (never the secrets themselves).
-  w.key("previous_secrets").begin_array();
+  w.key("previous_keys").begin_array();
   for (const auto& p : h.previous_secrets)
     w.begin_object().key("expires_at").value(format_rfc3339(p.expires_at_ms)).end_object();
   w.end_array();
@@ -319,7 +319,7 @@ std::string webhook_audit_details(const webhook& h) {
   json_writer w;
   w.begin_object().key("name").value(h.name).key("url").value(h.url);
   w.key("enabled").value(h.enabled);
-  w.key("previous_secrets").value(static_cast<uint64_t>(h.previous_secrets.size()));
+  w.key("previous_keys").value(static_cast<uint64_t>(h.previous_secrets.size()));
   w.end_object();
   return w.take();
 }
@@ -902,6 +902,22 @@ problem webhook_conflict(const error_info& err) {
                       err.detail, "/name");
 }
 
+// Answers a stored webhook change: 404, 409, or `status` with the webhook as stored (with its
+// secret when `with_secret`).
+template <class Call>
+void answer_webhook_change(const Call& c, const config_outcome& out, bh::status status,
+                           bool with_secret) {
+  if (out.error.code == ec::not_found)
+    return c->fail(not_found(out.error.detail));
+  if (out.error.code == ec::conflict)
+    return c->fail(webhook_conflict(out.error));
+  if (out.error || !out.hook)
+    return c->fail(make_problem(500, "internal", "Internal error", out.error.detail));
+  json_writer w;
+  write_webhook(w, *out.hook, with_secret);
+  c->json(status, w.take());
+}
+
 } // namespace
 
 void api::create_webhook(const std::shared_ptr<call>& c) {
@@ -917,13 +933,7 @@ void api::create_webhook(const std::shared_ptr<call>& c) {
       audited_change(c, now, c->who->tenant, "webhook.created", std::move(id), std::move(details),
                      config_change::create_webhook{std::move(*parsed.value)});
   send_config(c, std::move(change), [c](const config_outcome& out) {
-    if (out.error.code == ec::conflict)
-      return c->fail(webhook_conflict(out.error));
-    if (out.error || !out.hook)
-      return c->fail(make_problem(500, "internal", "Internal error", out.error.detail));
-    json_writer w;
-    write_webhook(w, *out.hook, true);
-    c->json(bh::status::created, w.take());
+    answer_webhook_change(c, out, bh::status::created, true);
   });
 }
 
@@ -997,18 +1007,9 @@ void api::change_webhook(
   auto change = audited_change(
       c, now, c->who->tenant, std::string{action}, std::string{id}, std::move(details),
       config_change::update_webhook{std::move(*parsed.value), (*current)->updated_at_ms});
-  send_config(c, std::move(change),
-              [c, id = std::string{id}, with_secret](const config_outcome& out) {
-                if (out.error.code == ec::not_found)
-                  return c->fail(not_found("no webhook '" + id + "'"));
-                if (out.error.code == ec::conflict)
-                  return c->fail(webhook_conflict(out.error));
-                if (out.error || !out.hook)
-                  return c->fail(make_problem(500, "internal", "Internal error", out.error.detail));
-                json_writer w;
-                write_webhook(w, *out.hook, with_secret);
-                c->json(bh::status::ok, w.take());
-              });
+  send_config(c, std::move(change), [c, with_secret](const config_outcome& out) {
+    answer_webhook_change(c, out, bh::status::ok, with_secret);
+  });
 }
 
 void api::delete_webhook(const std::shared_ptr<call>& c, std::string_view id) {

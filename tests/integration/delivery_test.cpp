@@ -186,11 +186,11 @@ TEST_CASE("delivery: after a secret rotation, deliveries carry both signatures",
   auto new_secret = test::json_string(rotated.body, "secret");
   CHECK(new_secret.starts_with("whsec_"));
   CHECK(new_secret != old_secret);
-  CHECK(rotated.body.find(R"("previous_secrets":[{"expires_at":")") != std::string::npos);
+  CHECK(rotated.body.find(R"("previous_keys":[{"expires_at":")") != std::string::npos);
   CHECK(rotated.body.find(old_secret) == std::string::npos); // never the old one
   auto got = c.request("GET", "/v1/webhooks/" + id, {}, key);
   CHECK(got.body.find(new_secret) == std::string::npos); // nor the new one, after creation
-  CHECK(got.body.find(R"("previous_secrets":[{"expires_at":")") != std::string::npos);
+  CHECK(got.body.find(R"("previous_keys":[{"expires_at":")") != std::string::npos);
   REQUIRE(c.request("POST", "/v1/events", R"({"type":"a.b","data":{}})", key).status == 202);
   REQUIRE(rx.wait_for(1, 10s) == 1);
   auto r = rx.requests()[0];
