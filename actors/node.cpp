@@ -45,7 +45,14 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& sys, node_config 
   }
   router_config rcfg;
   rcfg.webhooks = std::move(*hooks);
-  self->transport_ = cfg.transport ? cfg.transport : std::make_shared<http::delivery_client>();
+  self->policy_ = cfg.policy;
+  if (cfg.transport) {
+    self->transport_ = cfg.transport;
+  } else {
+    http::delivery_client_config ccfg;
+    ccfg.policy = cfg.policy;
+    self->transport_ = std::make_shared<http::delivery_client>(std::move(ccfg));
+  }
   rcfg.transport = self->transport_;
   rcfg.time = &time;
   rcfg.circuit_threshold = cfg.circuit_threshold;

@@ -2,6 +2,7 @@
 
 #include "actors/actors.hpp"
 #include "actors/webhook.hpp"
+#include "domain/address_policy.hpp"
 #include "domain/clock.hpp"
 #include "domain/delivery_transport.hpp"
 #include "domain/error.hpp"
@@ -24,7 +25,10 @@ struct node_config {
   bool detach_writer = true;
   /// Most events per commit.
   std::size_t max_commit_events = 0;
-  /// The delivery transport; when empty, the node makes the Beast client.
+  /// Where webhooks may point (`--allow-http`, `--allow-net`): checked when a webhook is saved
+  /// and on every connection. Strict by default.
+  address_policy policy;
+  /// The delivery transport; when empty, the node makes the Beast client with `policy`.
   std::shared_ptr<delivery_transport> transport;
   /// Consecutive failures that open a webhook's circuit.
   uint32_t circuit_threshold = 10;
@@ -59,6 +63,8 @@ class node {
   const router_actor& router() const noexcept { return router_; }
   /// The database, for readers (thread-safe reads).
   const storage::database& db() const noexcept { return *db_; }
+  /// Where webhooks may point.
+  const address_policy& policy() const noexcept { return policy_; }
   /// True until `stop` began.
   bool running() const noexcept { return running_; }
   /// Stops the actors in order and closes the database. Blocks until done. Idempotent.
@@ -72,6 +78,7 @@ class node {
   router_actor router_;
   delivery_reader_actor reader_;
   std::shared_ptr<delivery_transport> transport_;
+  address_policy policy_;
   bool running_ = false;
 };
 

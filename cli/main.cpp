@@ -34,6 +34,8 @@ enum exit_code : int {
 struct serve_options {
   std::string data = "./data";
   std::string master_key_file;
+  std::vector<std::string> allow_net;
+  bool allow_http = false;
   std::string listen = "127.0.0.1:8080";
   std::size_t max_body = hookd::defaults::max_body_bytes;
   std::size_t max_header = hookd::defaults::max_header_bytes;
@@ -94,6 +96,20 @@ int serve(const serve_options& opts) {
     HOOKD_ERROR("hookd: {}", token.error().detail);
     return exit_config;
   }
+  hookd::address_policy policy;
+  policy.allow_http = opts.allow_http;
+  for (const auto& net : opts.allow_net) {
+    auto parsed = hookd::cidr::parse(net);
+    if (!parsed) {
+      HOOKD_ERROR("hookd: --allow-net '{}' is not an address or CIDR (10.0.0.0/8, ::1/128)", net);
+      return exit_config;
+    }
+    policy.allow.push_back(*parsed);
+  }
+  if (policy.allow_http || !policy.allow.empty())
+    HOOKD_WARN("hookd: webhooks may use plain http: {}, and {} allowed private networks "
+               "(--allow-http, --allow-net): meant for local development and tests",
+               policy.allow_http ? "yes" : "no", policy.allow.size());
   auto master =
       hookd::cli::load_master_key(data, opts.master_key_file, std::getenv("HOOKD_MASTER_KEY"));
   if (!master) {
@@ -113,6 +129,7 @@ int serve(const serve_options& opts) {
   hookd::node_config ncfg;
   ncfg.data_dir = data;
   ncfg.secrets = master->box;
+  ncfg.policy = policy;
   ncfg.keep_attempts = opts.keep_attempts;
   ncfg.tuning.window = opts.delivery_window;
   ncfg.tuning.disable_after = std::chrono::hours{opts.disable_after_hours};
@@ -172,6 +189,15 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--data", opts.data, "Data folder (RocksDB, admin token)")
       ->envname("HOOKD_DATA")
       ->capture_default_str();
+  serve_cmd
+      ->add_option("--allow-net", opts.allow_net,
+                   "Address or CIDR webhooks may reach although private or special (repeatable; "
+                   "for local development and tests)")
+      ->envname("HOOKD_ALLOW_NET")
+      ->delimiter(',')
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  serve_cmd->add_flag("--allow-http", opts.allow_http, "Accept plain http webhook URLs")
+      ->envname("HOOKD_ALLOW_HTTP");
   serve_cmd
       ->add_option("--master-key-file", opts.master_key_file,
                    "File holding the master key (base64 of 32 bytes) that seals secrets at rest; "

@@ -51,7 +51,8 @@ std::optional<uint64_t> read_uint(object obj, std::string_view key,
 }
 
 // The fields both create and patch accept, applied onto `w` when present.
-void apply_fields(object obj, webhook& w, std::vector<field_error>& errors) {
+void apply_fields(object obj, webhook& w, const address_policy& policy,
+                  std::vector<field_error>& errors) {
   if (auto name = read_string(obj, "name", false, "", errors)) {
     if (name->empty() || name->size() > webhook_limits::max_name)
       errors.push_back({"/name", name->empty() ? "too_short" : "too_long",
@@ -66,10 +67,13 @@ void apply_fields(object obj, webhook& w, std::vector<field_error>& errors) {
   }
   if (auto u = read_string(obj, "url", false, "", errors)) {
     url_error why;
-    if (!parse_url(*u, &why))
+    auto parsed = parse_url(*u, &why);
+    if (!parsed)
       errors.push_back(
           {"/url", why.code, why.detail,
            why.code == "too_long" ? std::optional<uint64_t>{max_url_length} : std::nullopt});
+    else if (auto refused = policy.check_url(*parsed))
+      errors.push_back({"/url", refused->code, refused->detail, std::nullopt});
     w.url = std::string{*u};
   }
   element el;
@@ -293,7 +297,8 @@ std::string read_secret(object obj, std::vector<field_error>& errors) {
 } // namespace
 
 parse_result<webhook> parse_webhook_create(std::string_view body, std::string tenant,
-                                           id_generator& ids, int64_t now_ms) {
+                                           id_generator& ids, int64_t now_ms,
+                                           const address_policy& policy) {
   parse_result<webhook> result;
   json_input input{body};
   object obj;
@@ -311,13 +316,13 @@ parse_result<webhook> parse_webhook_create(std::string_view body, std::string te
                         "required",
                         "'" + std::string{required} + "' is required",
                         {}});
-  apply_fields(obj, w, errors);
+  apply_fields(obj, w, policy, errors);
   w.secret = read_secret(obj, errors);
   return result.from(std::move(errors), std::move(w));
 }
 
 parse_result<webhook> parse_webhook_patch(std::string_view body, const webhook& current,
-                                          int64_t now_ms) {
+                                          int64_t now_ms, const address_policy& policy) {
   parse_result<webhook> result;
   json_input input{body};
   object obj;
@@ -327,7 +332,7 @@ parse_result<webhook> parse_webhook_patch(std::string_view body, const webhook& 
   check_webhook_keys(obj, false, errors);
   auto w = current;
   w.updated_at_ms = now_ms;
-  apply_fields(obj, w, errors);
+  apply_fields(obj, w, policy, errors);
   return result.from(std::move(errors), std::move(w));
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "domain/address_policy.hpp"
 #include "domain/event.hpp"
 #include "domain/event_type.hpp"
 #include "domain/id_generator.hpp"
@@ -120,14 +121,16 @@ constexpr uint64_t max_rotation_overlap_seconds = 30 * 86400;
 bool is_reserved_header(std::string_view name) noexcept;
 
 /// Parses a `POST /v1/webhooks` body for `tenant`. Generates the id and, when absent, the
-/// secret. Every rule broken is one field error.
+/// secret. The URL must pass `policy` (https only, no blocked address written as the host;
+/// the default policy is the strict one). Every rule broken is one field error.
 parse_result<webhook> parse_webhook_create(std::string_view body, std::string tenant,
-                                           id_generator& ids, int64_t now_ms);
+                                           id_generator& ids, int64_t now_ms,
+                                           const address_policy& policy = {});
 
 /// Applies a `PATCH /v1/webhooks/{id}` body to `current`: present fields replace, absent ones
-/// stay. `id`, `tenant` and `secret` cannot be patched.
+/// stay. `id`, `tenant` and `secret` cannot be patched. A new URL must pass `policy`.
 parse_result<webhook> parse_webhook_patch(std::string_view body, const webhook& current,
-                                          int64_t now_ms);
+                                          int64_t now_ms, const address_policy& policy = {});
 
 /// Applies a `POST /v1/webhooks/{id}/rotate-secret` body (empty, or `{"secret"?,
 /// "overlap_seconds"?}`) to `current` at `now_ms`: the new secret (given, or generated)

@@ -924,7 +924,7 @@ void api::create_webhook(const std::shared_ptr<call>& c) {
   if (!require_tenant_scope(c, scope::manage, "creating webhooks") || !require_json(c))
     return;
   auto now = time_.now_ms();
-  auto parsed = parse_webhook_create(c->req.body(), c->who->tenant, ids_, now);
+  auto parsed = parse_webhook_create(c->req.body(), c->who->tenant, ids_, now, node_.policy());
   if (parsed.failure)
     return c->fail(*parsed.failure);
   auto id = parsed.value->id;
@@ -975,8 +975,8 @@ void api::get_webhook(const std::shared_ptr<call>& c, std::string_view id) {
 void api::patch_webhook(const std::shared_ptr<call>& c, std::string_view id) {
   if (!require_tenant_scope(c, scope::manage, "changing webhooks") || !require_json(c))
     return;
-  change_webhook(c, id, "webhook.updated", false, [&c](const webhook& current, int64_t now) {
-    return parse_webhook_patch(c->req.body(), current, now);
+  change_webhook(c, id, "webhook.updated", false, [&](const webhook& current, int64_t now) {
+    return parse_webhook_patch(c->req.body(), current, now, node_.policy());
   });
 }
 

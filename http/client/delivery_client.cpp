@@ -50,6 +50,17 @@ struct connection {
   }
 };
 
+// The address policy's view of a resolved address.
+ip_address to_ip_address(const net::ip::address& a) {
+  if (a.is_v4())
+    return ip_address::from_v4(a.to_v4().to_uint());
+  ip_address out;
+  auto bytes = a.to_v6().to_bytes();
+  std::copy(bytes.begin(), bytes.end(), out.bytes.begin());
+  out.v4 = a.to_v6().is_v4_mapped();
+  return out;
+}
+
 bool is_ip_literal(const std::string& host) {
   beast::error_code ec;
   net::ip::make_address(host, ec);
@@ -160,6 +171,12 @@ class exchange : public std::enable_shared_from_this<exchange> {
     if (ec)
       return fail(transport_error::dns_temporary,
                   "resolving " + req_.target.host + ": " + ec.message());
+    // SSRF guard: every address the name resolves to must be allowed, and the connection goes
+    // to these checked addresses only (no second lookup that a rebinding DNS could answer).
+    for (const auto& entry : results)
+      if (auto why = owner_->cfg.policy.refuse(to_ip_address(entry.endpoint().address())))
+        return fail(transport_error::blocked_address,
+                    "refused: " + req_.target.host + " resolves to " + *why);
     conn_ = std::make_shared<connection>();
     if (https()) {
       conn_->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(owner_->ioc, owner_->tls);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "domain/address_policy.hpp"
 #include "domain/delivery_transport.hpp"
 
 #include <chrono>
@@ -17,11 +18,15 @@ struct delivery_client_config {
   std::size_t max_body_excerpt = 64 * 1024;
   /// Idle keep-alive connections older than this are closed rather than reused.
   std::chrono::seconds idle_timeout{30};
+  /// Every resolved address is checked against it; one refused address refuses the request
+  /// (`blocked_address`), and only checked addresses are connected to (no second lookup).
+  address_policy policy;
 };
 
 /// The Beast delivery transport: asynchronous, on its own io_context and thread, with a
 /// keep-alive connection pool per webhook (`delivery_request::pool`). HTTPS sets SNI and
-/// verifies the peer's chain and host name. One deadline covers resolve, connect, TLS, write
+/// verifies the peer's chain and host name. Every resolved address must pass the address
+/// policy before any connection is made. One deadline covers resolve, connect, TLS, write
 /// and the whole response. A request that fails on a reused idle connection before any byte
 /// of the answer is retried once on a fresh connection (the server closed it meanwhile).
 /// Thread-safe: `send` and `close_pool` may be called from any thread. Callbacks run on the

@@ -3,6 +3,7 @@
 #include "http/client/delivery_client.hpp"
 #include "tests/support/receiver.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_db.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -34,13 +35,21 @@ delivery_response send(http::delivery_client& c, delivery_request r) {
   return f.get();
 }
 
+// A client for the test receivers on loopback, trusting `ca_file` when given.
+http::delivery_client_config loopback(std::string ca_file = {}) {
+  http::delivery_client_config cfg;
+  cfg.ca_file = std::move(ca_file);
+  cfg.policy = test::loopback_policy();
+  return cfg;
+}
+
 } // namespace
 
 TEST_CASE("client: posts the exact body and headers, and reads the answer", "[http][client]") {
   receiver rx{[](const test::received_request&) {
     return reply{201, "created!", {{"Retry-After", "7"}}};
   }};
-  http::delivery_client c;
+  http::delivery_client c{loopback()};
   auto res = send(c, to(rx.port(), "{\"exact\": \"bytes\" }"));
   CHECK(res.error == transport_error::none);
   CHECK(res.status == 201);
@@ -60,7 +69,7 @@ TEST_CASE("client: posts the exact body and headers, and reads the answer", "[ht
 
 TEST_CASE("client: keep-alive connections are reused per pool", "[http][client]") {
   receiver rx{[](const test::received_request&) { return reply{}; }};
-  http::delivery_client c;
+  http::delivery_client c{loopback()};
   for (int i = 0; i < 10; ++i)
     CHECK(send(c, to(rx.port())).status == 200);
   CHECK(c.connections_opened() == 1);
@@ -83,7 +92,7 @@ TEST_CASE("client: a stale keep-alive connection is retried once on a fresh one"
     r.close_after = true; // Answers keep-alive, then closes anyway.
     return r;
   }};
-  http::delivery_client c;
+  http::delivery_client c{loopback()};
   CHECK(send(c, to(rx.port())).status == 200);
   std::this_thread::sleep_for(50ms); // Let the close reach us.
   auto second = send(c, to(rx.port()));
@@ -98,7 +107,7 @@ TEST_CASE("client: statuses are reported, redirects are not followed", "[http][c
       return reply{302, "", {{"Location", "http://127.0.0.1:1/elsewhere"}}};
     return reply{503, "busy", {{"Retry-After", "120"}}};
   }};
-  http::delivery_client c;
+  http::delivery_client c{loopback()};
   auto redirected = send(c, to(rx.port(), "redirect"));
   CHECK(redirected.status == 302);
   CHECK(rx.requests().size() == 1);
@@ -111,7 +120,7 @@ TEST_CASE("client: response bodies are cut at the excerpt limit", "[http][client
   receiver rx{[](const test::received_request&) {
     return reply{200, std::string(100 * 1024, 'b'), {}};
   }};
-  http::delivery_client c;
+  http::delivery_client c{loopback()};
   auto res = send(c, to(rx.port()));
   CHECK(res.status == 200);
   CHECK(res.body.size() == 64 * 1024);
@@ -122,7 +131,7 @@ TEST_CASE("client: response bodies are cut at the excerpt limit", "[http][client
 }
 
 TEST_CASE("client: timeouts, refusals and hang-ups are classified", "[http][client]") {
-  http::delivery_client c;
+  http::delivery_client c{loopback()};
   SECTION("a receiver slower than the timeout") {
     receiver rx{[](const test::received_request&) {
       reply r;
@@ -165,7 +174,7 @@ TEST_CASE("client: HTTPS verifies the chain and the host name", "[http][client][
               },
               cert};
   SECTION("trusted CA: delivered") {
-    http::delivery_client c{{cert.cert_file}};
+    http::delivery_client c{loopback(cert.cert_file)};
     auto res = send(c, to(rx.port(), "secure", "https", "localhost"));
     CHECK(res.error == transport_error::none);
     CHECK(res.body == "tls:secure");
@@ -173,7 +182,7 @@ TEST_CASE("client: HTTPS verifies the chain and the host name", "[http][client][
     CHECK(by_ip.status == 200);
   }
   SECTION("untrusted certificate: tls_failed, nothing delivered") {
-    http::delivery_client c; // The system store does not know this certificate.
+    http::delivery_client c{loopback()}; // The system store does not know this certificate.
     auto res = send(c, to(rx.port(), "secure", "https", "localhost"));
     CHECK(res.error == transport_error::tls_failed);
     CHECK(rx.requests().empty());
@@ -182,9 +191,28 @@ TEST_CASE("client: HTTPS verifies the chain and the host name", "[http][client][
     test::temp_dir other_dir;
     auto other = test::make_test_certificate(other_dir.path().string(), "DNS:example.internal");
     receiver wrong{[](const test::received_request&) { return reply{}; }, other};
-    http::delivery_client c{{other.cert_file}};
+    http::delivery_client c{loopback(other.cert_file)};
     auto res = send(c, to(wrong.port(), "x", "https", "localhost"));
     CHECK(res.error == transport_error::tls_failed);
     CHECK(wrong.requests().empty());
   }
+}
+
+TEST_CASE("client: a name that resolves to a blocked address is refused before connecting",
+          "[http][client][ssrf]") {
+  receiver rx{[](const test::received_request&) { return reply{}; }};
+  http::delivery_client strict; // the default policy: public addresses only
+  for (auto host : {"localhost", "127.0.0.1"}) {
+    INFO(host);
+    auto res = send(strict, to(rx.port(), "{}", "http", host));
+    CHECK(res.error == transport_error::blocked_address);
+    CHECK(res.detail.find("loopback") != std::string::npos);
+    CHECK(classify_attempt(res.error, res.status) == attempt_class::permanent);
+  }
+  CHECK(rx.requests().empty());
+  CHECK(strict.connections_opened() == 0); // refused before any connection
+  // With the operator's allow-list, the same name goes through.
+  http::delivery_client allowed{loopback()};
+  auto res = send(allowed, to(rx.port(), "{}", "http", "localhost"));
+  CHECK(res.status == 200);
 }

@@ -198,7 +198,9 @@ TEST_CASE("cli: the master key file is created 0600, and a wrong or malformed ke
 TEST_CASE("cli: no file in the data folder holds a webhook secret", "[cli][secrets]") {
   test::temp_dir dir;
   auto data = dir.path() / "data";
-  std::map<std::string, std::string> env{{"HOOKD_ADMIN_TOKEN", "0123456789abcdef"}};
+  std::map<std::string, std::string> env{{"HOOKD_ADMIN_TOKEN", "0123456789abcdef"},
+                                         {"HOOKD_ALLOW_HTTP", "1"},
+                                         {"HOOKD_ALLOW_NET", "127.0.0.1"}};
   // A known secret: 32 bytes of key material, recognisable in any file.
   std::string raw = "hookd-known-secret-bytes-0123456";
   std::vector<uint8_t> raw_bytes(raw.begin(), raw.end());

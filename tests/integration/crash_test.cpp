@@ -27,7 +27,10 @@ using namespace hookd;
 
 namespace {
 
-const std::map<std::string, std::string> env{{"HOOKD_ADMIN_TOKEN", "crash-test-admin-token-42"}};
+// The receivers listen on loopback: allow it, as an operator would for local development.
+const std::map<std::string, std::string> env{{"HOOKD_ADMIN_TOKEN", "crash-test-admin-token-42"},
+                                             {"HOOKD_ALLOW_HTTP", "1"},
+                                             {"HOOKD_ALLOW_NET", "127.0.0.1"}};
 
 // Waits until /readyz answers 200.
 bool wait_ready(uint16_t port) {

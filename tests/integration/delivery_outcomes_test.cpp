@@ -388,3 +388,42 @@ TEST_CASE("outcomes: a webhook never receives operational events about itself",
   CHECK(c.request("GET", "/v1/webhooks/" + other, {}, key).body.find(R"("enabled":true)") !=
         std::string::npos);
 }
+
+TEST_CASE("outcomes: without the allow-list, private targets are refused at save and at connect",
+          "[integration][delivery][ssrf]") {
+  test::test_server_options strict;
+  strict.policy = address_policy{}; // what a production hookd runs with
+  test_server srv{strict};
+  auto key = srv.make_tenant_key("acme");
+  receiver rx{[](const test::received_request&) { return reply{}; }};
+  http_client c{srv.port()};
+  auto create = [&](const std::string& url) {
+    return c.request("POST", "/v1/webhooks",
+                     R"({"name":"n)" + std::to_string(rx.port()) + url.substr(8, 3) +
+                         R"(","url":")" + url + R"(","events":["*"]})",
+                     key);
+  };
+  auto port = std::to_string(rx.port());
+  // Refused when saved: plain http, and addresses written as the host in any form.
+  for (auto url : std::vector<std::string>{
+           "http://example.com/h", "https://127.0.0.1:" + port + "/h",
+           "https://2130706433:" + port + "/h", "https://0x7f.1:" + port + "/h",
+           "https://[::1]:" + port + "/h", "https://169.254.169.254/latest"}) {
+    INFO(url);
+    auto r = create(url);
+    CHECK(r.status == 422);
+    CHECK(r.body.find(R"("field":"/url")") != std::string::npos);
+  }
+  // A name is accepted, and refused when it resolves to loopback: recorded, never retried.
+  auto made = create("https://localhost:" + port + "/h");
+  REQUIRE(made.status == 201);
+  auto id = test::json_string(made.body, "id");
+  REQUIRE(c.request("POST", "/v1/events", R"({"type":"a.b","data":{}})", key).status == 202);
+  auto body = poll(c, key, "/v1/webhooks/" + id + "/deliveries", [](const std::string& b) {
+    return b.find("blocked_address") != std::string::npos;
+  });
+  INFO(body);
+  CHECK(body.find(R"("error":"blocked_address","result":"failed")") != std::string::npos);
+  std::this_thread::sleep_for(300ms);
+  CHECK(rx.requests().empty());
+}

@@ -19,6 +19,14 @@ storage::database_options test_db_options(bool read_only) {
   return opts;
 }
 
+address_policy loopback_policy() {
+  address_policy p;
+  p.allow_http = true;
+  p.allow.push_back(*cidr::parse("127.0.0.0/8"));
+  p.allow.push_back(*cidr::parse("::1"));
+  return p;
+}
+
 webhook sample_webhook(std::string id, std::string tenant) {
   webhook w;
   w.name = id.substr(id.find('_') + 1);

@@ -16,6 +16,7 @@ test_server::test_server(test_server_options opts) {
   node_config ncfg;
   ncfg.data_dir = dir_.path();
   ncfg.secrets = test::test_secret_box();
+  ncfg.policy = opts.policy;
   auto n = node::start(*sys_, ncfg, time_);
   if (!n)
     throw std::runtime_error("node start failed: " + n.error().detail);

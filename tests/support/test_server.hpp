@@ -6,6 +6,7 @@
 #include "http/authenticator.hpp"
 #include "http/server.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/test_db.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <caf/actor_system.hpp>
@@ -22,6 +23,8 @@ struct test_server_options {
   http::api_config api;
   /// Passed to the server (host and port are forced to 127.0.0.1:0).
   http::server_config server;
+  /// Where webhooks may point; loopback and plain http by default (the test receivers).
+  address_policy policy = loopback_policy();
 };
 
 /// A real hookd (node, API, Beast server) in this process, on 127.0.0.1 and a free port, with
