@@ -207,6 +207,8 @@ expected<void> stage_config(writer_ptr self, const config_change& change, config
 void stage_delivery_log(writer_ptr self, const delivery_log& log) {
   auto& st = self->state;
   auto& store = *st.config.store;
+  for (auto notice : log.notices)
+    store.stage_event(log.tenant, std::move(notice), st.config.time->now_ms());
   for (const auto& a : log.attempts)
     store.stage_attempt(a);
   for (const auto& o : log.outcomes)

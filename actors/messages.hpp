@@ -197,6 +197,9 @@ struct delivery_log {
   std::vector<attempt_record> attempts;
   /// Deliveries that ended.
   std::vector<delivery_outcome_record> outcomes;
+  /// Operational events about this webhook (`webhook.recovered`, `delivery.exhausted`),
+  /// appended to the tenant's log in the same commit.
+  std::vector<event_draft> notices;
   /// The snapshot, taken after everything above.
   std::optional<delivery_snapshot> snapshot;
 };

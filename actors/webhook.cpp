@@ -366,25 +366,11 @@ void disable(self_ptr self, std::string reason) {
           });
 }
 
-// After hookd disabled the webhook and a user enabled it again, the first success appends
-// `webhook.recovered`.
-void announce_recovery(self_ptr self) {
+// Queues an operational event about this webhook; the writer appends it with the records.
+void announce(self_ptr self, std::string type, std::string data) {
   auto& st = self->state;
-  st.awaiting_recovery = false;
-  auto now = wall_now(self);
-  auto req = std::make_shared<append_request>();
-  req->tenant = st.config.hook.tenant;
-  auto draft =
-      make_webhook_event("webhook.recovered", st.config.hook.id,
-                         webhook_notice_data(st.config.hook, {}, now, 0), st.ids.next("evt_", now));
-  req->body.fingerprint = draft.fingerprint;
-  req->body.events.push_back(std::move(draft));
-  self->request(st.config.writer, caf::infinite, atom::append_v, append_request_ptr{req})
-      .then([](append_outcome_ptr&) {},
-            [self](caf::error& err) {
-              HOOKD_ERROR("webhook {}: appending webhook.recovered failed: {}",
-                          self->state.config.hook.id, to_string(err));
-            });
+  outbox(self).notices.push_back(make_webhook_event(
+      std::move(type), st.config.hook.id, std::move(data), st.ids.next("evt_", wall_now(self))));
 }
 
 // Disables the webhook when every attempt has failed for longer than the window.
@@ -454,8 +440,12 @@ void on_result(self_ptr self, uint64_t seq, const delivery_response& res) {
       HOOKD_INFO("webhook {}: circuit closed", st.config.hook.id);
     }
     end_delivery(self, seq, delivery_state::delivered);
-    if (st.awaiting_recovery)
-      announce_recovery(self);
+    if (st.awaiting_recovery) {
+      // After hookd disabled the webhook and a user enabled it again: the first success.
+      st.awaiting_recovery = false;
+      announce(self, "webhook.recovered",
+               webhook_notice_data(st.config.hook, {}, wall_now(self), 0));
+    }
     break;
   case attempt_class::gone:
     // The endpoint asks to be left alone. This delivery ends; the others stay pending in the
@@ -468,6 +458,9 @@ void on_result(self_ptr self, uint64_t seq, const delivery_response& res) {
   case attempt_class::permanent:
     rec.result = attempt_result::failed;
     outbox(self).attempts.push_back(std::move(rec));
+    announce(self, "delivery.exhausted",
+             delivery_exhausted_data(st.config.hook, d.ev(), d.attempts, st.stats.last_error,
+                                     "permanent_error"));
     end_delivery(self, seq, delivery_state::failed);
     break;
   case attempt_class::retryable: {
@@ -476,6 +469,9 @@ void on_result(self_ptr self, uint64_t seq, const delivery_response& res) {
     if (!pause) {
       rec.result = attempt_result::failed; // The schedule is exhausted.
       outbox(self).attempts.push_back(std::move(rec));
+      announce(self, "delivery.exhausted",
+               delivery_exhausted_data(st.config.hook, d.ev(), d.attempts, st.stats.last_error,
+                                       "schedule_exhausted"));
       end_delivery(self, seq, delivery_state::failed);
     } else {
       if (res.retry_after)

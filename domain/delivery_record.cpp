@@ -53,6 +53,22 @@ std::string webhook_notice_data(const webhook& w, std::string_view reason, int64
   return j.take();
 }
 
+std::string delivery_exhausted_data(const webhook& w, const event& e, uint32_t attempts,
+                                    std::string_view last_error, std::string_view reason) {
+  json_writer j;
+  j.begin_object();
+  j.key("webhook_id").value(w.id);
+  j.key("name").value(w.name);
+  j.key("event_id").value(e.id);
+  j.key("event_type").value(e.type);
+  j.key("event_seq").value(e.seq);
+  j.key("attempts").value(static_cast<uint64_t>(attempts));
+  j.key("last_error").value(last_error);
+  j.key("reason").value(reason);
+  j.end_object();
+  return j.take();
+}
+
 event_draft make_webhook_event(std::string type, std::string_view webhook_id, std::string data,
                                std::string id) {
   event_draft d;

@@ -146,6 +146,11 @@ struct delivery_snapshot {
 std::string webhook_notice_data(const struct webhook& w, std::string_view reason, int64_t at_ms,
                                 int64_t failing_since_ms);
 
+/// The `data` of a `delivery.exhausted` event: the webhook, the event (id, type, seq), the
+/// attempts made, the last error, and `reason` (`schedule_exhausted` or `permanent_error`).
+std::string delivery_exhausted_data(const struct webhook& w, const event& e, uint32_t attempts,
+                                    std::string_view last_error, std::string_view reason);
+
 /// Builds an operational event about webhook `webhook_id` (`webhook.disabled`,
 /// `webhook.recovered`): server-made `id`, `data` as given (a JSON object), the label
 /// `webhook_id`, fingerprint computed.

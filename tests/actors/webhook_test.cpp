@@ -284,6 +284,13 @@ TEST_CASE_METHOD(webhook_fixture, "webhook: the standard schedule at its exact i
   reply(7, answer(503)); // The 8th attempt fails: the schedule is exhausted.
   advance(24h);
   CHECK(transport.sent.size() == 8);
+  // An operational event says so, about this webhook (which never receives it itself).
+  auto exhausted = log_of_type("delivery.exhausted");
+  REQUIRE(exhausted.size() == 1);
+  CHECK(exhausted[0].data.find(R"("event_id":"evt_1")") != std::string::npos);
+  CHECK(exhausted[0].data.find(R"("attempts":8)") != std::string::npos);
+  CHECK(exhausted[0].data.find(R"("reason":"schedule_exhausted")") != std::string::npos);
+  CHECK(exhausted[0].labels == std::vector<label>{{"webhook_id", "wh_test"}});
   auto s = stats();
   CHECK(s.counters.failed == 1);
   CHECK(s.pending == 0);
@@ -412,6 +419,11 @@ TEST_CASE_METHOD(webhook_fixture, "webhook: permanent failures and redirects are
   reply(2, failure(transport_error::dns_nxdomain));
   advance(48h);
   CHECK(transport.sent.size() == 3);
+  auto exhausted = log_of_type("delivery.exhausted");
+  REQUIRE(exhausted.size() == 3);
+  CHECK(exhausted[0].data.find(R"("last_error":"HTTP 404","reason":"permanent_error")") !=
+        std::string::npos);
+  CHECK(exhausted[2].data.find(R"("last_error":"dns_nxdomain")") != std::string::npos);
   auto s = stats();
   CHECK(s.counters.failed == 3);
   CHECK(s.pending == 0);
