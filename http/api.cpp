@@ -156,6 +156,22 @@ std::optional<std::size_t> parse_limit(const target& t, problem& err) {
   return n;
 }
 
+// Reads `since` and `until` (RFC 3339) into the bounds; answers 400 and returns false when
+// one is malformed.
+template <class Call> bool parse_time_range(const Call& c, int64_t& since, int64_t& until) {
+  for (auto [name, slot] : {std::pair{"since", &since}, std::pair{"until", &until}}) {
+    if (auto v = c->tgt.param(name)) {
+      auto ms = parse_rfc3339(*v);
+      if (!ms) {
+        c->fail(bad_parameter(name, "'" + std::string{name} + "' must be an RFC 3339 date-time"));
+        return false;
+      }
+      *slot = *ms;
+    }
+  }
+  return true;
+}
+
 // Cursors are opaque to clients: "c" followed by the next sequence number.
 std::string make_cursor(uint64_t next_seq) {
   return "c" + std::to_string(next_seq);
@@ -429,6 +445,7 @@ void api::route(const std::shared_ptr<call>& c) {
       {"webhooks", 3, bh::verb::patch, [](api& a, auto& c, auto id) { a.patch_webhook(c, id); }},
       {"webhooks", 3, bh::verb::delete_, [](api& a, auto& c, auto id) { a.delete_webhook(c, id); }},
       {"event-types", 2, bh::verb::get, [](api& a, auto& c, auto) { a.list_event_types(c); }},
+      {"audit", 2, bh::verb::get, [](api& a, auto& c, auto) { a.list_audit(c); }},
       {"webhooks", 4, bh::verb::get, [](api& a, auto& c, auto id) { a.list_deliveries(c, id); },
        "deliveries"},
       {"webhooks", 4, bh::verb::get, [](api& a, auto& c, auto id) { a.get_webhook_stats(c, id); },
@@ -773,15 +790,8 @@ void api::list_events(const std::shared_ptr<call>& c) {
   }
   int64_t since = INT64_MIN;
   int64_t until = INT64_MAX;
-  for (auto [name, slot] : {std::pair{"since", &since}, std::pair{"until", &until}}) {
-    if (auto v = c->tgt.param(name)) {
-      auto ms = parse_rfc3339(*v);
-      if (!ms)
-        return c->fail(
-            bad_parameter(name, "'" + std::string{name} + "' must be an RFC 3339 date-time"));
-      *slot = *ms;
-    }
-  }
+  if (!parse_time_range(c, since, until))
+    return;
   std::vector<label> label_filter;
   for (auto v : c->tgt.params_named("label")) {
     auto colon = v.find(':');
@@ -1329,6 +1339,63 @@ void api::event_deliveries(const std::shared_ptr<call>& c, std::string_view id) 
   w.end_array();
   w.end_object();
   c->json(bh::status::ok, w.take());
+}
+
+// -- audit
+// -----------------------------------------------------------------------------------------
+
+void api::list_audit(const std::shared_ptr<call>& c) {
+  // The admin sees every tenant's changes (or one, with ?tenant=); a tenant key with the
+  // manage scope sees its own tenant's.
+  std::optional<std::string> tenant;
+  if (c->who->admin) {
+    if (auto t = c->tgt.param("tenant"))
+      tenant = std::string{*t};
+  } else if (!require_tenant_scope(c, scope::manage, "reading the audit log")) {
+    return;
+  } else {
+    tenant = c->who->tenant;
+  }
+  problem err;
+  auto limit = parse_limit(c->tgt, err);
+  if (!limit)
+    return c->fail(err);
+  int64_t since = INT64_MIN;
+  int64_t until = INT64_MAX;
+  if (!parse_time_range(c, since, until))
+    return;
+  uint64_t after = 0;
+  if (auto cur = c->tgt.param("cursor")) {
+    auto seq = parse_cursor(*cur);
+    if (!seq)
+      return c->fail(bad_parameter("cursor", "'cursor' is not a cursor this API returned"));
+    after = *seq;
+  }
+  auto entries =
+      storage::config_reader{node_.db()}.list_audit(since, until, after, *limit + 1, tenant);
+  if (!entries)
+    return c->fail(problem_from(to_caf_error(entries.error())));
+  bool more = entries->size() > *limit;
+  if (more)
+    entries->resize(*limit);
+  c->json(bh::status::ok, page_json(
+                              *entries, more,
+                              [](json_writer& w, const audit_entry& e) {
+                                w.begin_object();
+                                w.key("seq").value(e.seq);
+                                w.key("at").value(format_rfc3339(e.at_ms));
+                                w.key("actor").value(e.actor);
+                                w.key("tenant").value(e.tenant);
+                                w.key("action").value(e.action);
+                                w.key("object_id").value(e.object_id);
+                                w.key("details");
+                                if (e.details.empty())
+                                  w.null();
+                                else
+                                  w.raw(e.details);
+                                w.end_object();
+                              },
+                              [](const audit_entry& e) { return make_cursor(e.seq); }));
 }
 
 void api::readiness(const std::shared_ptr<call>& c) {

@@ -72,6 +72,7 @@ class api {
   void list_events(const std::shared_ptr<call>& c);
   void list_event_types(const std::shared_ptr<call>& c);
   void readiness(const std::shared_ptr<call>& c);
+  void list_audit(const std::shared_ptr<call>& c);
   void create_webhook(const std::shared_ptr<call>& c);
   void list_webhooks(const std::shared_ptr<call>& c);
   void get_webhook(const std::shared_ptr<call>& c, std::string_view id);

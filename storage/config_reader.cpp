@@ -115,7 +115,8 @@ config_reader::used_event_types(std::string_view tenant) const {
 }
 
 expected<std::vector<audit_entry>>
-config_reader::list_audit(int64_t since, int64_t until, uint64_t after, std::size_t limit) const {
+config_reader::list_audit(int64_t since, int64_t until, uint64_t after, std::size_t limit,
+                          std::optional<std::string_view> tenant) const {
   std::vector<audit_entry> out;
   std::unique_ptr<rocksdb::Iterator> it{db_.db()->NewIterator({}, db_.handle(column::audit))};
   for (it->Seek(seq_key(after + 1)); it->Valid() && out.size() < limit; it->Next()) {
@@ -124,7 +125,7 @@ config_reader::list_audit(int64_t since, int64_t until, uint64_t after, std::siz
       return e.error();
     if (e->at_ms > until)
       break;
-    if (e->at_ms >= since)
+    if (e->at_ms >= since && (!tenant || e->tenant == *tenant))
       out.push_back(std::move(*e));
   }
   if (!it->status().ok())

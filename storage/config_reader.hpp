@@ -47,9 +47,11 @@ class config_reader {
   expected<std::vector<webhook>> list_all_webhooks() const;
   /// The event types `tenant` has used, in type order.
   expected<std::vector<used_event_type>> used_event_types(std::string_view tenant) const;
-  /// Up to `limit` audit entries with at_ms in [since, until], after audit seq `after`.
+  /// Up to `limit` audit entries with at_ms in [since, until], after audit seq `after`, in
+  /// seq order; only `tenant`'s when given.
   expected<std::vector<audit_entry>> list_audit(int64_t since, int64_t until, uint64_t after,
-                                                std::size_t limit) const;
+                                                std::size_t limit,
+                                                std::optional<std::string_view> tenant = {}) const;
 
  private:
   const database& db_;

@@ -147,3 +147,56 @@ TEST_CASE("webhooks: listing pages through many webhooks", "[integration][webhoo
   CHECK(pages == 3);
   CHECK(seen == 25);
 }
+
+TEST_CASE("audit: configuration changes are listed, per tenant, without secrets",
+          "[integration][webhooks][audit]") {
+  test_server srv;
+  auto key = srv.make_tenant_key("acme");
+  auto reader = srv.make_tenant_key("acme", R"(["read"])");
+  auto other = srv.make_tenant_key("other");
+  http_client c{srv.port()};
+  auto made = c.request("POST", "/v1/webhooks",
+                        R"({"name":"a","url":"https://example.com/h","events":["*"]})", key);
+  REQUIRE(made.status == 201);
+  auto id = test::json_string(made.body, "id");
+  auto secret = test::json_string(made.body, "secret");
+  REQUIRE(c.request("PATCH", "/v1/webhooks/" + id, R"({"description":"x"})", key).status == 200);
+  auto rotated = c.request("POST", "/v1/webhooks/" + id + "/rotate-secret", {}, key);
+  REQUIRE(rotated.status == 200);
+  REQUIRE(c.request("DELETE", "/v1/webhooks/" + id, {}, key).status == 204);
+  auto mine = c.request("GET", "/v1/audit", {}, key);
+  REQUIRE(mine.status == 200);
+  std::vector<std::string> actions;
+  for (std::size_t at = mine.body.find(R"("action":")"); at != std::string::npos;
+       at = mine.body.find(R"("action":")", at + 1)) {
+    auto start = at + 10;
+    actions.push_back(mine.body.substr(start, mine.body.find('"', start) - start));
+  }
+  // acme's own changes, oldest first: its key creations (by the admin), then the webhook's.
+  REQUIRE(actions.size() >= 4);
+  CHECK(std::vector<std::string>(actions.end() - 4, actions.end()) ==
+        std::vector<std::string>{"webhook.created", "webhook.updated", "webhook.secret_rotated",
+                                 "webhook.deleted"});
+  CHECK(mine.body.find(secret) == std::string::npos);
+  CHECK(mine.body.find(test::json_string(rotated.body, "secret")) == std::string::npos);
+  CHECK(mine.body.find(R"("tenant":"other")") == std::string::npos);
+  // Another tenant sees none of it; the admin sees every tenant, or one.
+  auto theirs = c.request("GET", "/v1/audit", {}, other);
+  CHECK(theirs.body.find("webhook.created") == std::string::npos);
+  auto all = c.request("GET", "/v1/audit", {}, test_server::admin_token());
+  CHECK(all.body.find(R"("action":"tenant.created")") != std::string::npos);
+  CHECK(all.body.find(R"("tenant":"other")") != std::string::npos);
+  auto one = c.request("GET", "/v1/audit?tenant=other", {}, test_server::admin_token());
+  CHECK(one.body.find(R"("tenant":"acme")") == std::string::npos);
+  // Paging, time bounds and bad input.
+  auto page = c.request("GET", "/v1/audit?limit=2", {}, key);
+  auto cursor = test::json_string(page.body, "next_cursor");
+  REQUIRE_FALSE(cursor.empty());
+  auto next = c.request("GET", "/v1/audit?limit=100&cursor=" + cursor, {}, key);
+  CHECK(next.body.find(R"("action":"webhook.deleted")") != std::string::npos);
+  CHECK(c.request("GET", "/v1/audit?until=2000-01-01T00:00:00Z", {}, key).body ==
+        R"({"data":[],"next_cursor":null})");
+  CHECK(c.request("GET", "/v1/audit?since=yesterday", {}, key).status == 400);
+  CHECK(c.request("GET", "/v1/audit", {}, reader).status == 403);
+  CHECK(c.request("POST", "/v1/audit", "{}", key).status == 405);
+}
