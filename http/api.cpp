@@ -187,6 +187,21 @@ std::optional<uint64_t> parse_cursor(std::string_view c) {
   return v;
 }
 
+// Reads the `cursor` parameter into `out` when present; answers 400 and returns false when it
+// is not one this API made.
+template <class Call> bool read_cursor(const Call& c, uint64_t& out) {
+  auto cur = c->tgt.param("cursor");
+  if (!cur)
+    return true;
+  auto n = parse_cursor(*cur);
+  if (!n || *n == 0) {
+    c->fail(bad_parameter("cursor", "'cursor' is not a cursor this API returned"));
+    return false;
+  }
+  out = *n;
+  return true;
+}
+
 void write_labels(json_writer& w, const std::vector<label>& labels) {
   w.begin_object();
   for (const auto& l : labels)
@@ -800,12 +815,8 @@ void api::list_events(const std::shared_ptr<call>& c) {
     label_filter.push_back({std::string{v.substr(0, colon)}, std::string{v.substr(colon + 1)}});
   }
   uint64_t from = 1;
-  if (auto cur = c->tgt.param("cursor")) {
-    auto seq = parse_cursor(*cur);
-    if (!seq)
-      return c->fail(bad_parameter("cursor", "'cursor' is not a cursor this API returned"));
-    from = *seq;
-  }
+  if (!read_cursor(c, from))
+    return;
   storage::log_reader reader{node_.db()};
   if (since != INT64_MIN) {
     auto first = reader.first_seq_at_or_after(since);
@@ -1184,12 +1195,8 @@ void api::list_deliveries(const std::shared_ptr<call>& c, std::string_view id) {
           bad_parameter("status", "'status' must be 'succeeded', 'retrying' or 'failed'"));
   }
   uint64_t before = 0;
-  if (auto cur = c->tgt.param("cursor")) {
-    auto n = parse_cursor(*cur);
-    if (!n || *n == 0)
-      return c->fail(bad_parameter("cursor", "'cursor' is not a cursor this API returned"));
-    before = *n;
-  }
+  if (!read_cursor(c, before))
+    return;
   auto h = storage::config_reader{node_.db()}.get_webhook(c->who->tenant, id);
   if (!h)
     return c->fail(problem_from(to_caf_error(h.error())));
@@ -1365,12 +1372,8 @@ void api::list_audit(const std::shared_ptr<call>& c) {
   if (!parse_time_range(c, since, until))
     return;
   uint64_t after = 0;
-  if (auto cur = c->tgt.param("cursor")) {
-    auto seq = parse_cursor(*cur);
-    if (!seq)
-      return c->fail(bad_parameter("cursor", "'cursor' is not a cursor this API returned"));
-    after = *seq;
-  }
+  if (!read_cursor(c, after))
+    return;
   auto entries =
       storage::config_reader{node_.db()}.list_audit(since, until, after, *limit + 1, tenant);
   if (!entries)
