@@ -58,8 +58,9 @@ using webhook_actor = caf::typed_actor<
     // The router's periodic tick with its position: snapshot when due, check the failure
     // window.
     caf::reacts_to<atom::tick, uint64_t>,
-    // Stop: snapshot and quit (false), or record pending deliveries as dropped and quit
-    // because the webhook was deleted (true). Answers once the records are handed over.
+    // Stop: let attempts in flight finish (up to the grace period), snapshot and quit (false),
+    // or record pending deliveries as dropped and quit because the webhook was deleted (true).
+    // Answers once the records are handed over.
     caf::replies_to<atom::stop, bool>::with<bool>,
     // Sends a signed `webhook.test` delivery now, records it, and answers with the attempt.
     caf::replies_to<atom::test>::with<test_result_ptr>,
@@ -68,7 +69,9 @@ using webhook_actor = caf::typed_actor<
     // Retries reading the recovery state after a storage error (sent to itself).
     caf::reacts_to<atom::recover>,
     // Sends the buffered records to the writer (sent to itself, behind the queued messages).
-    caf::reacts_to<atom::record>>;
+    caf::reacts_to<atom::record>,
+    // The grace period of a clean stop ended (sent to itself).
+    caf::reacts_to<atom::flush>>;
 
 /// Routes committed events to webhook actors: applies the batch's webhook changes (spawning,
 /// reconfiguring or stopping webhook actors), then matches each event through its type index.

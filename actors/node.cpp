@@ -46,6 +46,7 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& sys, node_config 
   router_config rcfg;
   rcfg.webhooks = std::move(*hooks);
   self->policy_ = cfg.policy;
+  self->stop_grace_ = cfg.tuning.stop_grace;
   if (cfg.transport) {
     self->transport_ = cfg.transport;
   } else {
@@ -80,7 +81,7 @@ void node::stop() {
   caf::scoped_actor waiter{sys_};
   // Every webhook actor hands its records and snapshot to the writer (its messages to the
   // writer are queued before its answer)...
-  waiter->request(router_, std::chrono::seconds{30}, atom::stop_v)
+  waiter->request(router_, stop_grace_ + std::chrono::seconds{10}, atom::stop_v)
       .receive([](bool) {},
                [](caf::error& err) {
                  HOOKD_WARN("node: webhook actors did not all stop: {}", to_string(err));

@@ -43,8 +43,9 @@ struct node_config {
 /// The running core of hookd: the database and the actors around it. Starts components in
 /// dependency order and stops them in the reverse, fixed order:
 ///   1. (the HTTP server, owned by the caller, stops accepting and drains first);
-///   2. every webhook actor hands its records and a snapshot to the writer, and quits
-///      (attempts in flight are abandoned: they are pending in the snapshot and go again);
+///   2. every webhook actor starts nothing new, lets its attempts in flight finish (up to
+///      `tuning.stop_grace`; those still unanswered then are pending in the snapshot and go
+///      again), hands its records and a snapshot to the writer, and quits;
 ///   3. the log writer commits what is staged, answers its callers, and quits;
 ///   4. the router and the state reader quit;
 ///   5. the delivery transport stops: no callback runs afterwards;
@@ -79,6 +80,7 @@ class node {
   delivery_reader_actor reader_;
   std::shared_ptr<delivery_transport> transport_;
   address_policy policy_;
+  std::chrono::milliseconds stop_grace_{0};
   bool running_ = false;
 };
 

@@ -124,7 +124,8 @@ router_actor::behavior_type router(router_actor::stateful_pointer<router_state> 
           return rp;
         }
         for (auto& [key, a] : st.actors)
-          self->request(a, std::chrono::seconds{10}, atom::stop_v, false)
+          self->request(a, st.config.tuning.stop_grace + std::chrono::seconds{5}, atom::stop_v,
+                        false)
               .then(
                   [rp, left](bool) mutable {
                     if (--*left == 0)

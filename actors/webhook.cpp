@@ -176,6 +176,7 @@ void hold(self_ptr self, const committed_batch_ptr& batch, uint32_t index) {
 }
 
 void pump(self_ptr self);
+void finish_stop(self_ptr self);
 
 // Reads the next backlog page when the window has room.
 void read_backlog(self_ptr self) {
@@ -288,7 +289,7 @@ void send_attempt(self_ptr self, uint64_t seq, pending_delivery& d) {
 // attempt, and reads the backlog when the window has room.
 void pump(self_ptr self) {
   auto& st = self->state;
-  if (!st.stats.enabled || st.disabling || st.recovering)
+  if (!st.stats.enabled || st.disabling || st.recovering || st.stop_promise)
     return;
   read_backlog(self);
   if (st.pending.empty())
@@ -496,6 +497,8 @@ void on_result(self_ptr self, uint64_t seq, const delivery_response& res) {
   }
   }
   check_failure_window(self);
+  if (st.stop_promise && st.in_flight == 0)
+    return finish_stop(self);
   pump(self);
 }
 
@@ -548,6 +551,21 @@ void recover(self_ptr self) {
                           self->state.config.hook.id, to_string(err));
               self->delayed_send(self, std::chrono::seconds{5}, atom::recover_v);
             });
+}
+
+// Ends a stop: answers waiting tests, snapshots (unless deleted: the caller flushed already),
+// answers the stop, and quits.
+void finish_stop(self_ptr self) {
+  auto& st = self->state;
+  for (auto& [token, t] : st.tests)
+    t.promise.deliver(make_error(ec::shutting_down, "the webhook stopped"));
+  st.tests.clear();
+  if (st.stop_promise) {
+    flush_outbox(self, true);
+    st.stop_promise->deliver(true);
+    st.stop_promise.reset();
+  }
+  self->quit();
 }
 
 // -- test deliveries -------------------------------------------------------------------------
@@ -687,8 +705,15 @@ webhook_actor::behavior_type webhook_endpoint(webhook_actor::stateful_pointer<we
           flush_outbox(self, true);
         pump(self); // Retries a failed backlog read.
       },
-      [self](atom::stop, bool drop) {
+      [self](atom::stop, bool drop) -> caf::result<bool> {
         auto& st = self->state;
+        if (!drop && st.in_flight > 0 && !st.recovering) {
+          // A clean stop: nothing new starts; the attempts in flight get the grace period to
+          // finish and be recorded, so that a restart does not send them again.
+          st.stop_promise = self->make_response_promise<bool>();
+          self->delayed_send(self, st.config.tuning.stop_grace, atom::flush_v);
+          return *st.stop_promise;
+        }
         if (drop) {
           // Deleted: what is pending will never be sent. Record each held delivery as dropped;
           // the backlog (if any) stays in the log, unsent.
@@ -707,11 +732,12 @@ webhook_actor::behavior_type webhook_endpoint(webhook_actor::stateful_pointer<we
         } else {
           flush_outbox(self, true);
         }
-        for (auto& [token, t] : st.tests)
-          t.promise.deliver(make_error(ec::shutting_down, "the webhook stopped"));
-        st.tests.clear();
-        self->quit();
+        finish_stop(self);
         return true;
+      },
+      [self](atom::flush) {
+        if (self->state.stop_promise)
+          finish_stop(self); // The grace period ended; what is still in flight goes again later.
       },
       [self](atom::test) { return start_test(self); },
       [self](atom::tested, uint64_t token, delivery_result_ptr& res) {

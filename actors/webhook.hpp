@@ -31,6 +31,8 @@ struct delivery_tuning {
   std::chrono::milliseconds quiet_snapshot = std::chrono::seconds{60};
   /// Attempts whose latency the stats keep.
   std::size_t latency_window = 1000;
+  /// How long a clean stop waits for attempts in flight.
+  std::chrono::milliseconds stop_grace = std::chrono::seconds{5};
 };
 
 /// How a webhook actor runs.
@@ -155,6 +157,8 @@ struct webhook_state {
   /// Test deliveries waiting for their answer, by token.
   std::map<uint64_t, pending_test> tests;
   uint64_t next_test = 1;
+  /// Set while a clean stop waits for the attempts in flight.
+  std::optional<caf::typed_response_promise<bool>> stop_promise;
   /// Counters and health.
   webhook_stats stats;
 };

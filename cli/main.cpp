@@ -134,6 +134,8 @@ int serve(const serve_options& opts) {
   ncfg.tuning.window = opts.delivery_window;
   ncfg.tuning.disable_after = std::chrono::hours{opts.disable_after_hours};
   ncfg.tick_interval = std::chrono::seconds{opts.snapshot_interval};
+  // Deliveries in flight get the same grace as HTTP requests in flight.
+  ncfg.tuning.stop_grace = std::chrono::seconds{opts.shutdown_grace};
   auto node = hookd::node::start(sys, ncfg, time);
   if (!node) {
     HOOKD_ERROR("hookd: cannot open the database: {}", node.error().detail);

@@ -296,3 +296,58 @@ TEST_CASE("crash: kill -9 during delivery repeats some deliveries but loses none
                                    static_cast<double>(logged.size()))
                                << " %");
 }
+
+TEST_CASE("crash: a clean stop and restart redeliver nothing", "[crash]") {
+  test::temp_dir dir;
+  auto data = (dir.path() / "data").string();
+  std::mutex mtx;
+  std::map<std::string, int> arrivals;
+  test::receiver rx{[&](const test::received_request& r) {
+    std::lock_guard guard{mtx};
+    ++arrivals[r.headers.at("webhook-id")];
+    test::reply out;
+    out.delay = std::chrono::milliseconds{20}; // attempts are in flight when SIGTERM comes
+    return out;
+  }};
+  std::string key;
+  {
+    test::hookd_process proc{HOOKD_BINARY, data, env};
+    REQUIRE(wait_ready(proc.port()));
+    test::http_client c{proc.port()};
+    auto admin = env.at("HOOKD_ADMIN_TOKEN");
+    REQUIRE(c.request("POST", "/v1/tenants", R"({"id":"cs","name":"Clean"})", admin).status == 201);
+    auto k =
+        c.request("POST", "/v1/api-keys", R"({"tenant":"cs","scopes":["ingest","manage"]})", admin);
+    key = test::json_string(k.body, "key");
+    REQUIRE(c.request("POST", "/v1/webhooks",
+                      R"({"name":"sink","url":"http://127.0.0.1:)" + std::to_string(rx.port()) +
+                          R"(/s","events":["*"]})",
+                      key)
+                .status == 201);
+    std::string batch = R"({"events":[)";
+    for (int i = 0; i < 200; ++i)
+      batch += (i ? "," : "") + std::string{R"({"type":"clean.stop","data":{}})"};
+    REQUIRE(c.request("POST", "/v1/events", batch + "]}", key).status == 202);
+    REQUIRE(rx.wait_for(20, std::chrono::seconds{10}) >= 20);
+    CHECK(proc.stop(SIGTERM) == 0); // mid-delivery: the attempts in flight finish first
+  }
+  std::size_t before = 0;
+  {
+    std::lock_guard guard{mtx};
+    before = arrivals.size();
+  }
+  {
+    test::hookd_process proc{HOOKD_BINARY, data, env};
+    REQUIRE(wait_ready(proc.port()));
+    REQUIRE(rx.wait_for(200, std::chrono::seconds{20}) >= 200);
+    std::this_thread::sleep_for(std::chrono::milliseconds{500});
+    CHECK(proc.stop(SIGTERM) == 0);
+  }
+  std::lock_guard guard{mtx};
+  CHECK(arrivals.size() == 200);
+  std::size_t repeated = 0;
+  for (const auto& [id, n] : arrivals)
+    repeated += n - 1;
+  INFO(before << " delivered before the stop");
+  CHECK(repeated == 0); // nothing delivered before the stop was sent again
+}
