@@ -138,7 +138,8 @@ TEST_CASE("crash: kill -9 under load loses no acknowledged event", "[crash]") {
     CHECK(checked == acked.size());
     CHECK(proc.stop(SIGTERM) == 0); // A clean stop exits 0.
   }
-  auto db = storage::database::open(std::filesystem::path{data} / "db", {true});
+  auto db = storage::database::open(std::filesystem::path{data} / "db",
+                                    storage::database_options{true, nullptr});
   REQUIRE(db);
   storage::log_reader reader{**db};
   auto v = reader.verify_chain();
@@ -262,7 +263,8 @@ TEST_CASE("crash: kill -9 during delivery repeats some deliveries but loses none
   // may arrive without having been acknowledged), so a repeat carried the same id.
   std::set<std::string> logged;
   {
-    auto db = storage::database::open(std::filesystem::path{data} / "db", {true});
+    auto db = storage::database::open(std::filesystem::path{data} / "db",
+                                      storage::database_options{true, nullptr});
     REQUIRE(db);
     storage::log_reader{**db}.scan(1, UINT64_MAX, [&](const event& e) {
       if (e.type == "crash.delivery")

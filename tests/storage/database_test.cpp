@@ -115,7 +115,8 @@ TEST_CASE("database: writing needs a master key, and only the right one opens it
   CHECK(refused.error().detail.find("master key does not open") != std::string::npos);
   wrong.read_only = true;
   CHECK_FALSE(database::open(dir.path(), wrong)); // read-only with a wrong key too
-  CHECK(database::open(dir.path(), {true}));      // read-only without a key: secrets unread
+  CHECK(database::open(dir.path(),
+                       database_options{true, nullptr})); // read-only without a key: secrets unread
 }
 
 TEST_CASE("database: secrets stored in clear by an earlier version are sealed at the first open",
