@@ -46,6 +46,8 @@ struct serve_options {
   std::size_t max_connections = hookd::defaults::max_connections;
   int shutdown_grace = 10;
   uint64_t keep_attempts = 100;
+  double ingest_rate = 100000;
+  double ingest_burst = 200000;
   uint32_t delivery_window = 1024;
   int disable_after_hours = 120;
   int snapshot_interval = 5;
@@ -148,6 +150,8 @@ int serve(const serve_options& opts) {
   }
   hookd::http::api_config acfg;
   acfg.max_queued_events = opts.max_queued_events;
+  acfg.ingest_rate = opts.ingest_rate;
+  acfg.ingest_burst = opts.ingest_burst;
   hookd::http::api api{sys, **node, time, auth, acfg};
   hookd::http::server server{api, scfg};
   auto port = server.listen();
@@ -247,6 +251,18 @@ int main(int argc, char** argv) {
                    "Seconds in-flight requests get to finish on shutdown")
       ->envname("HOOKD_SHUTDOWN_GRACE")
       ->check(CLI::Range(0, 3600))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--ingest-rate", opts.ingest_rate,
+                   "Events per second each API key may ingest; 0 for no limit (beyond it: 429)")
+      ->envname("HOOKD_INGEST_RATE")
+      ->check(CLI::Range(0.0, 1e9))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--ingest-burst", opts.ingest_burst,
+                   "Events an API key may send at once above its rate")
+      ->envname("HOOKD_INGEST_BURST")
+      ->check(CLI::Range(1.0, 1e9))
       ->capture_default_str();
   serve_cmd
       ->add_option("--keep-attempts", opts.keep_attempts,

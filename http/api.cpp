@@ -156,6 +156,13 @@ std::optional<std::size_t> parse_limit(const target& t, problem& err) {
   return n;
 }
 
+// `x` in its shortest exact decimal form (`100000`, `2.5`).
+std::string shortest(double x) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), x);
+  return std::string(buf, end);
+}
+
 // Reads `since` and `until` (RFC 3339) into the bounds; answers 400 and returns false when
 // one is malformed.
 template <class Call> bool parse_time_range(const Call& c, int64_t& since, int64_t& until) {
@@ -361,7 +368,8 @@ std::string webhook_audit_details(const webhook& h) {
 // ----------------------------------------------------------------------------------
 
 api::api(caf::actor_system& sys, node& n, const clock& time, authenticator& auth, api_config cfg)
-    : sys_(sys), node_(n), time_(time), auth_(auth), cfg_(cfg) {
+    : sys_(sys), node_(n), time_(time), auth_(auth), cfg_(cfg),
+      ingest_limits_(cfg.ingest_rate, cfg.ingest_burst) {
   if (cfg_.max_queued_events == 0)
     cfg_.max_queued_events = defaults::max_queued_events;
   bridge_ = sys_.spawn(actor_bridge, node_.writer(), node_.router(), cfg_.writer_timeout);
@@ -712,6 +720,17 @@ void api::ingest(const std::shared_ptr<call>& c) {
   if (parsed.failure)
     return c->fail(*parsed.failure);
   auto count = parsed.value->events.size();
+  // The key's rate limit, in events: refused requests cost nothing.
+  if (auto d = ingest_limits_.take(c->who->key_id, static_cast<double>(count), time_.now_ms());
+      !d.allowed) {
+    auto p = make_problem(429, "rate-limited", "Too many events for this key",
+                          "this key may ingest " + shortest(cfg_.ingest_rate) +
+                              " events per second (bursts of " + shortest(cfg_.ingest_burst) +
+                              "); retry after Retry-After");
+    p.retry_after_seconds = static_cast<int>(std::max<int64_t>(1, (d.retry_after_ms + 999) / 1000));
+    p.limit = static_cast<uint64_t>(cfg_.ingest_burst);
+    return c->fail(p);
+  }
   // Admission: never queue more than the writer can absorb; refuse before accepting.
   auto before = queued_events_.fetch_add(count);
   if (before + count > cfg_.max_queued_events) {

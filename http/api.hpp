@@ -3,6 +3,7 @@
 #include "actors/actors.hpp"
 #include "actors/node.hpp"
 #include "domain/clock.hpp"
+#include "domain/rate_limiter.hpp"
 #include "domain/id_generator.hpp"
 #include "domain/problem.hpp"
 #include "http/authenticator.hpp"
@@ -29,6 +30,10 @@ struct api_config {
   std::size_t max_queued_events = 0;
   /// How long a request waits for the writer before answering 503.
   std::chrono::milliseconds writer_timeout{30000};
+  /// Events per second each API key may ingest (0: no limit); beyond it, 429.
+  double ingest_rate = 100000;
+  /// Events an API key may send at once above its rate.
+  double ingest_burst = 200000;
 };
 
 /// The HTTP API as plain functions from a request to a response: routing, authentication,
@@ -99,6 +104,7 @@ class api {
   http_bridge_actor bridge_;
   id_generator ids_;
   std::atomic<std::size_t> queued_events_{0};
+  rate_limiter ingest_limits_;
   std::atomic<bool> shutting_down_{false};
 };
 

@@ -432,3 +432,35 @@ TEST_CASE("server: slow-loris clients and oversized headers are cut off", "[inte
   http_client c{srv.port()};
   CHECK(c.request("GET", "/healthz").status == 200);
 }
+
+TEST_CASE("limits: each API key has an ingest rate, and over it 429 with Retry-After",
+          "[integration][limits]") {
+  test::test_server_options opts;
+  opts.api.ingest_rate = 1; // one event per second
+  opts.api.ingest_burst = 5;
+  test::test_server srv{opts};
+  auto key = srv.make_tenant_key("acme");
+  auto other = srv.make_tenant_key("acme");
+  test::http_client c{srv.port()};
+  std::string five = R"({"events":[)";
+  for (int i = 0; i < 5; ++i)
+    five += (i ? "," : "") + std::string{R"({"type":"a.b","data":{}})"};
+  five += "]}";
+  REQUIRE(c.request("POST", "/v1/events", five, key).status == 202); // the burst
+  auto r = c.request("POST", "/v1/events", R"({"type":"a.b","data":{"late":true}})", key);
+  CHECK(r.status == 429);
+  CHECK(r.headers["content-type"] == "application/problem+json");
+  CHECK(r.headers["retry-after"] == "1");
+  CHECK(r.body.find("rate-limited") != std::string::npos);
+  CHECK(r.body.find(R"("limit":5)") != std::string::npos);
+  // Another key of the same tenant has its own bucket.
+  CHECK(c.request("POST", "/v1/events", R"({"type":"a.b","data":{}})", other).status == 202);
+  // Refused events were not stored.
+  auto list = c.request("GET", "/v1/events?limit=100", {}, key);
+  CHECK(list.body.find("late") == std::string::npos);
+  // More than the burst in one request can never pass.
+  std::string six = R"({"events":[)";
+  for (int i = 0; i < 6; ++i)
+    six += (i ? "," : "") + std::string{R"({"type":"a.b","data":{}})"};
+  CHECK(c.request("POST", "/v1/events", six + "]}", other).status == 429);
+}
