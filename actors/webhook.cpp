@@ -284,6 +284,28 @@ void send_attempt(self_ptr self, uint64_t seq, pending_delivery& d) {
   transmit(self, make_request(self, d.ev()), atom::done_v, seq);
 }
 
+// The webhook's rate limit: nullopt when an attempt may start now (and takes a token), else
+// when the next token is there. A bucket of one second's worth, full at start.
+std::optional<time_point> rate_wait(self_ptr self, time_point now) {
+  auto& st = self->state;
+  auto rate = static_cast<double>(st.config.hook.rate_limit_per_second);
+  if (rate <= 0)
+    return std::nullopt;
+  if (!st.rate_at) {
+    st.rate_tokens = rate;
+    st.rate_at = now;
+  }
+  auto elapsed = std::chrono::duration<double>(now - *st.rate_at).count();
+  st.rate_tokens = std::min(rate, st.rate_tokens + elapsed * rate);
+  st.rate_at = now;
+  if (st.rate_tokens >= 1 - 1e-9) { // (a token due at this instant counts, despite rounding)
+    st.rate_tokens -= 1;
+    return std::nullopt;
+  }
+  auto wait = std::chrono::duration<double>((1 - st.rate_tokens) / rate);
+  return now + std::chrono::ceil<std::chrono::milliseconds>(wait);
+}
+
 // Starts every attempt that is due and fits: `max_in_flight` (one for FIFO), one probe while
 // the circuit is open, none while disabled or recovering. Arms the timer for the next due
 // attempt, and reads the backlog when the window has room.
@@ -295,17 +317,24 @@ void pump(self_ptr self) {
   if (st.pending.empty())
     return;
   auto now = self->clock().now();
+  // Starts the attempt on `seq`, unless the rate limit says to wait (then arms the timer).
   auto start = [&](uint64_t seq) {
+    if (auto later = rate_wait(self, now)) {
+      arm_timer(self, *later);
+      return false;
+    }
     auto& d = st.pending.at(seq);
     st.schedule.erase({d.due, seq});
     send_attempt(self, seq, d);
+    return true;
   };
   if (st.stats.circuit_open) {
     if (st.in_flight > 0)
       return;
     if (st.probe_at > now)
       return arm_timer(self, st.probe_at);
-    return start(st.pending.begin()->first); // The probe: the oldest delivery.
+    start(st.pending.begin()->first); // The probe: the oldest delivery.
+    return;
   }
   if (st.config.hook.ordering == delivery_ordering::fifo) {
     if (st.in_flight > 0)
@@ -313,13 +342,15 @@ void pump(self_ptr self) {
     auto& [seq, head] = *st.pending.begin();
     if (head.due > now)
       return arm_timer(self, head.due);
-    return start(seq);
+    start(seq);
+    return;
   }
   while (st.in_flight < st.config.hook.max_in_flight && !st.schedule.empty()) {
     auto [due, seq] = *st.schedule.begin();
     if (due > now)
       return arm_timer(self, due);
-    start(seq);
+    if (!start(seq))
+      return; // Over the rate: the timer resumes at the next token.
   }
   read_backlog(self); // Deliveries that ended at once (a bad URL) made room.
 }

@@ -157,6 +157,9 @@ struct webhook_state {
   /// Test deliveries waiting for their answer, by token.
   std::map<uint64_t, pending_test> tests;
   uint64_t next_test = 1;
+  /// The delivery rate limit's bucket: tokens, and when they were counted (actor clock).
+  double rate_tokens = 0;
+  std::optional<caf::actor_clock::time_point> rate_at;
   /// Set while a clean stop waits for the attempts in flight.
   std::optional<caf::typed_response_promise<bool>> stop_promise;
   /// Counters and health.

@@ -75,6 +75,9 @@ struct webhook {
   retry_policy retry = retry_policy::standard();
   /// Deliveries in flight at once, 1 to 256.
   uint32_t max_in_flight = 16;
+  /// Attempts started per second at most (0: no limit). Deliveries over the rate wait their
+  /// turn; they are not failed.
+  uint32_t rate_limit_per_second = 0;
   /// Ordering of deliveries.
   delivery_ordering ordering = delivery_ordering::none;
   /// Creation time, ms since the epoch.
@@ -108,6 +111,7 @@ constexpr uint32_t max_timeout_seconds = 300;
 constexpr uint32_t min_in_flight = 1;
 constexpr uint32_t max_in_flight = 256;
 constexpr uint32_t max_retry_attempts = 10;
+constexpr uint32_t max_rate_limit_per_second = 10000;
 constexpr uint32_t max_retry_seconds = 86400;
 } // namespace webhook_limits
 

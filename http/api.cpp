@@ -339,6 +339,11 @@ void write_webhook(json_writer& w, const webhook& h, bool with_secret) {
   w.key("retry");
   write_retry(w, h.retry);
   w.key("max_in_flight").value(static_cast<uint64_t>(h.max_in_flight));
+  w.key("rate_limit_per_second");
+  if (h.rate_limit_per_second > 0)
+    w.value(static_cast<uint64_t>(h.rate_limit_per_second));
+  else
+    w.null();
   w.key("ordering").value(h.ordering == delivery_ordering::fifo ? "fifo" : "none");
   w.key("created_at").value(format_rfc3339(h.created_at_ms));
   w.key("updated_at").value(format_rfc3339(h.updated_at_ms));

@@ -10,6 +10,7 @@ namespace {
 
 constexpr uint8_t v1 = 1;
 constexpr uint8_t v2 = 2;
+constexpr uint8_t v3 = 3;
 
 error_info corrupt(std::string_view what) {
   return make_error_info(ec::storage_corruption, std::string{what} + " record is unreadable");
@@ -168,7 +169,7 @@ expected<api_key> decode_api_key(std::string_view id, std::string_view bytes) {
 std::string encode(const webhook& x, const secret_box& box) {
   std::string out;
   byte_writer w{out};
-  w.u8(v2);
+  w.u8(v3);
   w.str16(x.id);
   w.str16(x.tenant);
   w.str16(x.name);
@@ -201,6 +202,7 @@ std::string encode(const webhook& x, const secret_box& box) {
   w.u32(static_cast<uint32_t>(x.retry.base().count()));
   w.u32(static_cast<uint32_t>(x.retry.cap().count()));
   w.u32(x.max_in_flight);
+  w.u32(x.rate_limit_per_second);
   w.u8(static_cast<uint8_t>(x.ordering));
   w.i64(x.created_at_ms);
   w.i64(x.updated_at_ms);
@@ -236,7 +238,8 @@ expected<webhook> decode_webhook(std::string_view bytes, const secret_box* box) 
     x.headers.push_back(std::move(h));
   }
   // Format 1 stored the secret in clear (before secrets were sealed; read once, to seal it).
-  // Format 2 seals each secret with the webhook id as associated data.
+  // Format 2 seals each secret with the webhook id as associated data; format 3 adds the
+  // delivery rate limit.
   bool sealed_ok = true;
   auto open_secret = [&](std::string_view stored) -> std::string {
     if (version == v1)
@@ -248,7 +251,7 @@ expected<webhook> decode_webhook(std::string_view bytes, const secret_box* box) 
     return plain.value_or(std::string{});
   };
   x.secret = open_secret(r.str16());
-  if (version == v2) {
+  if (version >= v2) {
     auto previous = r.u8();
     for (uint8_t i = 0; i < previous && r.ok(); ++i) {
       previous_secret p;
@@ -276,11 +279,13 @@ expected<webhook> decode_webhook(std::string_view bytes, const secret_box* box) 
     return corrupt("webhook");
   }
   x.max_in_flight = r.u32();
+  if (version >= v3)
+    x.rate_limit_per_second = r.u32();
   auto ordering = r.u8();
   x.ordering = ordering == 1 ? delivery_ordering::fifo : delivery_ordering::none;
   x.created_at_ms = r.i64();
   x.updated_at_ms = r.i64();
-  if ((version != v1 && version != v2) || !finished(r) || ordering > 1)
+  if (version < v1 || version > v3 || !finished(r) || ordering > 1)
     return corrupt("webhook");
   if (!sealed_ok)
     return make_error_info(ec::storage_corruption,

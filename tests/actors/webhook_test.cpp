@@ -943,3 +943,31 @@ TEST_CASE_METHOD(webhook_fixture, "webhook: a clean stop waits no longer than th
   REQUIRE(snap->pending.size() == 1);
   CHECK(snap->pending[0].attempts == 1);
 }
+
+TEST_CASE_METHOD(webhook_fixture, "webhook: over its rate limit, deliveries wait their turn",
+                 "[actors][webhook][limits]") {
+  spawn(make_hook([](webhook& w) {
+    w.rate_limit_per_second = 2;
+    w.max_in_flight = 100;
+  }));
+  deliver(7);
+  // A bucket of one second's worth: two at once, then one every 500 ms.
+  CHECK(transport.sent.size() == 2);
+  for (std::size_t i = 0; i < transport.sent.size(); ++i)
+    reply(i, answer(200));
+  advance(499ms);
+  CHECK(transport.sent.size() == 2);
+  advance(1ms);
+  CHECK(transport.sent.size() == 3);
+  advance(500ms);
+  CHECK(transport.sent.size() == 4);
+  advance(500ms);
+  CHECK(transport.sent.size() == 5);
+  advance(1000ms); // two tokens at once
+  CHECK(transport.sent.size() == 7);
+  for (std::size_t i = 2; i < 7; ++i)
+    reply(i, answer(200));
+  auto s = stats();
+  CHECK(s.counters.delivered == 7); // waited, never failed
+  CHECK(s.counters.failed == 0);
+}

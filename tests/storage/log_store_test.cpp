@@ -258,6 +258,7 @@ TEST_CASE("webhooks: records round-trip, names follow renames and deletes", "[st
   w.retry = retry_policy::exponential(4, std::chrono::seconds{3}, std::chrono::seconds{40});
   w.ordering = delivery_ordering::fifo;
   w.max_in_flight = 1;
+  w.rate_limit_per_second = 7;
   w.timeout_seconds = 42;
   w.created_at_ms = 5;
   w.updated_at_ms = 6;
@@ -270,6 +271,7 @@ TEST_CASE("webhooks: records round-trip, names follow renames and deletes", "[st
   CHECK(back->label_filter == w.label_filter);
   CHECK(back->ordering == delivery_ordering::fifo);
   CHECK(back->timeout_seconds == 42);
+  CHECK(back->rate_limit_per_second == 7);
   CHECK(*store->find_webhook_name("t1", "first") == std::optional<std::string>{"wh_1"});
   auto renamed = w;
   renamed.name = "second";
