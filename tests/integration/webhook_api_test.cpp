@@ -200,3 +200,66 @@ TEST_CASE("audit: configuration changes are listed, per tenant, without secrets"
   CHECK(c.request("GET", "/v1/audit", {}, reader).status == 403);
   CHECK(c.request("POST", "/v1/audit", "{}", key).status == 405);
 }
+
+TEST_CASE("routes: every route refuses a missing or bad key, and hides other tenants' objects",
+          "[integration][auth]") {
+  test_server srv;
+  auto key = srv.make_tenant_key("acme");
+  auto other = srv.make_tenant_key("other", R"(["ingest","read","manage"])");
+  http_client c{srv.port()};
+  auto made = c.request("POST", "/v1/webhooks", minimal, key);
+  REQUIRE(made.status == 201);
+  auto hook = test::json_string(made.body, "id");
+  auto ev = c.request("POST", "/v1/events", R"({"type":"a.b","data":{}})", key);
+  REQUIRE(ev.status == 202);
+  auto event = test::json_string(ev.body, "id");
+  struct route {
+    std::string method;
+    std::string path;
+    std::string body;
+  };
+  const std::vector<route> routes{
+      {"GET", "/v1/tenants", ""},
+      {"POST", "/v1/tenants", R"({"id":"x","name":"X"})"},
+      {"GET", "/v1/tenants/acme", ""},
+      {"GET", "/v1/api-keys", ""},
+      {"POST", "/v1/api-keys", R"({"tenant":"acme","scopes":["read"]})"},
+      {"DELETE", "/v1/api-keys/key_nope", ""},
+      {"GET", "/v1/events", ""},
+      {"POST", "/v1/events", R"({"type":"a.b","data":{}})"},
+      {"GET", "/v1/events/" + event, ""},
+      {"GET", "/v1/events/" + event + "/deliveries", ""},
+      {"GET", "/v1/event-types", ""},
+      {"GET", "/v1/audit", ""},
+      {"GET", "/v1/webhooks", ""},
+      {"POST", "/v1/webhooks", minimal},
+      {"GET", "/v1/webhooks/" + hook, ""},
+      {"PATCH", "/v1/webhooks/" + hook, R"({"description":"x"})"},
+      {"DELETE", "/v1/webhooks/" + hook, ""},
+      {"GET", "/v1/webhooks/" + hook + "/deliveries", ""},
+      {"GET", "/v1/webhooks/" + hook + "/stats", ""},
+      {"POST", "/v1/webhooks/" + hook + "/test", ""},
+      {"POST", "/v1/webhooks/" + hook + "/rotate-secret", ""},
+  };
+  for (const auto& r : routes) {
+    INFO(r.method << " " << r.path);
+    for (const std::string& token :
+         {std::string{}, std::string{"hkd_key_nope_nope"}, key.substr(0, key.size() - 1) + "x"}) {
+      auto res = c.request(r.method, r.path, r.body, token);
+      CHECK(res.status == 401);
+      CHECK(res.headers["www-authenticate"] == R"(Bearer realm="hookd")");
+      CHECK(res.headers["content-type"] == "application/problem+json");
+    }
+  }
+  // Another tenant's key: acme's event and webhook do not exist for it.
+  for (const auto& r : routes) {
+    if (r.path.find(hook) == std::string::npos && r.path.find(event) == std::string::npos)
+      continue;
+    INFO(r.method << " " << r.path);
+    CHECK(c.request(r.method, r.path, r.body, other).status == 404);
+  }
+  // And nothing of acme's changed.
+  auto still = c.request("GET", "/v1/webhooks/" + hook, {}, key);
+  CHECK(still.status == 200);
+  CHECK(still.body.find(R"("description":"x")") == std::string::npos);
+}
