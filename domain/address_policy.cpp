@@ -1,8 +1,7 @@
 #include "domain/address_policy.hpp"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
+#include <arpa/inet.h>
 #include <cctype>
 #include <charconv>
 

@@ -3,9 +3,9 @@
 #include "actors/actors.hpp"
 #include "actors/node.hpp"
 #include "domain/clock.hpp"
-#include "domain/rate_limiter.hpp"
 #include "domain/id_generator.hpp"
 #include "domain/problem.hpp"
+#include "domain/rate_limiter.hpp"
 #include "http/authenticator.hpp"
 
 #include <boost/beast/http.hpp>

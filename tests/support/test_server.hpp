@@ -6,8 +6,8 @@
 #include "http/authenticator.hpp"
 #include "http/server.hpp"
 #include "tests/support/http_client.hpp"
-#include "tests/support/test_db.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_db.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
