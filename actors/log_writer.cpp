@@ -77,6 +77,16 @@ expected<std::shared_ptr<append_outcome>> stage_append(writer_ptr self, append_r
   return outcome;
 }
 
+// `tenant`'s webhook `id`, or nullopt with `outcome.error` set to not_found.
+expected<std::optional<webhook>> existing_webhook(storage::log_store& store,
+                                                  std::string_view tenant, std::string_view id,
+                                                  config_outcome& outcome) {
+  auto current = store.find_webhook(tenant, id);
+  if (current && !*current)
+    outcome.error = make_error_info(ec::not_found, "no webhook '" + std::string{id} + "'");
+  return current;
+}
+
 // True (and `outcome.error` set) when `name` is taken by another of `tenant`'s webhooks.
 expected<bool> webhook_name_taken(storage::log_store& store, const webhook& w,
                                   config_outcome& outcome) {
@@ -146,13 +156,11 @@ expected<void> stage_config(writer_ptr self, const config_change& change, config
     outcome.hook = op->value;
     self->state.webhook_changes.push_back({op->value, false});
   } else if (auto* op = std::get_if<config_change::update_webhook>(&change.op)) {
-    auto current = store.find_webhook(op->value.tenant, op->value.id);
+    auto current = existing_webhook(store, op->value.tenant, op->value.id, outcome);
     if (!current)
       return current.error();
-    if (!*current) {
-      outcome.error = make_error_info(ec::not_found, "no webhook '" + op->value.id + "'");
+    if (!*current)
       return {};
-    }
     if ((*current)->updated_at_ms != op->based_on_updated_at_ms) {
       outcome.error = make_error_info(ec::conflict, "the webhook changed concurrently; retry");
       return {};
@@ -166,26 +174,22 @@ expected<void> stage_config(writer_ptr self, const config_change& change, config
     outcome.hook = op->value;
     self->state.webhook_changes.push_back({op->value, false});
   } else if (auto* op = std::get_if<config_change::delete_webhook>(&change.op)) {
-    auto current = store.find_webhook(op->tenant, op->id);
+    auto current = existing_webhook(store, op->tenant, op->id, outcome);
     if (!current)
       return current.error();
-    if (!*current) {
-      outcome.error = make_error_info(ec::not_found, "no webhook '" + op->id + "'");
+    if (!*current)
       return {};
-    }
     store.stage_delete_webhook(**current);
     store.stage_delete_snapshot(op->id);
     self->state.attempt_logs.erase(op->id);
     outcome.hook = **current;
     self->state.webhook_changes.push_back({**current, true});
   } else if (auto* op = std::get_if<config_change::disable_webhook>(&change.op)) {
-    auto current = store.find_webhook(op->tenant, op->id);
+    auto current = existing_webhook(store, op->tenant, op->id, outcome);
     if (!current)
       return current.error();
-    if (!*current) {
-      outcome.error = make_error_info(ec::not_found, "no webhook '" + op->id + "'");
+    if (!*current)
       return {};
-    }
     if (!(*current)->enabled)
       return {}; // Disabled meanwhile (by a user, or by an earlier attempt): nothing to do.
     auto w = **current;

@@ -164,7 +164,10 @@ void hold(self_ptr self, const committed_batch_ptr& batch, uint32_t index) {
   auto seq = batch->events[index].seq;
   if (st.pending.count(seq) > 0)
     return;
-  pending_delivery d{batch, index, 0, self->clock().now(), false, 0};
+  pending_delivery d;
+  d.batch = batch;
+  d.index = index;
+  d.due = self->clock().now();
   if (auto it = st.recovered.find(seq); it != st.recovered.end()) {
     d.attempts = it->second.attempts;
     d.due = from_wall(self, it->second.due_ms);
@@ -234,7 +237,7 @@ void end_delivery(self_ptr self, uint64_t seq, delivery_state how) {
   ++st.ended_since_snapshot;
 }
 
-delivery_request make_request(self_ptr self, const event& e) {
+delivery_request make_request(self_ptr self, const event& e, const std::string& message_id) {
   auto& st = self->state;
   const auto& hook = st.config.hook;
   auto now = wall_now(self);
@@ -244,8 +247,8 @@ delivery_request make_request(self_ptr self, const event& e) {
   for (const auto& k : st.keys)
     if (k.expires_at_ms > now)
       keys.push_back(k.key.get());
-  auto message = sign_delivery(delivery_message_id(hook.id, e.id), now / 1000,
-                               render_standard_envelope(e), keys, hook.headers);
+  auto message =
+      sign_delivery(message_id, now / 1000, render_standard_envelope(e), keys, hook.headers);
   delivery_request req;
   req.pool = hook.id;
   req.target = *st.target;
@@ -281,7 +284,9 @@ void send_attempt(self_ptr self, uint64_t seq, pending_delivery& d) {
   ++st.stats.counters.attempts;
   if (d.attempts > 1)
     ++st.stats.counters.retries;
-  transmit(self, make_request(self, d.ev()), atom::done_v, seq);
+  if (d.message_id.empty()) // computed once per delivery, not per attempt
+    d.message_id = delivery_message_id(st.config.hook.id, d.ev().id);
+  transmit(self, make_request(self, d.ev(), d.message_id), atom::done_v, seq);
 }
 
 // The webhook's rate limit: nullopt when an attempt may start now (and takes a token), else
@@ -424,21 +429,24 @@ std::string describe(const delivery_response& res) {
   return res.status ? "HTTP " + std::to_string(*res.status) : std::string{to_string(res.error)};
 }
 
-attempt_record make_record(self_ptr self, const event& e, uint32_t attempt, int64_t started_ms,
-                           const delivery_response& res) {
-  auto& st = self->state;
-  attempt_record r;
-  r.webhook_id = st.config.hook.id;
-  r.number = st.next_record++;
-  r.event_seq = e.seq;
-  r.event_id = e.id;
-  r.message_id = delivery_message_id(st.config.hook.id, e.id);
-  r.attempt = attempt;
-  r.at_ms = started_ms;
+// Numbers `r` and fills in what the transport answered.
+void record_answer(self_ptr self, attempt_record& r, const delivery_response& res) {
+  r.number = self->state.next_record++;
   r.duration_us = res.duration.count();
   r.status = res.status;
   r.error = res.error;
   r.response = res.body.substr(0, attempt_excerpt_bytes);
+}
+
+attempt_record make_record(self_ptr self, const pending_delivery& d, const delivery_response& res) {
+  attempt_record r;
+  r.webhook_id = self->state.config.hook.id;
+  r.event_seq = d.ev().seq;
+  r.event_id = d.ev().id;
+  r.message_id = d.message_id;
+  r.attempt = d.attempts;
+  r.at_ms = d.started_ms;
+  record_answer(self, r, res);
   return r;
 }
 
@@ -453,7 +461,7 @@ void on_result(self_ptr self, uint64_t seq, const delivery_response& res) {
   st.dirty = true;
   auto now = self->clock().now();
   record_latency(self, res.duration);
-  auto rec = make_record(self, d.ev(), d.attempts, d.started_ms, res);
+  auto rec = make_record(self, d, res);
   auto cls = classify_attempt(res.error, res.status);
   if (cls != attempt_class::success) {
     st.stats.last_error = describe(res);
@@ -624,7 +632,8 @@ caf::typed_response_promise<test_result_ptr> start_test(self_ptr self) {
   t.record.at_ms = now;
   t.record.test = true;
   st.tests.emplace(token, std::move(t));
-  transmit(self, make_request(self, e), atom::tested_v, token);
+  transmit(self, make_request(self, e, st.tests.at(token).record.message_id), atom::tested_v,
+           token);
   return rp;
 }
 
@@ -636,11 +645,7 @@ void finish_test(self_ptr self, uint64_t token, const delivery_response& res) {
   auto t = std::move(it->second);
   st.tests.erase(it);
   auto& r = t.record;
-  r.number = st.next_record++;
-  r.duration_us = res.duration.count();
-  r.status = res.status;
-  r.error = res.error;
-  r.response = res.body.substr(0, attempt_excerpt_bytes);
+  record_answer(self, r, res);
   r.result = classify_attempt(res.error, res.status) == attempt_class::success
                  ? attempt_result::succeeded
                  : attempt_result::failed;

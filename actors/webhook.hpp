@@ -71,6 +71,8 @@ struct pending_delivery {
   bool in_flight = false;
   /// When the attempt in flight started, ms since the epoch.
   int64_t started_ms = 0;
+  /// The `webhook-id`, computed at the first attempt.
+  std::string message_id;
 
   /// The event.
   const event& ev() const { return batch->events[index]; }

@@ -248,10 +248,23 @@ void apply_fields(object obj, webhook& w, const address_policy& policy,
 
 } // namespace
 
-bool webhook::matches_type(std::string_view type) const {
-  return std::any_of(events.begin(), events.end(), [&](const std::string& p) {
-    auto pattern = event_type_pattern::parse(p);
-    return pattern && pattern->matches(type);
+webhook_filter::webhook_filter(const webhook& w) : id_(w.id), labels_(w.label_filter) {
+  for (const auto& p : w.events)
+    if (auto pattern = event_type_pattern::parse(p))
+      patterns_.push_back(std::move(*pattern));
+}
+
+bool webhook_filter::matches_type(std::string_view type) const noexcept {
+  return std::any_of(patterns_.begin(), patterns_.end(),
+                     [&](const event_type_pattern& p) { return p.matches(type); });
+}
+
+bool webhook_filter::matches(std::string_view type, const std::vector<label>& labels) const {
+  if (!matches_type(type) || is_operational_event_about(id_, type, labels))
+    return false;
+  return std::all_of(labels_.begin(), labels_.end(), [&](const label& want) {
+    auto have = find_label(labels, want.key);
+    return have && *have == want.value;
   });
 }
 
@@ -264,12 +277,7 @@ bool is_operational_event_about(std::string_view webhook_id, std::string_view ty
 }
 
 bool webhook::matches(std::string_view type, const std::vector<label>& labels) const {
-  if (!matches_type(type) || is_operational_event_about(id, type, labels))
-    return false;
-  return std::all_of(label_filter.begin(), label_filter.end(), [&](const label& want) {
-    auto have = find_label(labels, want.key);
-    return have && *have == want.value;
-  });
+  return webhook_filter{*this}.matches(type, labels);
 }
 
 bool is_reserved_header(std::string_view name) noexcept {

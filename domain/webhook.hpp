@@ -85,10 +85,26 @@ struct webhook {
   /// Last change, ms since the epoch.
   int64_t updated_at_ms = 0;
 
-  /// True when one of the webhook's patterns matches `type`.
-  bool matches_type(std::string_view type) const;
-  /// True when an event of `type` with `labels` is for this webhook (ignores `enabled`).
+  /// True when an event of `type` with `labels` is for this webhook (ignores `enabled`). For a
+  /// one-off check; to match many events, build a `webhook_filter` once.
   bool matches(std::string_view type, const std::vector<label>& labels) const;
+};
+
+/// A webhook's subscription with its patterns parsed once, for matching many events: its types,
+/// its label filter, and never an operational event about itself.
+class webhook_filter {
+ public:
+  /// The filter of `w` (invalid patterns match nothing).
+  explicit webhook_filter(const webhook& w);
+  /// True when one of the patterns matches `type` (labels not considered).
+  bool matches_type(std::string_view type) const noexcept;
+  /// True when an event of `type` with `labels` is for the webhook.
+  bool matches(std::string_view type, const std::vector<label>& labels) const;
+
+ private:
+  std::string id_;
+  std::vector<event_type_pattern> patterns_;
+  std::vector<label> labels_;
 };
 
 /// True when the event is an operational event (`webhook.*`, `delivery.*`) about webhook

@@ -1003,17 +1003,25 @@ void api::list_webhooks(const std::shared_ptr<call>& c) {
               [](const webhook& h) { return h.id; }));
 }
 
+std::optional<webhook> api::load_webhook(const std::shared_ptr<call>& c, std::string_view id) {
+  auto h = storage::config_reader{node_.db()}.get_webhook(c->who->tenant, id);
+  if (!h) {
+    c->fail(problem_from(to_caf_error(h.error())));
+    return std::nullopt;
+  }
+  if (!*h)
+    c->fail(not_found("no webhook '" + std::string{id} + "'"));
+  return std::move(*h);
+}
+
 void api::get_webhook(const std::shared_ptr<call>& c, std::string_view id) {
   if (!require_webhook_read(c))
     return;
-  storage::config_reader reader{node_.db()};
-  auto h = reader.get_webhook(c->who->tenant, id);
+  auto h = load_webhook(c, id);
   if (!h)
-    return c->fail(problem_from(to_caf_error(h.error())));
-  if (!*h)
-    return c->fail(not_found("no webhook '" + std::string{id} + "'"));
+    return;
   json_writer w;
-  write_webhook(w, **h, false);
+  write_webhook(w, *h, false);
   c->json(bh::status::ok, w.take());
 }
 
@@ -1038,20 +1046,17 @@ void api::rotate_secret(const std::shared_ptr<call>& c, std::string_view id) {
 void api::change_webhook(
     const std::shared_ptr<call>& c, std::string_view id, std::string_view action, bool with_secret,
     const std::function<parse_result<webhook>(const webhook&, int64_t)>& parse) {
-  storage::config_reader reader{node_.db()};
-  auto current = reader.get_webhook(c->who->tenant, id);
+  auto current = load_webhook(c, id);
   if (!current)
-    return c->fail(problem_from(to_caf_error(current.error())));
-  if (!*current)
-    return c->fail(not_found("no webhook '" + std::string{id} + "'"));
-  auto now = std::max(time_.now_ms(), (*current)->updated_at_ms + 1);
-  auto parsed = parse(**current, now);
+    return;
+  auto now = std::max(time_.now_ms(), current->updated_at_ms + 1);
+  auto parsed = parse(*current, now);
   if (parsed.failure)
     return c->fail(*parsed.failure);
   auto details = webhook_audit_details(*parsed.value);
   auto change = audited_change(
       c, now, c->who->tenant, std::string{action}, std::string{id}, std::move(details),
-      config_change::update_webhook{std::move(*parsed.value), (*current)->updated_at_ms});
+      config_change::update_webhook{std::move(*parsed.value), current->updated_at_ms});
   send_config(c, std::move(change), [c, with_secret](const config_outcome& out) {
     answer_webhook_change(c, out, bh::status::ok, with_secret);
   });
@@ -1221,11 +1226,9 @@ void api::list_deliveries(const std::shared_ptr<call>& c, std::string_view id) {
   uint64_t before = 0;
   if (!read_cursor(c, before))
     return;
-  auto h = storage::config_reader{node_.db()}.get_webhook(c->who->tenant, id);
+  auto h = load_webhook(c, id);
   if (!h)
-    return c->fail(problem_from(to_caf_error(h.error())));
-  if (!*h)
-    return c->fail(not_found("no webhook '" + std::string{id} + "'"));
+    return;
   auto attempts = storage::delivery_reader{node_.db()}.list_attempts(id, before, *limit + 1, only);
   if (!attempts)
     return c->fail(problem_from(to_caf_error(attempts.error())));
@@ -1239,22 +1242,20 @@ void api::list_deliveries(const std::shared_ptr<call>& c, std::string_view id) {
 void api::get_webhook_stats(const std::shared_ptr<call>& c, std::string_view id) {
   if (!require_webhook_read(c))
     return;
-  auto h = storage::config_reader{node_.db()}.get_webhook(c->who->tenant, id);
+  auto h = load_webhook(c, id);
   if (!h)
-    return c->fail(problem_from(to_caf_error(h.error())));
-  if (!*h)
-    return c->fail(not_found("no webhook '" + std::string{id} + "'"));
-  auto from_storage = [this, c, hook = **h] {
+    return;
+  auto from_storage = [this, c, hook = *h] {
     auto snap = storage::delivery_reader{node_.db()}.snapshot(hook.id);
     if (!snap)
       return c->fail(problem_from(to_caf_error(snap.error())));
     auto s = *snap ? stats_from_snapshot(**snap) : webhook_stats{};
     c->json(bh::status::ok, stats_json(hook, s, false));
   };
-  if (!(*h)->enabled)
+  if (!h->enabled)
     return from_storage();
   auto callback = std::make_shared<std::function<void(caf::expected<webhook_stats_ptr>)>>(
-      [c, hook = **h, from_storage](caf::expected<webhook_stats_ptr> result) {
+      [c, hook = *h, from_storage](caf::expected<webhook_stats_ptr> result) {
         if (!result)
           return from_storage(); // Disabled or deleted meanwhile: what storage says.
         c->json(bh::status::ok, stats_json(hook, **result, true));
@@ -1265,16 +1266,14 @@ void api::get_webhook_stats(const std::shared_ptr<call>& c, std::string_view id)
 void api::test_webhook(const std::shared_ptr<call>& c, std::string_view id) {
   if (!require_tenant_scope(c, scope::manage, "testing webhooks"))
     return;
-  auto h = storage::config_reader{node_.db()}.get_webhook(c->who->tenant, id);
+  auto h = load_webhook(c, id);
   if (!h)
-    return c->fail(problem_from(to_caf_error(h.error())));
-  if (!*h)
-    return c->fail(not_found("no webhook '" + std::string{id} + "'"));
+    return;
   auto disabled = [](std::string detail) {
     return make_problem(409, "webhook-disabled", "The webhook is disabled", std::move(detail),
                         "/enabled");
   };
-  if (!(*h)->enabled)
+  if (!h->enabled)
     return c->fail(disabled("enable the webhook (PATCH {\"enabled\":true}) before testing it"));
   auto callback = std::make_shared<std::function<void(caf::expected<test_result_ptr>)>>(
       [c, disabled](caf::expected<test_result_ptr> result) {

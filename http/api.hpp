@@ -87,6 +87,8 @@ class api {
   void get_webhook_stats(const std::shared_ptr<call>& c, std::string_view id);
   void test_webhook(const std::shared_ptr<call>& c, std::string_view id);
   void rotate_secret(const std::shared_ptr<call>& c, std::string_view id);
+  // The caller's tenant's webhook `id`; nullopt after answering 404 (or the storage error).
+  std::optional<webhook> load_webhook(const std::shared_ptr<call>& c, std::string_view id);
   // Reads `tenant`'s webhook `id`, applies `parse` to it, stores the result with an audit
   // entry `action`, and answers with the webhook (with its secret when `with_secret`).
   void change_webhook(const std::shared_ptr<call>& c, std::string_view id, std::string_view action,

@@ -18,6 +18,22 @@ std::optional<uint64_t> number_of(std::string_view key, std::size_t prefix) {
   return parse_seq_key(key.substr(prefix));
 }
 
+// The attempt record under a valid iterator over `webhook_id`'s keys (`prefix`): nullopt when
+// the iterator has left them, else the record or why it is unreadable.
+expected<std::optional<attempt_record>>
+attempt_at(const rocksdb::Iterator& it, std::string_view webhook_id, std::string_view prefix) {
+  auto key = view(it.key());
+  if (!key.starts_with(prefix))
+    return std::optional<attempt_record>{};
+  auto n = number_of(key, prefix.size());
+  if (!n)
+    return make_error_info(ec::storage_corruption, "an attempt key is unreadable");
+  auto rec = decode_attempt_record(webhook_id, *n, view(it.value()));
+  if (!rec)
+    return rec.error();
+  return std::optional{std::move(*rec)};
+}
+
 } // namespace
 
 expected<std::optional<delivery_snapshot>>
@@ -38,16 +54,10 @@ delivery_reader::scan_attempts(std::string_view webhook_id, uint64_t from,
   auto prefix = composite_key(webhook_id, {});
   std::unique_ptr<rocksdb::Iterator> it{db_.db()->NewIterator({}, db_.handle(column::attempts))};
   for (it->Seek(webhook_seq_key(webhook_id, from)); it->Valid(); it->Next()) {
-    auto key = view(it->key());
-    if (!key.starts_with(prefix))
-      break;
-    auto n = number_of(key, prefix.size());
-    if (!n)
-      return make_error_info(ec::storage_corruption, "an attempt key is unreadable");
-    auto rec = decode_attempt_record(webhook_id, *n, view(it->value()));
+    auto rec = attempt_at(*it, webhook_id, prefix);
     if (!rec)
       return rec.error();
-    if (!visit(*rec))
+    if (!*rec || !visit(**rec))
       break;
   }
   if (!it->status().ok())
@@ -66,17 +76,13 @@ delivery_reader::list_attempts(std::string_view webhook_id, uint64_t before, std
   else
     it->SeekForPrev(webhook_seq_key(webhook_id, before - 1));
   for (; it->Valid() && out.size() < limit; it->Prev()) {
-    auto key = view(it->key());
-    if (!key.starts_with(prefix))
-      break;
-    auto n = number_of(key, prefix.size());
-    if (!n)
-      return make_error_info(ec::storage_corruption, "an attempt key is unreadable");
-    auto rec = decode_attempt_record(webhook_id, *n, view(it->value()));
+    auto rec = attempt_at(*it, webhook_id, prefix);
     if (!rec)
       return rec.error();
-    if (!only || rec->result == *only)
-      out.push_back(std::move(*rec));
+    if (!*rec)
+      break;
+    if (!only || (*rec)->result == *only)
+      out.push_back(std::move(**rec));
   }
   if (!it->status().ok())
     return from_status(it->status(), "listing attempt records");
@@ -105,6 +111,7 @@ expected<backlog_page> delivery_reader::read_backlog(const webhook& w, uint64_t 
   if (from > to)
     return page;
   log_reader log{db_};
+  webhook_filter filter{w}; // patterns parsed once per page, not per event
   std::vector<uint64_t> candidates;
   std::size_t scanned = 0;
   // The tenant's index gives each seq and type without decoding a record: only events whose
@@ -114,7 +121,7 @@ expected<backlog_page> delivery_reader::read_backlog(const webhook& w, uint64_t 
       return false;
     ++scanned;
     page.next = ref.seq + 1;
-    if (w.matches_type(ref.type))
+    if (filter.matches_type(ref.type))
       candidates.push_back(ref.seq);
     return true;
   });
@@ -129,7 +136,7 @@ expected<backlog_page> delivery_reader::read_backlog(const webhook& w, uint64_t 
     if (!*e)
       return make_error_info(ec::storage_corruption,
                              "the tenant index names a missing event " + std::to_string(seq));
-    if (!w.matches((*e)->type, (*e)->labels))
+    if (!filter.matches((*e)->type, (*e)->labels))
       continue;
     auto done = outcome(w.id, seq);
     if (!done)
