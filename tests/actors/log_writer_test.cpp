@@ -112,14 +112,7 @@ struct writer_fixture {
     return *out;
   }
 
-  std::vector<event> log() {
-    std::vector<event> out;
-    storage::log_reader{*db}.scan(1, UINT64_MAX, [&](const event& e) {
-      out.push_back(e);
-      return true;
-    });
-    return out;
-  }
+  std::vector<event> log() { return test::read_log(*db); }
 };
 
 } // namespace

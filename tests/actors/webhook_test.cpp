@@ -172,9 +172,8 @@ struct webhook_fixture {
     sched->run();
   }
 
-  /// A clean stop, as the router asks for one; waits out the grace period when attempts are
-  /// still in flight. True when the actor answered.
-  bool stop_clean() {
+  /// Asks the actor for a clean stop; the answer appears in the result once it is given.
+  std::shared_ptr<std::optional<bool>> request_stop() {
     auto out = std::make_shared<std::optional<bool>>();
     sys->spawn(
         [out](caf::event_based_actor* self, webhook_actor a) {
@@ -182,6 +181,13 @@ struct webhook_fixture {
         },
         actor);
     sched->run();
+    return out;
+  }
+
+  /// A clean stop, as the router asks for one; waits out the grace period when attempts are
+  /// still in flight. True when the actor answered.
+  bool stop_clean() {
+    auto out = request_stop();
     if (!out->has_value())
       advance(tuning.stop_grace);
     actor = nullptr;
@@ -242,13 +248,7 @@ struct webhook_fixture {
   storage::delivery_reader deliveries() const { return storage::delivery_reader{*db}; }
 
   std::vector<event> log_of_type(const std::string& type) const {
-    std::vector<event> out;
-    storage::log_reader{*db}.scan(1, UINT64_MAX, [&](const event& e) {
-      if (e.type == type)
-        out.push_back(e);
-      return true;
-    });
-    return out;
+    return test::read_log(*db, type);
   }
 };
 
@@ -892,15 +892,7 @@ TEST_CASE_METHOD(webhook_fixture, "webhook: a clean stop lets attempts in flight
   deliver(3);
   REQUIRE(transport.sent.size() == 3);
   reply(0, answer(200));
-  auto answered = std::make_shared<std::optional<bool>>();
-  sys->spawn(
-      [answered](caf::event_based_actor* self, webhook_actor a) {
-        self->request(a, caf::infinite, atom::stop_v, false).then([answered](bool b) {
-          *answered = b;
-        });
-      },
-      actor);
-  sched->run();
+  auto answered = request_stop();
   CHECK_FALSE(answered->has_value()); // two attempts in flight
   deliver(1);
   CHECK(transport.sent.size() == 3); // nothing new starts while stopping
@@ -923,15 +915,7 @@ TEST_CASE_METHOD(webhook_fixture, "webhook: a clean stop waits no longer than th
                  "[actors][webhook][state]") {
   spawn(make_hook());
   deliver(1);
-  auto answered = std::make_shared<std::optional<bool>>();
-  sys->spawn(
-      [answered](caf::event_based_actor* self, webhook_actor a) {
-        self->request(a, caf::infinite, atom::stop_v, false).then([answered](bool b) {
-          *answered = b;
-        });
-      },
-      actor);
-  sched->run();
+  auto answered = request_stop();
   advance(tuning.stop_grace - 1ms);
   CHECK_FALSE(answered->has_value());
   advance(1ms);

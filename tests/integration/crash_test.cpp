@@ -43,6 +43,19 @@ bool wait_ready(uint16_t port) {
   return false;
 }
 
+// Creates tenant `id` through the admin API of the hookd on `port`, and returns a new key of
+// it with `scopes` (JSON array text).
+std::string make_tenant_key(uint16_t port, const std::string& id, const std::string& scopes) {
+  test::http_client admin{port};
+  const auto& token = env.at("HOOKD_ADMIN_TOKEN");
+  REQUIRE(admin.request("POST", "/v1/tenants", R"({"id":")" + id + R"(","name":"Test"})", token)
+              .status == 201);
+  auto k = admin.request("POST", "/v1/api-keys",
+                         R"({"tenant":")" + id + R"(","scopes":)" + scopes + "}", token);
+  REQUIRE(k.status == 201);
+  return test::json_string(k.body, "key");
+}
+
 } // namespace
 
 TEST_CASE("crash: kill -9 under load loses no acknowledged event", "[crash]") {
@@ -59,17 +72,8 @@ TEST_CASE("crash: kill -9 under load loses no acknowledged event", "[crash]") {
     REQUIRE(proc.port() != 0);
     REQUIRE(wait_ready(proc.port()));
     test::http_client admin{proc.port()};
-    if (key.empty()) {
-      REQUIRE(admin
-                  .request("POST", "/v1/tenants", R"({"id":"crash","name":"Crash"})",
-                           env.at("HOOKD_ADMIN_TOKEN"))
-                  .status == 201);
-      auto k =
-          admin.request("POST", "/v1/api-keys", R"({"tenant":"crash","scopes":["ingest","read"]})",
-                        env.at("HOOKD_ADMIN_TOKEN"));
-      REQUIRE(k.status == 201);
-      key = test::json_string(k.body, "key");
-    }
+    if (key.empty())
+      key = make_tenant_key(proc.port(), "crash", R"(["ingest","read"])");
     // Everything acknowledged before this restart is still there.
     for (auto& [id, seq] : acked) {
       auto r = admin.request("GET", "/v1/events/" + id, {}, key);
@@ -188,15 +192,7 @@ TEST_CASE("crash: kill -9 during delivery repeats some deliveries but loses none
     REQUIRE(wait_ready(proc.port()));
     test::http_client admin{proc.port()};
     if (key.empty()) {
-      REQUIRE(admin
-                  .request("POST", "/v1/tenants", R"({"id":"dc","name":"Delivery crash"})",
-                           env.at("HOOKD_ADMIN_TOKEN"))
-                  .status == 201);
-      auto k = admin.request("POST", "/v1/api-keys",
-                             R"({"tenant":"dc","scopes":["ingest","read","manage"]})",
-                             env.at("HOOKD_ADMIN_TOKEN"));
-      REQUIRE(k.status == 201);
-      key = test::json_string(k.body, "key");
+      key = make_tenant_key(proc.port(), "dc", R"(["ingest","read","manage"])");
       auto w = admin.request(
           "POST", "/v1/webhooks",
           R"({"name":"sink","url":"http://127.0.0.1:)" + std::to_string(rx.port()) +
@@ -316,11 +312,7 @@ TEST_CASE("crash: a clean stop and restart redeliver nothing", "[crash]") {
     test::hookd_process proc{HOOKD_BINARY, data, env};
     REQUIRE(wait_ready(proc.port()));
     test::http_client c{proc.port()};
-    auto admin = env.at("HOOKD_ADMIN_TOKEN");
-    REQUIRE(c.request("POST", "/v1/tenants", R"({"id":"cs","name":"Clean"})", admin).status == 201);
-    auto k =
-        c.request("POST", "/v1/api-keys", R"({"tenant":"cs","scopes":["ingest","manage"]})", admin);
-    key = test::json_string(k.body, "key");
+    key = make_tenant_key(proc.port(), "cs", R"(["ingest","manage"])");
     REQUIRE(c.request("POST", "/v1/webhooks",
                       R"({"name":"sink","url":"http://127.0.0.1:)" + std::to_string(rx.port()) +
                           R"(/s","events":["*"]})",

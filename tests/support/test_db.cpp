@@ -1,5 +1,9 @@
 #include "tests/support/test_db.hpp"
 
+#include "storage/log_reader.hpp"
+
+#include <stdexcept>
+
 namespace hookd::test {
 
 std::shared_ptr<const secret_box> test_secret_box() {
@@ -36,6 +40,18 @@ webhook sample_webhook(std::string id, std::string tenant) {
   w.events = {"*"};
   w.secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
   return w;
+}
+
+std::vector<event> read_log(const storage::database& db, std::string_view type) {
+  std::vector<event> out;
+  auto scanned = storage::log_reader{db}.scan(1, UINT64_MAX, [&](const event& e) {
+    if (type.empty() || e.type == type)
+      out.push_back(e);
+    return true;
+  });
+  if (!scanned)
+    throw std::runtime_error("reading the log: " + scanned.error().detail);
+  return out;
 }
 
 } // namespace hookd::test

@@ -1,11 +1,14 @@
 #pragma once
 
 #include "domain/address_policy.hpp"
+#include "domain/event.hpp"
 #include "domain/secret_box.hpp"
 #include "domain/webhook.hpp"
 #include "storage/database.hpp"
 
 #include <memory>
+#include <string_view>
+#include <vector>
 
 namespace hookd::test {
 
@@ -22,5 +25,8 @@ address_policy loopback_policy();
 /// A valid webhook for tests: `id` of `tenant`, named after its id, subscribed to `*`, with
 /// a fixed secret and an https URL.
 webhook sample_webhook(std::string id = "wh_test", std::string tenant = "acme");
+
+/// Every event in `db`'s log, in order; only those of `type` when given.
+std::vector<event> read_log(const storage::database& db, std::string_view type = {});
 
 } // namespace hookd::test
