@@ -39,8 +39,11 @@ using delivery_reader_actor = caf::typed_actor<
     // cursor when no snapshot is stored.
     caf::replies_to<atom::recover, webhook_ptr, uint64_t>::with<recovery_state_ptr>,
     // The next page of `hook`'s backlog: seqs from, to, and at most that many events.
-    caf::replies_to<atom::read, webhook_ptr, uint64_t, uint64_t,
-                    uint32_t>::with<backlog_chunk_ptr>>;
+    caf::replies_to<atom::read, webhook_ptr, uint64_t, uint64_t, uint32_t>::with<backlog_chunk_ptr>,
+    // The events of `hook`'s deliveries among these seqs that still stand as failed.
+    caf::replies_to<atom::read, webhook_ptr, seq_list_ptr>::with<backlog_chunk_ptr>,
+    // The seqs of `hook`'s deliveries that failed for good within [since, until) (ms).
+    caf::replies_to<atom::scan, webhook_ptr, int64_t, int64_t>::with<seq_list_ptr>>;
 
 /// One webhook endpoint: queues matching events, signs and sends them through the delivery
 /// transport, retries on its schedule, and guards the endpoint with a circuit breaker.
@@ -71,7 +74,11 @@ using webhook_actor = caf::typed_actor<
     // Sends the buffered records to the writer (sent to itself, behind the queued messages).
     caf::reacts_to<atom::record>,
     // The grace period of a clean stop ended (sent to itself).
-    caf::reacts_to<atom::flush>>;
+    caf::reacts_to<atom::flush>,
+    // Counters and health without the latency samples (for the queue figures).
+    caf::replies_to<atom::queue>::with<webhook_stats_ptr>,
+    // Puts these failed deliveries back in the queue, counting progress in the job.
+    caf::reacts_to<atom::requeue, seq_list_ptr, retry_job_ptr>>;
 
 /// Routes committed events to webhook actors: applies the batch's webhook changes (spawning,
 /// reconfiguring or stopping webhook actors), then matches each event through its type index.
@@ -80,6 +87,11 @@ using router_actor = batch_subscriber_actor::extend<
     caf::replies_to<atom::status, std::string, std::string>::with<webhook_stats_ptr>,
     // A test delivery through `tenant`'s webhook `id` (an error when it has no actor).
     caf::replies_to<atom::test, std::string, std::string>::with<test_result_ptr>,
+    // The queue figures of `tenant` (empty: every tenant) and the recent bulk retries.
+    caf::replies_to<atom::queue, std::string>::with<queue_report_ptr>,
+    // Starts a bulk retry of `tenant`'s failed deliveries (one webhook, or all when empty)
+    // that failed within [since, until) (ms); answers once they are counted.
+    caf::replies_to<atom::requeue, std::string, std::string, int64_t, int64_t>::with<retry_job_ptr>,
     // Ticks every webhook actor (sent to itself periodically).
     caf::reacts_to<atom::tick>,
     // Asks every webhook actor to snapshot and stop; answers when all have (node shutdown).
@@ -97,6 +109,11 @@ using http_bridge_actor = caf::typed_actor<
     // Asks the router for a webhook's live counters (tenant, id).
     caf::reacts_to<atom::status, std::string, std::string, stats_callback_ptr>,
     // Asks the router for a test delivery (tenant, id).
-    caf::reacts_to<atom::test, std::string, std::string, test_callback_ptr>>;
+    caf::reacts_to<atom::test, std::string, std::string, test_callback_ptr>,
+    // Asks the router for the queue figures (tenant, or empty for all).
+    caf::reacts_to<atom::queue, std::string, queue_callback_ptr>,
+    // Asks the router to start a bulk retry (tenant, webhook id or empty, since, until).
+    caf::reacts_to<atom::requeue, std::string, std::string, int64_t, int64_t,
+                   retry_job_callback_ptr>>;
 
 } // namespace hookd

@@ -213,10 +213,12 @@ void stage_delivery_log(writer_ptr self, const delivery_log& log) {
   auto& store = *st.config.store;
   for (auto notice : log.notices)
     store.stage_event(log.tenant, std::move(notice), st.config.time->now_ms());
+  for (auto seq : log.reopened)
+    store.stage_reopen(log.webhook_id, seq);
   for (const auto& a : log.attempts)
     store.stage_attempt(a);
   for (const auto& o : log.outcomes)
-    store.stage_outcome(o);
+    store.stage_outcome(log.tenant, o);
   auto& marks = st.attempt_logs[log.webhook_id];
   if (!log.attempts.empty())
     marks.last = std::max(marks.last, log.attempts.back().number);
@@ -253,7 +255,10 @@ void commit(writer_ptr self) {
   st.webhook_changes.clear();
   auto& store = *st.config.store;
   if (store.has_staged()) {
+    auto started = std::chrono::steady_clock::now();
     auto committed = store.commit();
+    st.config.counters->commit_seconds.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     if (!committed) {
       st.stats.failed = true;
       HOOKD_ERROR("log_writer: commit failed: {}", committed.error().detail);
@@ -266,6 +271,13 @@ void commit(writer_ptr self) {
     }
     ++st.stats.commits;
     st.stats.events += committed->size();
+    st.config.counters->commit_events.observe(static_cast<double>(committed->size()));
+    for (const auto& e : *committed) {
+      auto& slot = st.tenant_counters_cache[e.tenant];
+      if (slot == nullptr)
+        slot = &st.config.counters->tenant(e.tenant);
+      slot->events.fetch_add(1, std::memory_order_relaxed);
+    }
     st.stats.head_seq = store.head().seq;
     if ((!committed->empty() || !changes.empty()) && !st.subscribers.empty()) {
       auto batch = std::make_shared<committed_batch>();
@@ -301,6 +313,8 @@ void schedule_flush(writer_ptr self) {
 log_writer_actor::behavior_type
 log_writer(log_writer_actor::stateful_pointer<log_writer_state> self, log_writer_config config) {
   self->state.config = std::move(config);
+  if (!self->state.config.counters)
+    self->state.config.counters = std::make_shared<metrics>();
   self->state.stats.head_seq = self->state.config.store->head().seq;
   self->set_exit_handler([self](const caf::exit_msg& msg) {
     // Finish what is in flight: stage nothing new, commit what is staged, answer, quit.
@@ -356,6 +370,9 @@ log_writer(log_writer_actor::stateful_pointer<log_writer_state> self, log_writer
           HOOKD_WARN("log_writer: idempotency sweep failed: {}", swept.error().detail);
         else if (*swept > 0)
           HOOKD_DEBUG("log_writer: swept {} expired idempotency keys", *swept);
+        auto counters = self->state.config.store->sweep_counters(self->state.config.time->now_ms());
+        if (!counters)
+          HOOKD_WARN("log_writer: counter sweep failed: {}", counters.error().detail);
       },
       [self](atom::record, delivery_log_ptr& log) {
         if (!log)

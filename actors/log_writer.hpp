@@ -2,6 +2,7 @@
 
 #include "actors/actors.hpp"
 #include "domain/clock.hpp"
+#include "domain/metrics.hpp"
 #include "storage/log_store.hpp"
 
 #include <caf/response_promise.hpp>
@@ -28,6 +29,9 @@ struct log_writer_config {
   std::chrono::seconds sweep_interval{3600};
   /// Attempt records kept per webhook (older ones are pruned, never past its snapshot).
   uint64_t keep_attempts = 100;
+  /// Where commit sizes, commit times and events per tenant are counted (a private registry
+  /// when null).
+  std::shared_ptr<metrics> counters;
 };
 
 /// The log writer's state: the store, what is staged, and who waits for the next fsync.
@@ -74,6 +78,8 @@ struct log_writer_state {
   std::unordered_map<std::string, attempt_marks> attempt_logs;
   /// Counters for status and metrics.
   writer_status stats;
+  /// Each tenant's counters, looked up once.
+  std::unordered_map<std::string, tenant_counters*> tenant_counters_cache;
 };
 
 /// The log writer's behaviour: see `log_writer_actor`. Spawn it detached in production (its

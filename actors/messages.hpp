@@ -12,7 +12,9 @@
 
 #include <caf/expected.hpp>
 
+#include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -184,6 +186,89 @@ struct webhook_stats {
   std::vector<int64_t> recent_latencies_us;
   /// The last failure, for humans.
   std::string last_error;
+  /// When the oldest held delivery's event arrived, ms since the epoch (0: none held).
+  int64_t oldest_pending_ms = 0;
+};
+
+/// One tenant's share of the delivery queue, summed over its webhooks at one instant.
+struct queue_figures {
+  /// Enabled webhooks (each has an actor).
+  uint64_t webhooks = 0;
+  /// Disabled webhooks (no actor; their deliveries wait in the log).
+  uint64_t disabled_webhooks = 0;
+  /// Deliveries held in memory, in flight included.
+  uint64_t pending = 0;
+  /// Deliveries in flight.
+  uint64_t in_flight = 0;
+  /// Held deliveries that failed at least once and wait for their next attempt.
+  uint64_t retrying = 0;
+  /// Webhooks with more deliveries waiting in the log than their window holds.
+  uint64_t backlogged_webhooks = 0;
+  /// Webhooks whose circuit breaker is open.
+  uint64_t open_circuits = 0;
+  /// When the oldest held delivery's event arrived, ms since the epoch (0: none).
+  int64_t oldest_pending_ms = 0;
+
+  /// Adds one webhook actor's figures.
+  void add(const webhook_stats& s) {
+    queue_figures one;
+    one.webhooks = 1;
+    one.pending = s.pending;
+    one.in_flight = s.in_flight;
+    one.retrying = s.retrying;
+    one.backlogged_webhooks = s.backlog_from != 0 ? 1 : 0;
+    one.open_circuits = s.circuit_open ? 1 : 0;
+    one.oldest_pending_ms = s.oldest_pending_ms;
+    merge(one);
+  }
+
+  /// Adds another set of figures (another tenant's, for a total).
+  void merge(const queue_figures& o) {
+    webhooks += o.webhooks;
+    disabled_webhooks += o.disabled_webhooks;
+    pending += o.pending;
+    in_flight += o.in_flight;
+    retrying += o.retrying;
+    backlogged_webhooks += o.backlogged_webhooks;
+    open_circuits += o.open_circuits;
+    if (o.oldest_pending_ms != 0 &&
+        (oldest_pending_ms == 0 || o.oldest_pending_ms < oldest_pending_ms))
+      oldest_pending_ms = o.oldest_pending_ms;
+  }
+};
+
+/// A bulk retry of failed deliveries (`POST /v1/queue/retry-failed`). The router creates it;
+/// webhook actors count their progress in it; the API shows it.
+struct retry_job {
+  /// `rty_…`.
+  std::string id;
+  /// The tenant whose deliveries it retries.
+  std::string tenant;
+  /// The one webhook it is limited to (empty: every enabled webhook of the tenant).
+  std::string webhook_id;
+  /// The window of failure times, ms since the epoch: [since, until).
+  int64_t since_ms = 0;
+  int64_t until_ms = INT64_MAX;
+  /// When it started, ms since the epoch.
+  int64_t created_at_ms = 0;
+  /// Failed deliveries found in scope.
+  std::atomic<uint64_t> total{0};
+  /// Deliveries put back in their webhook's queue.
+  std::atomic<uint64_t> requeued{0};
+  /// Deliveries left as they were: no longer failed, already pending, or their webhook was
+  /// disabled or deleted before it got to them.
+  std::atomic<uint64_t> skipped{0};
+
+  /// True when every delivery found was requeued or skipped.
+  bool done() const noexcept { return requeued.load() + skipped.load() >= total.load(); }
+};
+
+/// The queue at one instant: figures per tenant, and the recent bulk retries.
+struct queue_report {
+  /// Figures by tenant.
+  std::map<std::string, queue_figures> tenants;
+  /// Bulk retries, newest first.
+  std::vector<std::shared_ptr<const retry_job>> jobs;
 };
 
 /// What a webhook actor hands the log writer: attempt records, outcomes and, at times, its
@@ -200,6 +285,9 @@ struct delivery_log {
   /// Operational events about this webhook (`webhook.recovered`, `delivery.exhausted`),
   /// appended to the tenant's log in the same commit.
   std::vector<event_draft> notices;
+  /// Deliveries whose recorded end is removed before anything above is written: they are
+  /// pending again (a bulk retry). The snapshot that holds them comes in the same message.
+  std::vector<uint64_t> reopened;
   /// The snapshot, taken after everything above.
   std::optional<delivery_snapshot> snapshot;
 };
@@ -250,6 +338,10 @@ using delivery_log_ptr = std::shared_ptr<const delivery_log>;
 using recovery_state_ptr = std::shared_ptr<const recovery_state>;
 using backlog_chunk_ptr = std::shared_ptr<const backlog_chunk>;
 using test_result_ptr = std::shared_ptr<const test_delivery_result>;
+using queue_report_ptr = std::shared_ptr<const queue_report>;
+using retry_job_ptr = std::shared_ptr<retry_job>;
+/// Event sequence numbers (of failed deliveries, or to read back).
+using seq_list_ptr = std::shared_ptr<const std::vector<uint64_t>>;
 
 /// Completion callbacks that carry an actor's answer back to non-actor code (the HTTP
 /// server). They run on a CAF thread and must only hand the result over (post it to an
@@ -259,5 +351,7 @@ using config_callback_ptr = std::shared_ptr<std::function<void(caf::expected<con
 using status_callback_ptr = std::shared_ptr<std::function<void(caf::expected<writer_status_ptr>)>>;
 using stats_callback_ptr = std::shared_ptr<std::function<void(caf::expected<webhook_stats_ptr>)>>;
 using test_callback_ptr = std::shared_ptr<std::function<void(caf::expected<test_result_ptr>)>>;
+using queue_callback_ptr = std::shared_ptr<std::function<void(caf::expected<queue_report_ptr>)>>;
+using retry_job_callback_ptr = std::shared_ptr<std::function<void(caf::expected<retry_job_ptr>)>>;
 
 } // namespace hookd

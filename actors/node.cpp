@@ -32,6 +32,8 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& sys, node_config 
   wcfg.max_commit_events =
       cfg.max_commit_events > 0 ? cfg.max_commit_events : defaults::max_commit_events;
   wcfg.keep_attempts = cfg.keep_attempts;
+  self->counters_ = cfg.counters ? cfg.counters : std::make_shared<metrics>();
+  wcfg.counters = self->counters_;
   auto head = wcfg.store->head();
   auto hooks = storage::config_reader{*self->db_}.list_all_webhooks();
   if (!hooks)
@@ -62,6 +64,7 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& sys, node_config 
   rcfg.position = head.seq;
   rcfg.tick_interval = cfg.tick_interval;
   rcfg.tuning = cfg.tuning;
+  rcfg.counters = self->counters_;
   self->router_ = sys.spawn(hookd::router, std::move(rcfg));
   caf::anon_send(self->writer_, atom::subscribe_v,
                  caf::actor_cast<batch_subscriber_actor>(self->router_));

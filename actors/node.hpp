@@ -6,6 +6,7 @@
 #include "domain/clock.hpp"
 #include "domain/delivery_transport.hpp"
 #include "domain/error.hpp"
+#include "domain/metrics.hpp"
 #include "storage/database.hpp"
 
 #include <caf/actor_system.hpp>
@@ -38,6 +39,8 @@ struct node_config {
   std::chrono::milliseconds tick_interval{5000};
   /// Attempt records kept per webhook.
   uint64_t keep_attempts = 100;
+  /// The metrics registry (a new one when null).
+  std::shared_ptr<metrics> counters;
 };
 
 /// The running core of hookd: the database and the actors around it. Starts components in
@@ -66,6 +69,8 @@ class node {
   const storage::database& db() const noexcept { return *db_; }
   /// Where webhooks may point.
   const address_policy& policy() const noexcept { return policy_; }
+  /// The metrics registry.
+  metrics& counters() const noexcept { return *counters_; }
   /// True until `stop` began.
   bool running() const noexcept { return running_; }
   /// Stops the actors in order and closes the database. Blocks until done. Idempotent.
@@ -80,6 +85,7 @@ class node {
   delivery_reader_actor reader_;
   std::shared_ptr<delivery_transport> transport_;
   address_policy policy_;
+  std::shared_ptr<metrics> counters_;
   std::chrono::milliseconds stop_grace_{0};
   bool running_ = false;
 };

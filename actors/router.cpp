@@ -31,6 +31,10 @@ void stop_actor(self_ptr self, const std::string& key, const webhook& w, bool dr
 void apply(self_ptr self, const webhook& w, bool removed) {
   auto& st = self->state;
   auto key = composite_key(w.tenant, w.id);
+  if (!removed && !w.enabled)
+    st.disabled[key] = w.tenant;
+  else
+    st.disabled.erase(key);
   if (removed || !w.enabled) {
     st.index.remove(w.tenant, w.id);
     stop_actor(self, key, w, removed);
@@ -51,7 +55,127 @@ void apply(self_ptr self, const webhook& w, bool removed) {
   cfg.reader = st.config.reader;
   cfg.position = st.position;
   cfg.tuning = st.config.tuning;
+  cfg.counters = st.config.counters;
   st.actors.emplace(std::move(key), self->spawn(webhook_endpoint, std::move(cfg)));
+}
+
+// The actors of `tenant`'s enabled webhooks (every tenant's when empty).
+std::vector<std::pair<std::string, webhook_actor>> actors_of(self_ptr self,
+                                                             std::string_view tenant) {
+  std::vector<std::pair<std::string, webhook_actor>> out;
+  auto prefix = composite_key(tenant, {});
+  for (const auto& [key, a] : self->state.actors)
+    if (tenant.empty() || key.starts_with(prefix))
+      out.emplace_back(key.substr(0, key.find('\0')), a);
+  return out;
+}
+
+// Collects the queue figures of `tenant` (all when empty) from every webhook actor.
+caf::typed_response_promise<queue_report_ptr> report_queue(self_ptr self, std::string tenant) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise<queue_report_ptr>();
+  auto report = std::make_shared<queue_report>();
+  for (const auto& [key, owner] : st.disabled)
+    if (tenant.empty() || owner == tenant)
+      ++report->tenants[owner].disabled_webhooks;
+  for (const auto& job : st.jobs)
+    if (tenant.empty() || job->tenant == tenant)
+      report->jobs.push_back(job);
+  auto targets = actors_of(self, tenant);
+  auto left = std::make_shared<std::size_t>(targets.size());
+  if (targets.empty()) {
+    rp.deliver(queue_report_ptr{std::move(report)});
+    return rp;
+  }
+  for (auto& [owner, a] : targets) {
+    // A webhook that does not answer in time (it is stopping) is left out, not waited for.
+    auto done = [rp, left, report]() mutable {
+      if (--*left == 0)
+        rp.deliver(queue_report_ptr{report});
+    };
+    self->request(a, std::chrono::seconds{5}, atom::queue_v)
+        .then(
+            [done, report, owner = owner](webhook_stats_ptr& s) mutable {
+              report->tenants[owner].add(*s);
+              done();
+            },
+            [done](caf::error&) mutable { done(); });
+  }
+  return rp;
+}
+
+// Starts a bulk retry: asks the state reader for each webhook's failed deliveries in the
+// window, then hands each actor its list; answers with the job once all are counted.
+caf::typed_response_promise<retry_job_ptr> start_retry(self_ptr self, std::string tenant,
+                                                       std::string webhook_id, int64_t since,
+                                                       int64_t until) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise<retry_job_ptr>();
+  std::vector<std::pair<std::string, webhook_actor>> targets;
+  if (!webhook_id.empty()) {
+    auto it = st.actors.find(composite_key(tenant, webhook_id));
+    if (it == st.actors.end()) {
+      rp.deliver(
+          make_error(ec::conflict, "webhook '" + webhook_id + "' is disabled; enable it first"));
+      return rp;
+    }
+    targets.emplace_back(webhook_id, it->second);
+  } else {
+    auto prefix = composite_key(tenant, {});
+    for (const auto& [key, a] : st.actors)
+      if (key.starts_with(prefix))
+        targets.emplace_back(key.substr(prefix.size()), a);
+  }
+  auto job = std::make_shared<retry_job>();
+  auto now = st.config.time->now_ms();
+  job->id = st.ids.next("rty_", now);
+  job->tenant = tenant;
+  job->webhook_id = webhook_id;
+  job->since_ms = since;
+  job->until_ms = until;
+  job->created_at_ms = now;
+  st.jobs.push_front(job);
+  if (st.jobs.size() > 50)
+    st.jobs.pop_back();
+  if (targets.empty()) {
+    rp.deliver(job);
+    return rp;
+  }
+  // The lists are handed out once all are counted, so that the job's total is final before
+  // any progress is counted against it.
+  struct gathering {
+    std::size_t left = 0;
+    std::vector<std::pair<webhook_actor, seq_list_ptr>> lists;
+  };
+  auto g = std::make_shared<gathering>();
+  g->left = targets.size();
+  auto finish = [self, rp, job, g]() mutable {
+    if (--g->left != 0)
+      return;
+    for (const auto& [a, seqs] : g->lists)
+      job->total += seqs->size();
+    for (auto& [a, seqs] : g->lists)
+      self->send(a, atom::requeue_v, seqs, job);
+    rp.deliver(job);
+  };
+  for (auto& [id, a] : targets) {
+    auto hook = std::make_shared<webhook>();
+    hook->tenant = tenant;
+    hook->id = id;
+    self->request(st.config.reader, caf::infinite, atom::scan_v, webhook_ptr{hook}, since, until)
+        .then(
+            [g, finish, a = a](seq_list_ptr& seqs) mutable {
+              if (!seqs->empty())
+                g->lists.emplace_back(a, std::move(seqs));
+              finish();
+            },
+            [finish, id = id](caf::error& err) mutable {
+              HOOKD_ERROR("router: finding the failed deliveries of {} failed: {}", id,
+                          to_string(err));
+              finish();
+            });
+  }
+  return rp;
 }
 
 } // namespace
@@ -60,6 +184,8 @@ router_actor::behavior_type router(router_actor::stateful_pointer<router_state> 
                                    router_config config) {
   self->state.config = std::move(config);
   self->state.position = self->state.config.position;
+  if (!self->state.config.counters)
+    self->state.config.counters = std::make_shared<metrics>();
   auto initial = std::move(self->state.config.webhooks);
   for (const auto& w : initial)
     apply(self, w, false);
@@ -106,6 +232,10 @@ router_actor::behavior_type router(router_actor::stateful_pointer<router_state> 
         if (it == self->state.actors.end())
           return make_error(ec::conflict, "webhook '" + id + "' is disabled; enable it first");
         return self->delegate(it->second, atom::test_v);
+      },
+      [self](atom::queue, std::string& tenant) { return report_queue(self, std::move(tenant)); },
+      [self](atom::requeue, std::string& tenant, std::string& id, int64_t since, int64_t until) {
+        return start_retry(self, std::move(tenant), std::move(id), since, until);
       },
       [self](atom::tick) {
         auto& st = self->state;

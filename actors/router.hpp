@@ -2,11 +2,14 @@
 
 #include "actors/actors.hpp"
 #include "actors/webhook.hpp"
+#include "domain/id_generator.hpp"
+#include "domain/metrics.hpp"
 #include "domain/subscription_index.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
 
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -35,6 +38,8 @@ struct router_config {
   std::chrono::milliseconds tick_interval{5000};
   /// Window and intervals of every webhook actor.
   delivery_tuning tuning;
+  /// Where webhook actors count attempts and deliveries (a private registry when null).
+  std::shared_ptr<metrics> counters;
 };
 
 /// The router's state: the type index and one actor per enabled webhook.
@@ -54,6 +59,13 @@ struct router_state {
   std::vector<const subscription_index::entry*> matches;
   /// The last seq routed: every event up to it was handed to its webhook actors.
   uint64_t position = 0;
+  /// Disabled webhooks (tenant NUL id -> tenant): they have no actor, but count in the queue
+  /// figures.
+  std::unordered_map<std::string, std::string> disabled;
+  /// Recent bulk retries, newest first (at most 50).
+  std::deque<retry_job_ptr> jobs;
+  /// Ids of bulk retries.
+  id_generator ids;
 };
 
 /// The router's behaviour: see `router_actor`. On exit it stops every webhook actor.

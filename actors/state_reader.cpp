@@ -103,6 +103,29 @@ state_reader(delivery_reader_actor::stateful_pointer<state_reader_state> self,
         chunk->next = page->next;
         return backlog_chunk_ptr{std::move(chunk)};
       },
+      [self](atom::read, webhook_ptr& hook, seq_list_ptr& seqs) -> caf::result<backlog_chunk_ptr> {
+        storage::delivery_reader deliveries{*self->state.db};
+        auto events = deliveries.read_failed(hook->id, *seqs);
+        if (!events)
+          return to_caf_error(events.error());
+        auto batch = std::make_shared<committed_batch>();
+        batch->events = std::move(*events);
+        auto chunk = std::make_shared<backlog_chunk>();
+        chunk->batch = std::move(batch);
+        return backlog_chunk_ptr{std::move(chunk)};
+      },
+      [self](atom::scan, webhook_ptr& hook, int64_t since,
+             int64_t until) -> caf::result<seq_list_ptr> {
+        storage::delivery_reader deliveries{*self->state.db};
+        auto seqs = std::make_shared<std::vector<uint64_t>>();
+        auto scanned = deliveries.scan_failed(hook->id, since, until, [&](uint64_t seq) {
+          seqs->push_back(seq);
+          return true;
+        });
+        if (!scanned)
+          return to_caf_error(scanned.error());
+        return seq_list_ptr{std::move(seqs)};
+      },
   };
 }
 

@@ -218,6 +218,68 @@ void read_backlog(self_ptr self) {
           });
 }
 
+// Puts failed deliveries of a bulk retry back in the queue as the window makes room: reads
+// the events that still stand as failed, holds them as new deliveries (same `webhook-id`),
+// and hands the writer the removal of their recorded end together with a snapshot that holds
+// them, so that a crash cannot lose them in between.
+void read_requeue(self_ptr self) {
+  auto& st = self->state;
+  auto window = st.config.tuning.window;
+  if (st.requeue_reading || st.recovering || st.pending.size() > window / 2)
+    return;
+  auto room = std::max<std::size_t>(window - st.pending.size(), 1);
+  auto seqs = std::make_shared<std::vector<uint64_t>>();
+  std::map<uint64_t, retry_job_ptr> jobs;
+  while (!st.requeue.empty() && seqs->size() < room) {
+    auto [seq, job] = std::move(st.requeue.front());
+    st.requeue.pop_front();
+    if (st.pending.count(seq) > 0 || jobs.count(seq) > 0) {
+      ++job->skipped;
+      continue;
+    }
+    seqs->push_back(seq);
+    jobs.emplace(seq, std::move(job));
+  }
+  if (seqs->empty())
+    return;
+  st.requeue_reading = true;
+  self->request(st.config.reader, caf::infinite, atom::read_v, st.hook, seq_list_ptr{seqs})
+      .then(
+          [self, jobs](backlog_chunk_ptr& chunk) mutable {
+            auto& st = self->state;
+            st.requeue_reading = false;
+            auto& batch = chunk->batch;
+            auto& log = outbox(self);
+            for (uint32_t i = 0; i < batch->events.size(); ++i) {
+              auto seq = batch->events[i].seq;
+              auto it = jobs.find(seq);
+              if (it == jobs.end())
+                continue;
+              if (st.pending.count(seq) == 0) {
+                hold(self, batch, i);
+                log.reopened.push_back(seq);
+                ++it->second->requeued;
+              } else {
+                ++it->second->skipped;
+              }
+              jobs.erase(it);
+            }
+            for (auto& [seq, job] : jobs)
+              ++job->skipped; // No longer failed: delivered, or retried already.
+            flush_outbox(self, true);
+            pump(self);
+          },
+          [self, jobs](caf::error& err) {
+            // A storage error: put them back; the next tick tries again.
+            auto& st = self->state;
+            st.requeue_reading = false;
+            for (auto it = jobs.rbegin(); it != jobs.rend(); ++it)
+              st.requeue.emplace_front(it->first, it->second);
+            HOOKD_ERROR("webhook {}: reading deliveries to retry failed: {}", st.config.hook.id,
+                        to_string(err));
+          });
+}
+
 // -- sending ---------------------------------------------------------------------------------
 
 void end_delivery(self_ptr self, uint64_t seq, delivery_state how) {
@@ -229,6 +291,12 @@ void end_delivery(self_ptr self, uint64_t seq, delivery_state how) {
     ++st.stats.counters.delivered;
   else
     ++st.stats.counters.failed;
+  st.tenant_metrics->deliveries[static_cast<std::size_t>(how)].fetch_add(1,
+                                                                         std::memory_order_relaxed);
+  if (how == delivery_state::delivered)
+    st.config.counters->ingest_to_delivery.observe(
+        static_cast<double>(std::max<int64_t>(0, wall_now(self) - it->second.ev().received_at_ms)) /
+        1000.0);
   outbox(self).outcomes.push_back(
       {st.config.hook.id, seq, how, it->second.attempts, wall_now(self)});
   st.schedule.erase({it->second.due, seq});
@@ -319,6 +387,7 @@ void pump(self_ptr self) {
   if (!st.stats.enabled || st.disabling || st.recovering || st.stop_promise)
     return;
   read_backlog(self);
+  read_requeue(self);
   if (st.pending.empty())
     return;
   auto now = self->clock().now();
@@ -450,6 +519,13 @@ attempt_record make_record(self_ptr self, const pending_delivery& d, const deliv
   return r;
 }
 
+// Queues the record of a finished attempt for the writer, and counts it.
+void record_attempt(self_ptr self, attempt_record rec) {
+  self->state.tenant_metrics->attempts[static_cast<std::size_t>(rec.result)].fetch_add(
+      1, std::memory_order_relaxed);
+  outbox(self).attempts.push_back(std::move(rec));
+}
+
 void on_result(self_ptr self, uint64_t seq, const delivery_response& res) {
   auto& st = self->state;
   auto it = st.pending.find(seq);
@@ -461,6 +537,7 @@ void on_result(self_ptr self, uint64_t seq, const delivery_response& res) {
   st.dirty = true;
   auto now = self->clock().now();
   record_latency(self, res.duration);
+  st.config.counters->delivery_latency.observe(std::chrono::duration<double>(res.duration).count());
   auto rec = make_record(self, d, res);
   auto cls = classify_attempt(res.error, res.status);
   if (cls != attempt_class::success) {
@@ -471,7 +548,7 @@ void on_result(self_ptr self, uint64_t seq, const delivery_response& res) {
   switch (cls) {
   case attempt_class::success:
     rec.result = attempt_result::succeeded;
-    outbox(self).attempts.push_back(std::move(rec));
+    record_attempt(self, std::move(rec));
     st.stats.consecutive_failures = 0;
     st.failing_since_ms = 0;
     if (st.stats.circuit_open) {
@@ -491,13 +568,13 @@ void on_result(self_ptr self, uint64_t seq, const delivery_response& res) {
     // The endpoint asks to be left alone. This delivery ends; the others stay pending in the
     // snapshot and resume if a user enables the webhook again.
     rec.result = attempt_result::failed;
-    outbox(self).attempts.push_back(std::move(rec));
+    record_attempt(self, std::move(rec));
     end_delivery(self, seq, delivery_state::failed);
     disable(self, "the endpoint answered 410 Gone");
     return;
   case attempt_class::permanent:
     rec.result = attempt_result::failed;
-    outbox(self).attempts.push_back(std::move(rec));
+    record_attempt(self, std::move(rec));
     announce(self, "delivery.exhausted",
              delivery_exhausted_data(st.config.hook, d.ev(), d.attempts, st.stats.last_error,
                                      "permanent_error"));
@@ -508,7 +585,7 @@ void on_result(self_ptr self, uint64_t seq, const delivery_response& res) {
     auto pause = st.config.hook.retry.delay_before(d.attempts + 1, *st.config.jitter);
     if (!pause) {
       rec.result = attempt_result::failed; // The schedule is exhausted.
-      outbox(self).attempts.push_back(std::move(rec));
+      record_attempt(self, std::move(rec));
       announce(self, "delivery.exhausted",
                delivery_exhausted_data(st.config.hook, d.ev(), d.attempts, st.stats.last_error,
                                        "schedule_exhausted"));
@@ -521,7 +598,7 @@ void on_result(self_ptr self, uint64_t seq, const delivery_response& res) {
       st.schedule.emplace(d.due, seq);
       rec.result = attempt_result::retrying;
       rec.next_at_ms = to_wall(self, d.due);
-      outbox(self).attempts.push_back(std::move(rec));
+      record_attempt(self, std::move(rec));
     }
     if (st.stats.circuit_open) {
       st.probe_at = now + probe_delay(st, ++st.probes);
@@ -599,6 +676,10 @@ void finish_stop(self_ptr self) {
   for (auto& [token, t] : st.tests)
     t.promise.deliver(make_error(ec::shutting_down, "the webhook stopped"));
   st.tests.clear();
+  // Requeued deliveries not taken yet stay failed; a new bulk retry finds them again.
+  for (auto& [seq, job] : st.requeue)
+    ++job->skipped;
+  st.requeue.clear();
   if (st.stop_promise) {
     flush_outbox(self, true);
     st.stop_promise->deliver(true);
@@ -654,6 +735,26 @@ void finish_test(self_ptr self, uint64_t token, const delivery_response& res) {
       std::make_shared<test_delivery_result>(test_delivery_result{std::move(r), res.detail})});
 }
 
+// The counters and health now; the latency samples only when asked (they are large).
+webhook_stats_ptr current_stats(self_ptr self, bool with_latencies) {
+  auto& st = self->state;
+  auto stats = st.stats;
+  stats.pending = st.pending.size();
+  stats.retrying = static_cast<uint64_t>(std::count_if(
+      st.pending.begin(), st.pending.end(), [](const auto& kv) { return kv.second.attempts > 0; }));
+  stats.in_flight = st.in_flight;
+  stats.backlog_from = st.backlog_from;
+  stats.cursor = cursor_of(st);
+  stats.recovering = st.recovering;
+  stats.enabled = st.stats.enabled && !st.disabling;
+  stats.failing_since_ms = st.failing_since_ms;
+  // Events arrive in seq order with received_at never decreasing: the first held is oldest.
+  stats.oldest_pending_ms = st.pending.empty() ? 0 : st.pending.begin()->second.ev().received_at_ms;
+  if (with_latencies)
+    stats.recent_latencies_us = st.latencies;
+  return std::make_shared<webhook_stats>(std::move(stats));
+}
+
 } // namespace
 
 webhook_actor::behavior_type webhook_endpoint(webhook_actor::stateful_pointer<webhook_state> self,
@@ -664,6 +765,9 @@ webhook_actor::behavior_type webhook_endpoint(webhook_actor::stateful_pointer<we
   st.stats.enabled = st.config.hook.enabled;
   st.target = parse_url(st.config.hook.url);
   st.position = st.config.position;
+  if (!st.config.counters)
+    st.config.counters = std::make_shared<metrics>();
+  st.tenant_metrics = &st.config.counters->tenant(st.config.hook.tenant);
   load_keys(self);
   recover(self);
   return {
@@ -712,22 +816,8 @@ webhook_actor::behavior_type webhook_endpoint(webhook_actor::stateful_pointer<we
         }
         pump(self);
       },
-      [self](atom::status) -> webhook_stats_ptr {
-        auto& st = self->state;
-        auto stats = st.stats;
-        stats.pending = st.pending.size();
-        stats.retrying = static_cast<uint64_t>(
-            std::count_if(st.pending.begin(), st.pending.end(),
-                          [](const auto& kv) { return kv.second.attempts > 0; }));
-        stats.in_flight = st.in_flight;
-        stats.backlog_from = st.backlog_from;
-        stats.cursor = cursor_of(st);
-        stats.recovering = st.recovering;
-        stats.enabled = st.stats.enabled && !st.disabling;
-        stats.failing_since_ms = st.failing_since_ms;
-        stats.recent_latencies_us = st.latencies;
-        return std::make_shared<webhook_stats>(std::move(stats));
-      },
+      [self](atom::status) { return current_stats(self, true); },
+      [self](atom::queue) { return current_stats(self, false); },
       [self](atom::tick, uint64_t position) {
         auto& st = self->state;
         // Every batch up to `position` was routed before this tick: none of them is for us.
@@ -780,6 +870,11 @@ webhook_actor::behavior_type webhook_endpoint(webhook_actor::stateful_pointer<we
         finish_test(self, token, *res);
       },
       [self](atom::recover) { recover(self); },
+      [self](atom::requeue, seq_list_ptr& seqs, retry_job_ptr& job) {
+        for (auto seq : *seqs)
+          self->state.requeue.emplace_back(seq, job);
+        pump(self);
+      },
       [self](atom::record) {
         auto& st = self->state;
         st.outbox_queued = false;

@@ -5,6 +5,7 @@
 #include "domain/delivery_transport.hpp"
 #include "domain/hmac.hpp"
 #include "domain/id_generator.hpp"
+#include "domain/metrics.hpp"
 #include "domain/retry_policy.hpp"
 #include "domain/url.hpp"
 #include "domain/webhook.hpp"
@@ -13,6 +14,7 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -55,6 +57,8 @@ struct webhook_config {
   uint64_t position = 0;
   /// Window and intervals.
   delivery_tuning tuning;
+  /// Where attempts, deliveries and latencies are counted (a private registry when null).
+  std::shared_ptr<metrics> counters;
 };
 
 /// One delivery: an event for this webhook, until it is delivered or given up.
@@ -166,6 +170,12 @@ struct webhook_state {
   std::optional<caf::typed_response_promise<bool>> stop_promise;
   /// Counters and health.
   webhook_stats stats;
+  /// This webhook's tenant's counters in the metrics.
+  tenant_counters* tenant_metrics = nullptr;
+  /// Failed deliveries a bulk retry put back, waiting for room in the window, with their job.
+  std::deque<std::pair<uint64_t, retry_job_ptr>> requeue;
+  /// True while the events of requeued deliveries are being read.
+  bool requeue_reading = false;
 };
 
 /// The webhook actor's behaviour: see `webhook_actor`.

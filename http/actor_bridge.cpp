@@ -46,6 +46,15 @@ actor_bridge(http_bridge_actor::stateful_pointer<actor_bridge_state> self, log_w
                                      std::chrono::seconds{webhook_limits::max_timeout_seconds},
                                  callback, atom::test_v, std::move(tenant), std::move(id));
       },
+      [self](atom::queue, std::string& tenant, queue_callback_ptr& callback) {
+        forward<queue_report_ptr>(self, self->state.router, self->state.timeout, callback,
+                                  atom::queue_v, std::move(tenant));
+      },
+      [self](atom::requeue, std::string& tenant, std::string& id, int64_t since, int64_t until,
+             retry_job_callback_ptr& callback) {
+        forward<retry_job_ptr>(self, self->state.router, self->state.timeout, callback,
+                               atom::requeue_v, std::move(tenant), std::move(id), since, until);
+      },
   };
 }
 

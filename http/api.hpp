@@ -87,6 +87,10 @@ class api {
   void get_webhook_stats(const std::shared_ptr<call>& c, std::string_view id);
   void test_webhook(const std::shared_ptr<call>& c, std::string_view id);
   void rotate_secret(const std::shared_ptr<call>& c, std::string_view id);
+  // ops_api.cpp: the queue figures, bulk retry, and the Prometheus page.
+  void queue_stats(const std::shared_ptr<call>& c);
+  void retry_failed(const std::shared_ptr<call>& c);
+  void metrics_page(const std::shared_ptr<call>& c);
   // The caller's tenant's webhook `id`; nullopt after answering 404 (or the storage error).
   std::optional<webhook> load_webhook(const std::shared_ptr<call>& c, std::string_view id);
   // Reads `tenant`'s webhook `id`, applies `parse` to it, stores the result with an audit

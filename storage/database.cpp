@@ -18,7 +18,7 @@ namespace {
 constexpr std::array<std::string_view, column_count> names{
     "events",        "event_ids", "tenant_events", "idempotency", "tenants",
     "api_keys",      "audit",     "event_types",   "meta",        "webhooks",
-    "webhook_names", "attempts",  "deliveries",    "snapshots",
+    "webhook_names", "attempts",  "deliveries",    "snapshots",   "counters",
 };
 
 // std::array value-initialises missing entries: a column added to the enum but not named here

@@ -51,6 +51,9 @@ enum class column : uint8_t {
   deliveries,
   /// webhook id -> the webhook actor's delivery snapshot.
   snapshots,
+  /// counter key (see `counter_key`) -> u64 BE: per-tenant figures kept in the commits that
+  /// change them (events in the log, exhausted deliveries per hour).
+  counters,
 };
 
 /// Names of the singletons in the `meta` column family.
@@ -66,7 +69,7 @@ constexpr std::string_view master_key_check = "master_key_check";
 } // namespace meta_key
 
 /// Number of hookd column families.
-constexpr std::size_t column_count = 14;
+constexpr std::size_t column_count = 15;
 
 /// The column family names, indexed by `column`.
 std::string_view column_name(column c) noexcept;

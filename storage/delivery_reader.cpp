@@ -7,6 +7,7 @@
 
 #include <rocksdb/db.h>
 
+#include <algorithm>
 #include <memory>
 
 namespace hookd::storage {
@@ -146,6 +147,86 @@ expected<backlog_page> delivery_reader::read_backlog(const webhook& w, uint64_t 
     page.events.push_back(std::move(**e));
   }
   return page;
+}
+
+expected<void> delivery_reader::scan_failed(std::string_view webhook_id, int64_t since_ms,
+                                            int64_t until_ms,
+                                            const std::function<bool(uint64_t)>& visit) const {
+  auto prefix = composite_key(webhook_id, {});
+  std::unique_ptr<rocksdb::Iterator> it{db_.db()->NewIterator({}, db_.handle(column::deliveries))};
+  for (it->Seek(prefix); it->Valid() && view(it->key()).starts_with(prefix); it->Next()) {
+    auto seq = number_of(view(it->key()), prefix.size());
+    if (!seq)
+      return make_error_info(ec::storage_corruption, "a delivery key is unreadable");
+    auto rec = decode_delivery_outcome(webhook_id, *seq, view(it->value()));
+    if (!rec)
+      return rec.error();
+    if (rec->state == delivery_state::failed && rec->at_ms >= since_ms && rec->at_ms < until_ms &&
+        !visit(*seq))
+      break;
+  }
+  if (!it->status().ok())
+    return from_status(it->status(), "scanning delivery outcomes");
+  return {};
+}
+
+expected<std::vector<event>> delivery_reader::read_failed(std::string_view webhook_id,
+                                                          const std::vector<uint64_t>& seqs) const {
+  std::vector<event> out;
+  log_reader log{db_};
+  for (auto seq : seqs) {
+    auto done = outcome(webhook_id, seq);
+    if (!done)
+      return done.error();
+    if (!*done || (*done)->state != delivery_state::failed)
+      continue;
+    auto e = log.get(seq);
+    if (!e)
+      return e.error();
+    if (*e)
+      out.push_back(std::move(**e));
+  }
+  std::sort(out.begin(), out.end(), [](const event& a, const event& b) { return a.seq < b.seq; });
+  return out;
+}
+
+namespace {
+
+// Sums the counters whose keys start with `prefix` and pass `keep` (given the key).
+template <class Keep>
+expected<uint64_t> sum_counters(const database& db, std::string_view prefix, Keep keep) {
+  uint64_t total = 0;
+  std::unique_ptr<rocksdb::Iterator> it{db.db()->NewIterator({}, db.handle(column::counters))};
+  for (it->Seek(rocksdb::Slice{prefix.data(), prefix.size()});
+       it->Valid() && view(it->key()).starts_with(prefix); it->Next())
+    if (keep(view(it->key())))
+      total += decode_counter(view(it->value()));
+  if (!it->status().ok())
+    return from_status(it->status(), "reading counters");
+  return total;
+}
+
+} // namespace
+
+expected<uint64_t> delivery_reader::event_count(std::string_view tenant) const {
+  if (!tenant.empty()) {
+    auto v = db_.get(column::counters, events_counter_key(tenant), "an event count");
+    if (!v)
+      return v.error();
+    return *v ? decode_counter(**v) : 0;
+  }
+  return sum_counters(db_, events_counter_key(""), [](std::string_view) { return true; });
+}
+
+expected<uint64_t> delivery_reader::exhausted_since(std::string_view tenant,
+                                                    int64_t since_ms) const {
+  auto first_hour = static_cast<uint64_t>(std::max<int64_t>(0, since_ms)) / 3'600'000;
+  auto prefix = tenant.empty() ? exhausted_counter_prefix("").substr(0, 10)
+                               : exhausted_counter_prefix(tenant);
+  return sum_counters(db_, prefix, [first_hour](std::string_view key) {
+    auto hour = key.size() >= 8 ? parse_seq_key(key.substr(key.size() - 8)) : std::nullopt;
+    return hour && *hour >= first_hour;
+  });
 }
 
 } // namespace hookd::storage

@@ -45,6 +45,18 @@ class delivery_reader {
                                                       std::optional<attempt_result> only) const;
   /// The highest attempt record number of `webhook_id` (0 when it has none).
   expected<uint64_t> last_attempt_number(std::string_view webhook_id) const;
+  /// Calls `visit` for each of `webhook_id`'s deliveries that failed for good at a time in
+  /// [since_ms, until_ms), in event order, until it returns false.
+  expected<void> scan_failed(std::string_view webhook_id, int64_t since_ms, int64_t until_ms,
+                             const std::function<bool(uint64_t seq)>& visit) const;
+  /// The events among `seqs` whose delivery to `webhook_id` stands as failed, in seq order.
+  expected<std::vector<event>> read_failed(std::string_view webhook_id,
+                                           const std::vector<uint64_t>& seqs) const;
+  /// How many events `tenant` has in the log (every tenant's when empty).
+  expected<uint64_t> event_count(std::string_view tenant) const;
+  /// How many of `tenant`'s deliveries (every tenant's when empty) failed for good since
+  /// `since_ms`, counted by the hour (the hour holding `since_ms` counts whole).
+  expected<uint64_t> exhausted_since(std::string_view tenant, int64_t since_ms) const;
   /// Reads the next page of `w`'s backlog: events of its tenant with `from <= seq <= to` that
   /// it matches and whose delivery has not ended, at most `max_events` of them, scanning at
   /// most `max_scanned` index entries (so that one page stays short).

@@ -65,6 +65,8 @@ expected<std::unique_ptr<log_store>> log_store::open(database& db) {
     return from_status(types->status(), "reading event types");
   self->staged_head_ = self->head_;
   self->staged_audit_head_ = self->audit_head_;
+  if (auto counted = self->count_existing_events(); !counted)
+    return counted.error();
   return self;
 }
 
@@ -102,6 +104,7 @@ uint64_t log_store::stage_event(std::string_view tenant, event_draft&& draft, in
     byte_writer{first_use}.i64(e.received_at_ms);
     wb.Put(db_.handle(column::event_types), type_key, first_use);
   }
+  count(events_counter_key(tenant), 1);
   staged_head_ = chain_head{e.seq, e.hash, e.received_at_ms};
   staged_.push_back(std::move(e));
   return staged_head_.seq;
@@ -149,9 +152,15 @@ void log_store::stage_attempt(const attempt_record& r) {
   batch_->wb.Put(db_.handle(column::attempts), webhook_seq_key(r.webhook_id, r.number), encode(r));
 }
 
-void log_store::stage_outcome(const delivery_outcome_record& o) {
+void log_store::stage_outcome(std::string_view tenant, const delivery_outcome_record& o) {
   batch_->wb.Put(db_.handle(column::deliveries), webhook_seq_key(o.webhook_id, o.event_seq),
                  encode(o));
+  if (o.state == delivery_state::failed && o.at_ms >= 0)
+    count(exhausted_counter_key(tenant, static_cast<uint64_t>(o.at_ms) / 3'600'000), 1);
+}
+
+void log_store::stage_reopen(std::string_view webhook_id, uint64_t seq) {
+  batch_->wb.Delete(db_.handle(column::deliveries), webhook_seq_key(webhook_id, seq));
 }
 
 void log_store::stage_snapshot(std::string_view webhook_id, const delivery_snapshot& s) {
@@ -227,8 +236,50 @@ expected<bool> log_store::tenant_exists(std::string_view tenant) const {
   return value->has_value();
 }
 
+expected<void> log_store::stage_counters() {
+  for (const auto& [key, delta] : staged_counts_) {
+    auto it = counts_.find(key);
+    if (it == counts_.end()) {
+      auto stored = db_.get(column::counters, key, "a counter");
+      if (!stored)
+        return stored.error();
+      it = counts_.emplace(key, *stored ? decode_counter(**stored) : 0).first;
+    }
+    batch_->wb.Put(db_.handle(column::counters), key, encode_counter(it->second + delta));
+  }
+  return {};
+}
+
+expected<void> log_store::count_existing_events() {
+  std::unique_ptr<rocksdb::Iterator> any{db_.db()->NewIterator({}, db_.handle(column::counters))};
+  any->SeekToFirst();
+  if (any->Valid() || head_.seq == 0)
+    return {};
+  std::unordered_map<std::string, uint64_t> per_tenant;
+  std::unique_ptr<rocksdb::Iterator> it{
+      db_.db()->NewIterator({}, db_.handle(column::tenant_events))};
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view key{it->key().data(), it->key().size()};
+    ++per_tenant[std::string{key.substr(0, key.find('\0'))}];
+  }
+  if (!it->status().ok())
+    return from_status(it->status(), "counting events");
+  rocksdb::WriteBatch wb;
+  for (const auto& [tenant, n] : per_tenant)
+    wb.Put(db_.handle(column::counters), events_counter_key(tenant), encode_counter(n));
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  if (auto st = db_.db()->Write(wo, &wb); !st.ok())
+    return from_status(st, "storing event counts");
+  return {};
+}
+
 expected<std::vector<event>> log_store::commit() {
   auto& wb = batch_->wb;
+  if (auto staged = stage_counters(); !staged) {
+    discard();
+    return staged.error();
+  }
   if (staged_head_.seq != head_.seq)
     wb.Put(db_.handle(column::meta), std::string{meta_key::chain_head}, encode(staged_head_));
   if (staged_audit_head_ != audit_head_)
@@ -244,6 +295,9 @@ expected<std::vector<event>> log_store::commit() {
   }
   head_ = staged_head_;
   audit_head_ = staged_audit_head_;
+  for (auto& [key, delta] : staged_counts_)
+    counts_[key] += delta;
+  staged_counts_.clear();
   auto committed = std::move(staged_);
   staged_.clear();
   wb.Clear();
@@ -264,6 +318,7 @@ void log_store::discard() {
   staged_types_.clear();
   staged_.clear();
   batch_->wb.Clear();
+  staged_counts_.clear();
   staged_ids_.clear();
   staged_idempotency_.clear();
   staged_tenants_.clear();
@@ -292,6 +347,32 @@ expected<std::size_t> log_store::sweep_idempotency(int64_t now_ms) {
   auto st = db_.db()->Write(rocksdb::WriteOptions{}, &wb);
   if (!st.ok())
     return from_status(st, "sweeping idempotency keys");
+  return n;
+}
+
+expected<std::size_t> log_store::sweep_counters(int64_t now_ms) {
+  auto oldest_kept = static_cast<uint64_t>(std::max<int64_t>(0, now_ms)) / 3'600'000;
+  oldest_kept = oldest_kept > 48 ? oldest_kept - 48 : 0;
+  rocksdb::WriteBatch wb;
+  std::size_t n = 0;
+  std::string prefix{"exhausted"};
+  prefix.push_back('\0');
+  std::unique_ptr<rocksdb::Iterator> it{db_.db()->NewIterator({}, db_.handle(column::counters))};
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::string_view key{it->key().data(), it->key().size()};
+    auto hour = key.size() >= 8 ? parse_seq_key(key.substr(key.size() - 8)) : std::nullopt;
+    if (!hour || *hour < oldest_kept) {
+      wb.Delete(db_.handle(column::counters), it->key());
+      counts_.erase(std::string{key});
+      ++n;
+    }
+  }
+  if (!it->status().ok())
+    return from_status(it->status(), "sweeping counters");
+  if (n == 0)
+    return n;
+  if (auto st = db_.db()->Write({}, &wb); !st.ok())
+    return from_status(st, "sweeping counters");
   return n;
 }
 

@@ -52,8 +52,12 @@ class log_store {
   void stage_delete_webhook(const webhook& w);
   /// Stages an attempt record.
   void stage_attempt(const attempt_record& r);
-  /// Stages how a delivery ended.
-  void stage_outcome(const delivery_outcome_record& o);
+  /// Stages how a delivery of `tenant`'s webhook ended; a failure counts towards the tenant's
+  /// exhausted deliveries of that hour.
+  void stage_outcome(std::string_view tenant, const delivery_outcome_record& o);
+  /// Stages the removal of how `webhook_id`'s delivery of event `seq` ended: it is pending
+  /// again (a retry of a failed delivery).
+  void stage_reopen(std::string_view webhook_id, uint64_t seq);
   /// Stages `webhook_id`'s delivery snapshot (replacing the previous one).
   void stage_snapshot(std::string_view webhook_id, const delivery_snapshot& s);
   /// Stages the deletion of `webhook_id`'s snapshot.
@@ -96,6 +100,8 @@ class log_store {
 
   /// Deletes idempotency records older than the window at `now_ms`. Returns how many.
   expected<std::size_t> sweep_idempotency(int64_t now_ms);
+  /// Deletes exhausted-per-hour counters older than two days at `now_ms`. Returns how many.
+  expected<std::size_t> sweep_counters(int64_t now_ms);
 
  private:
   explicit log_store(database& db);
@@ -116,6 +122,16 @@ class log_store {
   std::unordered_map<std::string, std::optional<std::string>> staged_webhook_names_;
   std::unordered_set<std::string> known_types_; // tenant NUL type, committed or staged
   std::vector<std::string> staged_types_;       // the staged subset of known_types_
+  // Counter increments of the staged batch, written (added to the committed value) at commit.
+  std::unordered_map<std::string, uint64_t> staged_counts_;
+  // Committed counter values read so far.
+  std::unordered_map<std::string, uint64_t> counts_;
+  // Adds `delta` to counter `key` in the staged batch.
+  void count(std::string key, uint64_t delta) { staged_counts_[std::move(key)] += delta; }
+  // Puts the staged counters into the batch; false (and the error) when one cannot be read.
+  expected<void> stage_counters();
+  // Counts each tenant's events once, for a log written before counters existed.
+  expected<void> count_existing_events();
 };
 
 } // namespace hookd::storage

@@ -461,4 +461,31 @@ expected<delivery_snapshot> decode_delivery_snapshot(std::string_view bytes) {
   return x;
 }
 
+std::string events_counter_key(std::string_view tenant) {
+  std::string k{"events"};
+  k.push_back('\0');
+  k.append(tenant);
+  return k;
+}
+
+std::string exhausted_counter_prefix(std::string_view tenant) {
+  std::string k{"exhausted"};
+  k.push_back('\0');
+  k.append(tenant);
+  k.push_back('\0');
+  return k;
+}
+
+std::string exhausted_counter_key(std::string_view tenant, uint64_t hour) {
+  return exhausted_counter_prefix(tenant) + seq_key(hour);
+}
+
+std::string encode_counter(uint64_t n) {
+  return seq_key(n);
+}
+
+uint64_t decode_counter(std::string_view bytes) noexcept {
+  return parse_seq_key(bytes).value_or(0);
+}
+
 } // namespace hookd::storage

@@ -93,6 +93,18 @@ expected<delivery_snapshot> decode_delivery_snapshot(std::string_view bytes);
 /// the id, NUL, then the number big-endian, so one webhook's records are one ordered range.
 std::string webhook_seq_key(std::string_view webhook_id, uint64_t number);
 
+/// Key of the `counters` entry holding how many events `tenant` has in the log.
+std::string events_counter_key(std::string_view tenant);
+/// Key of the `counters` entry holding how many of `tenant`'s deliveries failed for good in
+/// hour `hour` (hours since the epoch). A tenant's hours are one ordered range.
+std::string exhausted_counter_key(std::string_view tenant, uint64_t hour);
+/// The prefix of `tenant`'s exhausted-per-hour counters.
+std::string exhausted_counter_prefix(std::string_view tenant);
+/// Encodes a counter value.
+std::string encode_counter(uint64_t n);
+/// Decodes a counter value; a malformed one reads as 0.
+uint64_t decode_counter(std::string_view bytes) noexcept;
+
 /// Encodes an audit entry.
 std::string encode(const audit_entry& x);
 /// Decodes an audit entry.

@@ -362,8 +362,8 @@ TEST_CASE("delivery state: the backlog reader skips other types, labels and ende
       d.labels = {{"application_id", "app_2"}};
     store->stage_event("t1", std::move(d), 1000);
   }
-  store->stage_event("t2", draft("deployment.done", "{}"), 1000);        // another tenant
-  store->stage_outcome({"wh_1", 3, delivery_state::delivered, 1, 1000}); // seq 3 = i 2
+  store->stage_event("t2", draft("deployment.done", "{}"), 1000);              // another tenant
+  store->stage_outcome("t1", {"wh_1", 3, delivery_state::delivered, 1, 1000}); // seq 3 = i 2
   REQUIRE(store->commit());
   webhook w;
   w.id = "wh_1";
@@ -391,4 +391,62 @@ TEST_CASE("delivery state: the backlog reader skips other types, labels and ende
   page = reader.read_backlog(w, 1, 11, 100, 3);
   REQUIRE(page);
   CHECK(page->next == 4);
+}
+
+TEST_CASE("counters: events per tenant and failures per hour are kept in the commits",
+          "[storage][counters]") {
+  test::temp_dir dir;
+  constexpr int64_t hour = 3'600'000;
+  constexpr int64_t now = 1000 * hour;
+  {
+    auto db = open_db(dir.path());
+    auto store = std::move(*log_store::open(*db));
+    for (int i = 0; i < 5; ++i)
+      store->stage_event(i < 3 ? "t1" : "t2", draft("a.b", "{}"), now);
+    store->stage_outcome("t1", {"wh_1", 1, delivery_state::failed, 1, now - 30 * hour});
+    store->stage_outcome("t1", {"wh_1", 2, delivery_state::failed, 1, now - hour / 2});
+    store->stage_outcome("t1", {"wh_1", 3, delivery_state::delivered, 1, now});
+    store->stage_outcome("t2", {"wh_2", 4, delivery_state::failed, 2, now});
+    REQUIRE(store->commit());
+    // A failed commit adds nothing.
+    store->stage_event("t1", draft("a.b", "{}"), now);
+    store->discard();
+    store->stage_event("t1", draft("a.b", "{}"), now);
+    REQUIRE(store->commit());
+  }
+  // Reopened: the counts are what was committed.
+  auto db = open_db(dir.path());
+  auto store = std::move(*log_store::open(*db));
+  delivery_reader reader{*db};
+  CHECK(*reader.event_count("t1") == 4);
+  CHECK(*reader.event_count("t2") == 2);
+  CHECK(*reader.event_count("") == 6);
+  CHECK(*reader.event_count("nobody") == 0);
+  CHECK(*reader.exhausted_since("t1", now - 24 * hour) == 1);
+  CHECK(*reader.exhausted_since("t1", now - 48 * hour) == 2);
+  CHECK(*reader.exhausted_since("", now - 24 * hour) == 2);
+  // The failed deliveries of a window, and reopening one.
+  std::vector<uint64_t> failed;
+  REQUIRE(reader.scan_failed("wh_1", 0, INT64_MAX, [&](uint64_t s) {
+    failed.push_back(s);
+    return true;
+  }));
+  CHECK(failed == std::vector<uint64_t>{1, 2});
+  failed.clear();
+  REQUIRE(reader.scan_failed("wh_1", now - hour, INT64_MAX, [&](uint64_t s) {
+    failed.push_back(s);
+    return true;
+  }));
+  CHECK(failed == std::vector<uint64_t>{2});
+  auto events = reader.read_failed("wh_1", {3, 2, 1});
+  REQUIRE(events);
+  REQUIRE(events->size() == 2); // 3 was delivered
+  CHECK((*events)[0].seq == 1);
+  store->stage_reopen("wh_1", 2);
+  REQUIRE(store->commit());
+  CHECK_FALSE(*reader.outcome("wh_1", 2));
+  CHECK(reader.read_failed("wh_1", {2})->empty());
+  // The hourly sweep drops hours older than two days.
+  CHECK(*store->sweep_counters(now + 20 * hour) == 1);
+  CHECK(*reader.exhausted_since("t1", 0) == 1);
 }

@@ -1,0 +1,202 @@
+#pragma once
+
+/// Internal to http/: the request in flight and the helpers that every group of API routes
+/// shares (problems, parameters, scopes). Not part of the API's interface.
+
+#include "actors/logging.hpp"
+#include "domain/defaults.hpp"
+#include "domain/timestamp.hpp"
+#include "http/api.hpp"
+#include "http/query.hpp"
+
+#include <caf/sec.hpp>
+
+#include <algorithm>
+#include <charconv>
+
+namespace hookd::http {
+
+namespace bh = boost::beast::http;
+
+/// One request in flight: what came in, who sent it, and how to answer.
+struct api::call {
+  request req;
+  target tgt;
+  std::string request_id;
+  std::optional<principal> who;
+  responder respond;
+  bool answered = false;
+
+  void reply(response res) {
+    answered = true;
+    res.set("X-Request-Id", request_id);
+    respond(std::move(res));
+  }
+
+  void json(bh::status status, std::string body) {
+    response res{status, req.version()};
+    res.set(bh::field::content_type, "application/json");
+    res.keep_alive(req.keep_alive());
+    res.body() = std::move(body);
+    res.prepare_payload();
+    reply(std::move(res));
+  }
+
+  void fail(const problem& p) {
+    reply(problem_response(p, request_id, req.version(), req.keep_alive()));
+  }
+};
+
+namespace detail {
+
+inline problem make_problem(int status, std::string type, std::string title, std::string detail,
+                            std::string field = {}) {
+  problem p;
+  p.status = status;
+  p.type = std::move(type);
+  p.title = std::move(title);
+  p.detail = std::move(detail);
+  p.field = std::move(field);
+  return p;
+}
+
+inline problem not_found(std::string detail) {
+  return make_problem(404, "not-found", "Not found", std::move(detail));
+}
+
+inline problem forbidden(std::string detail) {
+  return make_problem(403, "forbidden", "The key lacks the permission", std::move(detail));
+}
+
+inline problem bad_parameter(std::string name, std::string detail) {
+  return make_problem(400, "invalid-parameter", "A query parameter is invalid", std::move(detail),
+                      std::move(name));
+}
+
+inline problem overloaded(std::string detail) {
+  auto p = make_problem(503, "overloaded", "hookd is saturated; retry later", std::move(detail));
+  p.retry_after_seconds = defaults::overload_retry_after_seconds;
+  return p;
+}
+
+// Maps an error from the actors to the problem a client sees.
+inline problem problem_from(const caf::error& err) {
+  if (err == caf::sec::request_timeout)
+    return overloaded("the log writer did not answer in time; the request may or may not have "
+                      "been stored, retry with the same Idempotency-Key");
+  auto info = from_caf_error(err);
+  switch (info.code) {
+  case ec::overloaded:
+    return overloaded(info.detail);
+  case ec::shutting_down: {
+    auto p = make_problem(503, "shutting-down", "hookd is shutting down", info.detail);
+    p.retry_after_seconds = defaults::overload_retry_after_seconds;
+    return p;
+  }
+  case ec::storage_io:
+  case ec::storage_corruption: {
+    HOOKD_ERROR("api: storage failure: {}", info.detail);
+    auto p = make_problem(503, "storage-unavailable", "The event log cannot be written",
+                          "the database refused the write; nothing was acknowledged");
+    p.retry_after_seconds = defaults::overload_retry_after_seconds;
+    return p;
+  }
+  default:
+    HOOKD_ERROR("api: internal error: {}", info.detail);
+    return make_problem(500, "internal", "Internal error", "an unexpected error occurred");
+  }
+}
+
+inline bool is_json_content_type(std::string_view ct) {
+  auto semi = ct.find(';');
+  auto media = ct.substr(0, semi);
+  while (!media.empty() && media.back() == ' ')
+    media.remove_suffix(1);
+  std::string lower;
+  for (char c : media)
+    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return lower == "application/json" ||
+         (lower.starts_with("application/") && lower.ends_with("+json"));
+}
+
+inline bool is_valid_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128)
+    return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+           c == ':';
+  });
+}
+
+inline bool is_valid_idempotency_key(std::string_view key) {
+  if (key.empty() || key.size() > defaults::max_idempotency_key_length)
+    return false;
+  return std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7F; });
+}
+
+// Parses `limit`: 1..max_page_size, default default_page_size.
+inline std::optional<std::size_t> parse_limit(const target& t, problem& err) {
+  auto raw = t.param("limit");
+  if (!raw)
+    return defaults::default_page_size;
+  std::size_t n = 0;
+  auto [end, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), n);
+  if (ec != std::errc{} || end != raw->data() + raw->size() || n < 1 ||
+      n > defaults::max_page_size) {
+    err = bad_parameter("limit", "'limit' must be an integer from 1 to 1000");
+    err.limit = defaults::max_page_size;
+    return std::nullopt;
+  }
+  return n;
+}
+
+// `x` in its shortest exact decimal form (`100000`, `2.5`).
+inline std::string shortest(double x) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), x);
+  return std::string(buf, end);
+}
+
+// Reads `since` and `until` (RFC 3339) into the bounds; answers 400 and returns false when
+// one is malformed.
+template <class Call> bool parse_time_range(const Call& c, int64_t& since, int64_t& until) {
+  for (auto [name, slot] : {std::pair{"since", &since}, std::pair{"until", &until}}) {
+    if (auto v = c->tgt.param(name)) {
+      auto ms = parse_rfc3339(*v);
+      if (!ms) {
+        c->fail(bad_parameter(name, "'" + std::string{name} + "' must be an RFC 3339 date-time"));
+        return false;
+      }
+      *slot = *ms;
+    }
+  }
+  return true;
+}
+
+// Checks the Content-Type of a request with a JSON body; answers 415 and returns false if not.
+template <class Call> bool require_json(Call& c) {
+  if (is_json_content_type(c->req[bh::field::content_type]))
+    return true;
+  c->fail(make_problem(415, "unsupported-media-type", "The body must be JSON",
+                       "send 'Content-Type: application/json'", "Content-Type"));
+  return false;
+}
+
+// Checks that the caller is a tenant key with `s`; answers 403 and returns false if not.
+template <class Call> bool require_tenant_scope(Call& c, scope s, std::string_view what) {
+  if (c->who->admin) {
+    c->fail(forbidden("the admin key is not scoped to a tenant; " + std::string{what} +
+                      " needs a tenant key"));
+    return false;
+  }
+  if (!c->who->can(s)) {
+    auto names = scope_names(static_cast<scope_set>(s));
+    c->fail(forbidden(std::string{what} + " needs the '" + std::string{names.front()} + "' scope"));
+    return false;
+  }
+  return true;
+}
+
+} // namespace detail
+
+} // namespace hookd::http

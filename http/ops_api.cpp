@@ -1,0 +1,176 @@
+// The operations routes: queue figures, bulk retry of failed deliveries, and `/metrics`.
+
+#include "domain/json_writer.hpp"
+#include "domain/queue_request.hpp"
+#include "http/api.hpp"
+#include "http/api_support.hpp"
+#include "http/metrics_text.hpp"
+#include "storage/delivery_reader.hpp"
+#include "storage/log_reader.hpp"
+
+#include <caf/send.hpp>
+
+namespace hookd::http {
+
+using namespace detail;
+
+namespace {
+
+// Exhausted failures are counted over this window.
+constexpr int64_t exhausted_window_ms = 24 * 3'600'000;
+
+void write_job(json_writer& w, const retry_job& j) {
+  w.begin_object();
+  w.key("id").value(j.id);
+  w.key("state").value(j.done() ? "done" : "running");
+  if (j.webhook_id.empty())
+    w.key("webhook_id").null();
+  else
+    w.key("webhook_id").value(j.webhook_id);
+  w.key("since");
+  if (j.since_ms > 0)
+    w.value(format_rfc3339(j.since_ms));
+  else
+    w.null();
+  w.key("until");
+  if (j.until_ms != INT64_MAX)
+    w.value(format_rfc3339(j.until_ms));
+  else
+    w.null();
+  w.key("total").value(j.total.load());
+  w.key("requeued").value(j.requeued.load());
+  w.key("skipped").value(j.skipped.load());
+  w.key("created_at").value(format_rfc3339(j.created_at_ms));
+  w.end_object();
+}
+
+// The figures of one tenant (or of all, summed), with what storage counts.
+void write_figures(json_writer& w, const queue_figures& f, uint64_t events, uint64_t exhausted,
+                   int64_t now) {
+  w.key("events_in_log").value(events);
+  w.key("pending").value(f.pending);
+  w.key("in_flight").value(f.in_flight);
+  w.key("retrying").value(f.retrying);
+  w.key("oldest_pending_age_seconds");
+  if (f.oldest_pending_ms != 0)
+    w.value(static_cast<double>(std::max<int64_t>(0, now - f.oldest_pending_ms)) / 1000.0);
+  else
+    w.null();
+  w.key("exhausted_last_24h").value(exhausted);
+  w.key("webhooks").begin_object();
+  w.key("enabled").value(f.webhooks);
+  w.key("disabled").value(f.disabled_webhooks);
+  w.key("backlogged").value(f.backlogged_webhooks);
+  w.key("open_circuits").value(f.open_circuits);
+  w.end_object();
+}
+
+queue_figures sum(const queue_report& r) {
+  queue_figures total;
+  for (const auto& [t, f] : r.tenants)
+    total.merge(f);
+  return total;
+}
+
+} // namespace
+
+void api::queue_stats(const std::shared_ptr<call>& c) {
+  // A tenant key sees its tenant; the admin sees every tenant, or one with `?tenant=`.
+  std::string tenant;
+  if (c->who->admin) {
+    if (auto t = c->tgt.param("tenant"))
+      tenant = *t;
+  } else {
+    if (!c->who->can(scope::read))
+      return c->fail(forbidden("queue figures need the 'read' scope"));
+    tenant = c->who->tenant;
+  }
+  auto callback = std::make_shared<std::function<void(caf::expected<queue_report_ptr>)>>(
+      [this, c, tenant](caf::expected<queue_report_ptr> result) {
+        if (!result)
+          return c->fail(problem_from(result.error()));
+        const auto& report = **result;
+        storage::delivery_reader reader{node_.db()};
+        auto now = time_.now_ms();
+        auto events = reader.event_count(tenant);
+        auto exhausted = reader.exhausted_since(tenant, now - exhausted_window_ms);
+        if (!events || !exhausted)
+          return c->fail(problem_from(to_caf_error(!events ? events.error() : exhausted.error())));
+        json_writer w;
+        w.begin_object();
+        if (tenant.empty())
+          w.key("tenant").null();
+        else
+          w.key("tenant").value(tenant);
+        write_figures(w, sum(report), *events, *exhausted, now);
+        if (tenant.empty()) {
+          // The admin's view: each tenant too.
+          w.key("tenants").begin_object();
+          for (const auto& [t, f] : report.tenants) {
+            auto te = reader.event_count(t);
+            auto tx = reader.exhausted_since(t, now - exhausted_window_ms);
+            w.key(t).begin_object();
+            write_figures(w, f, te ? *te : 0, tx ? *tx : 0, now);
+            w.end_object();
+          }
+          w.end_object();
+        }
+        w.key("retry_jobs").begin_array();
+        for (const auto& j : report.jobs)
+          write_job(w, *j);
+        w.end_array();
+        w.end_object();
+        c->json(bh::status::ok, w.take());
+      });
+  caf::anon_send(bridge_, atom::queue_v, tenant, std::move(callback));
+}
+
+void api::retry_failed(const std::shared_ptr<call>& c) {
+  if (!require_tenant_scope(c, scope::manage, "retrying failed deliveries"))
+    return;
+  if (!c->req.body().empty() && !require_json(c))
+    return;
+  auto parsed = parse_retry_failed(c->req.body());
+  if (parsed.failure)
+    return c->fail(*parsed.failure);
+  const auto& scope_of = *parsed.value;
+  if (!scope_of.webhook_id.empty() && !load_webhook(c, scope_of.webhook_id))
+    return; // 404 (or the storage error) answered.
+  auto callback = std::make_shared<std::function<void(caf::expected<retry_job_ptr>)>>(
+      [c](caf::expected<retry_job_ptr> result) {
+        if (!result) {
+          auto info = from_caf_error(result.error());
+          if (info.code == ec::conflict)
+            return c->fail(make_problem(409, "conflict", "The webhook is disabled", info.detail,
+                                        "webhook_id"));
+          return c->fail(problem_from(result.error()));
+        }
+        json_writer w;
+        write_job(w, **result);
+        c->json(bh::status::accepted, w.take());
+      });
+  caf::anon_send(bridge_, atom::requeue_v, c->who->tenant, scope_of.webhook_id, scope_of.since_ms,
+                 scope_of.until_ms, std::move(callback));
+}
+
+void api::metrics_page(const std::shared_ptr<call>& c) {
+  auto callback = std::make_shared<std::function<void(caf::expected<queue_report_ptr>)>>(
+      [this, c](caf::expected<queue_report_ptr> result) {
+        node_figures figures;
+        if (result)
+          figures.queue = result->get();
+        figures.storage_bytes = node_.db().disk_size();
+        if (auto head = storage::log_reader{node_.db()}.head())
+          figures.log_head = head->seq;
+        figures.ingest_queue = queued_events_.load();
+        response res{bh::status::ok, c->req.version()};
+        res.set(bh::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+        res.keep_alive(c->req.keep_alive());
+        res.body() = render_metrics(node_.counters(), figures);
+        res.prepare_payload();
+        c->reply(std::move(res));
+      });
+  caf::anon_send(bridge_, atom::queue_v, std::string{}, std::move(callback));
+}
+
+} // namespace hookd::http

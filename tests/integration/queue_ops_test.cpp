@@ -1,0 +1,233 @@
+// Queue operations end to end, against a real server and real receivers: the queue figures,
+// the bulk retry of failed deliveries, and the Prometheus page.
+
+#include "tests/support/receiver.hpp"
+#include "tests/support/test_server.hpp"
+
+#include <catch2/catch.hpp>
+#include <simdjson.h>
+
+#include <atomic>
+#include <map>
+#include <thread>
+
+using namespace hookd;
+using namespace std::chrono_literals;
+using test::http_client;
+using test::receiver;
+using test::reply;
+using test::test_server;
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+// A webhook with no retries: the first failure exhausts the delivery.
+std::string make_fragile_webhook(http_client& c, const std::string& key, uint16_t port) {
+  auto r = c.request("POST", "/v1/webhooks",
+                     R"({"name":"fragile","url":"http://127.0.0.1:)" + std::to_string(port) +
+                         R"(/in","events":["*"],)" +
+                         R"("retry":{"attempts":0,"base_seconds":1,"max_seconds":1}})",
+                     key);
+  REQUIRE(r.status == 201);
+  return test::json_string(r.body, "id");
+}
+
+std::string ingest(http_client& c, const std::string& key, int i) {
+  auto r = c.request("POST", "/v1/events",
+                     R"({"type":"build.failed","data":{"i":)" + std::to_string(i) + "}}", key);
+  REQUIRE(r.status == 202);
+  return test::json_string(r.body, "id");
+}
+
+simdjson::dom::element parse(simdjson::dom::parser& p, const std::string& body) {
+  simdjson::dom::element doc;
+  REQUIRE_FALSE(p.parse(body).get(doc));
+  return doc;
+}
+
+// Polls the queue figures until `done(doc)` holds or 20 s pass; returns the last body.
+template <class Pred> std::string poll_queue(http_client& c, const std::string& key, Pred done) {
+  std::string body;
+  simdjson::dom::parser p;
+  for (auto until = clock_type::now() + 20s; clock_type::now() < until;) {
+    auto r = c.request("GET", "/v1/queue/stats", {}, key);
+    REQUIRE(r.status == 200);
+    body = r.body;
+    if (done(parse(p, body)))
+      break;
+    std::this_thread::sleep_for(50ms);
+  }
+  return body;
+}
+
+// The event id inside a delivered Standard Webhooks body.
+std::string event_id_of(const std::string& body) {
+  simdjson::dom::parser p;
+  auto doc = parse(p, body);
+  return std::string{doc["data"]["i"].is_int64() ? std::to_string(doc["data"]["i"].get_int64())
+                                                 : ""};
+}
+
+} // namespace
+
+TEST_CASE("queue: failed deliveries are retried in bulk with their webhook-id",
+          "[integration][queue]") {
+  test_server srv;
+  auto key = srv.make_tenant_key("acme");
+  std::atomic<bool> healthy{false};
+  receiver rx{[&](const test::received_request&) {
+    return healthy ? reply{200, "ok", {}} : reply{500, "down", {}};
+  }};
+  http_client c{srv.port()};
+  auto hook = make_fragile_webhook(c, key, rx.port());
+  for (int i = 0; i < 3; ++i)
+    ingest(c, key, i);
+  REQUIRE(rx.wait_for(3, 15s) == 3);
+  // All three failed for good, and the figures say so.
+  simdjson::dom::parser p;
+  auto body = poll_queue(c, key, [](simdjson::dom::element d) {
+    return d["exhausted_last_24h"].get_uint64().value() == 3 && d["pending"].get_uint64() == 0;
+  });
+  auto stats = parse(p, body);
+  CHECK(stats["tenant"].get_string().value() == "acme");
+  CHECK(stats["exhausted_last_24h"].get_uint64().value() == 3);
+  CHECK(stats["events_in_log"].get_uint64().value() >= 3);
+  CHECK(stats["pending"].get_uint64().value() == 0);
+  CHECK(stats["webhooks"]["enabled"].get_uint64().value() == 1);
+  std::map<std::string, std::string> first_ids; // event (data.i) -> webhook-id
+  for (const auto& r : rx.requests())
+    first_ids[event_id_of(r.body)] = r.headers.at("webhook-id");
+  REQUIRE(first_ids.size() == 3);
+
+  // The endpoint is back: one call puts every failed delivery back.
+  healthy = true;
+  auto r = c.request("POST", "/v1/queue/retry-failed", "{}", key);
+  REQUIRE(r.status == 202);
+  auto job = parse(p, r.body);
+  CHECK(job["total"].get_uint64().value() == 3);
+  auto job_id = std::string{job["id"].get_string().value()};
+  REQUIRE(rx.wait_for(6, 15s) == 6);
+  auto all = rx.requests();
+  for (std::size_t i = 3; i < all.size(); ++i) {
+    auto id = event_id_of(all[i].body);
+    INFO("event " << id);
+    CHECK(all[i].headers.at("webhook-id") == first_ids.at(id)); // receivers can deduplicate
+  }
+  // The job shows its progress in the queue figures, and ends.
+  body = poll_queue(c, key, [](simdjson::dom::element d) {
+    auto jobs = d["retry_jobs"].get_array();
+    return jobs.size() == 1 && jobs.at(0)["state"].get_string().value() == "done";
+  });
+  auto jobs = parse(p, body)["retry_jobs"].get_array();
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs.at(0)["id"].get_string().value() == job_id);
+  CHECK(jobs.at(0)["requeued"].get_uint64().value() == 3);
+  CHECK(jobs.at(0)["skipped"].get_uint64().value() == 0);
+  // Each delivery is delivered now, and a second bulk retry finds nothing left to do.
+  auto deliveries =
+      c.request("GET", "/v1/webhooks/" + hook + "/deliveries?status=succeeded", {}, key);
+  CHECK(parse(p, deliveries.body)["data"].get_array().size() == 3);
+  r = c.request("POST", "/v1/queue/retry-failed", R"({"webhook_id":")" + hook + R"("})", key);
+  REQUIRE(r.status == 202);
+  CHECK(parse(p, r.body)["total"].get_uint64().value() == 0);
+  std::this_thread::sleep_for(200ms);
+  CHECK(rx.requests().size() == 6);
+}
+
+TEST_CASE("queue: retry-failed answers bad scopes with problems and changes nothing",
+          "[integration][queue]") {
+  test_server srv;
+  auto key = srv.make_tenant_key("acme");
+  auto other = srv.make_tenant_key("globex");
+  receiver rx{[](const test::received_request&) { return reply{500, "down", {}}; }};
+  http_client c{srv.port()};
+  auto hook = make_fragile_webhook(c, key, rx.port());
+  auto post = [&](const std::string& body, const std::string& k) {
+    return c.request("POST", "/v1/queue/retry-failed", body, k);
+  };
+  CHECK(post(R"({"since":"yesterday"})", key).status == 422);
+  CHECK(post(R"({"since":"2026-01-02T00:00:00Z","until":"2026-01-01T00:00:00Z"})", key).status ==
+        422);
+  CHECK(post(R"({"webhook":"x"})", key).status == 422);
+  CHECK(post(R"({"webhook_id":""})", key).status == 422);
+  CHECK(post("[1,2]", key).status == 422);
+  CHECK(post("{", key).status == 400);
+  auto foreign = post(R"({"webhook_id":")" + hook + R"("})", other);
+  CHECK(foreign.status == 404); // another tenant's webhook does not exist for globex
+  CHECK(foreign.body.find("application/problem+json") == std::string::npos);
+  CHECK(post("{}", test_server::admin_token()).status == 403);
+  CHECK(post("{}", "wrong").status == 401);
+  auto read_only = srv.make_tenant_key("initech", R"(["read"])");
+  CHECK(post("{}", read_only).status == 403);
+  // Nothing was started.
+  auto stats = c.request("GET", "/v1/queue/stats", {}, key);
+  CHECK(stats.body.find(R"("retry_jobs":[])") != std::string::npos);
+}
+
+TEST_CASE("queue: the admin sees every tenant, a tenant only its own", "[integration][queue]") {
+  test_server srv;
+  auto acme = srv.make_tenant_key("acme");
+  auto globex = srv.make_tenant_key("globex");
+  http_client c{srv.port()};
+  ingest(c, acme, 1);
+  ingest(c, acme, 2);
+  ingest(c, globex, 3);
+  simdjson::dom::parser p;
+  auto all = c.request("GET", "/v1/queue/stats", {}, test_server::admin_token());
+  REQUIRE(all.status == 200);
+  auto doc = parse(p, all.body);
+  CHECK(doc["tenant"].is_null());
+  CHECK(doc["events_in_log"].get_uint64().value() == 3);
+  auto mine = parse(p, c.request("GET", "/v1/queue/stats", {}, globex).body);
+  CHECK(mine["tenant"].get_string().value() == "globex");
+  CHECK(mine["events_in_log"].get_uint64().value() == 1);
+  auto one = c.request("GET", "/v1/queue/stats?tenant=acme", {}, test_server::admin_token());
+  CHECK(parse(p, one.body)["events_in_log"].get_uint64().value() == 2);
+  CHECK(c.request("GET", "/v1/queue/stats", {}, "nope").status == 401);
+}
+
+TEST_CASE("metrics: Prometheus text with bounded labels, for the admin only",
+          "[integration][metrics]") {
+  test_server srv;
+  auto key = srv.make_tenant_key("acme");
+  receiver rx{[](const test::received_request&) { return reply{}; }};
+  http_client c{srv.port()};
+  auto r = c.request("POST", "/v1/webhooks",
+                     R"({"name":"m","url":"http://127.0.0.1:)" + std::to_string(rx.port()) +
+                         R"(/secret-path","events":["*"]})",
+                     key);
+  REQUIRE(r.status == 201);
+  auto event_id = ingest(c, key, 1);
+  ingest(c, key, 2);
+  REQUIRE(rx.wait_for(2, 15s) == 2);
+  std::string body;
+  for (auto until = clock_type::now() + 10s; clock_type::now() < until;) {
+    auto m = c.request("GET", "/metrics", {}, test_server::admin_token());
+    REQUIRE(m.status == 200);
+    body = m.body;
+    if (body.find(R"(hookd_deliveries_total{tenant="acme",outcome="delivered"} 2)") !=
+        std::string::npos)
+      break;
+    std::this_thread::sleep_for(50ms);
+  }
+  INFO(body);
+  CHECK(body.find(R"(hookd_events_ingested_total{tenant="acme"} 2)") != std::string::npos);
+  CHECK(body.find(R"(hookd_deliveries_total{tenant="acme",outcome="delivered"} 2)") !=
+        std::string::npos);
+  CHECK(body.find(R"(hookd_delivery_attempts_total{tenant="acme",result="succeeded"} 2)") !=
+        std::string::npos);
+  CHECK(body.find("hookd_delivery_latency_seconds_count 2") != std::string::npos);
+  CHECK(body.find("hookd_ingest_to_delivery_seconds_count 2") != std::string::npos);
+  CHECK(body.find(R"(hookd_webhooks{tenant="acme",state="enabled"} 1)") != std::string::npos);
+  CHECK(body.find("# TYPE hookd_commit_seconds histogram") != std::string::npos);
+  CHECK(body.find("hookd_log_head_seq 2") != std::string::npos);
+  CHECK(body.find("hookd_storage_bytes ") != std::string::npos);
+  // No event ids, URLs or secrets in labels.
+  CHECK(body.find(event_id) == std::string::npos);
+  CHECK(body.find("secret-path") == std::string::npos);
+  CHECK(body.find("whsec_") == std::string::npos);
+  CHECK(c.request("GET", "/metrics", {}, key).status == 403);
+  CHECK(c.request("GET", "/metrics", {}, {}).status == 401);
+  CHECK(c.request("POST", "/metrics", {}, test_server::admin_token()).status == 405);
+}
