@@ -15,6 +15,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -182,11 +183,33 @@ int serve(const serve_options& opts) {
   return exit_ok;
 }
 
+// The command line with `sub`'s HOOKD_* variables placed right after the subcommand's name,
+// as `--name=value`: later flags still win (the last occurrence counts), and the variables beat
+// the settings file, which CLI11 by itself would rank above them.
+std::vector<std::string> with_environment(const CLI::App& sub, int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto at = std::find(args.begin(), args.end(), sub.get_name());
+  if (at == args.end())
+    return args;
+  std::vector<std::string> from_env;
+  for (const auto* opt : sub.get_options()) {
+    const auto& var = opt->get_envname();
+    const char* value = var.empty() ? nullptr : std::getenv(var.c_str());
+    if (value != nullptr && !opt->get_lnames().empty())
+      from_env.push_back("--" + opt->get_lnames().front() + "=" + value);
+  }
+  args.insert(at + 1, from_env.begin(), from_env.end());
+  return args;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"hookd: a self-hosted webhook platform"};
   app.require_subcommand(1);
+  app.allow_config_extras(false); // an unknown key in the settings file is an error
+  app.fallthrough(); // `hookd serve --config FILE` reaches the app's option (set before any
+                     // subcommand: they inherit it)
   app.set_version_flag("--version", std::string{"hookd "} + HOOKD_VERSION);
   serve_options opts;
   auto* serve_cmd = app.add_subcommand("serve", "Run the HTTP API and the delivery engine");
@@ -295,8 +318,15 @@ int main(int argc, char** argv) {
       ->envname("HOOKD_LOG_FORMAT")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  // An optional settings file (TOML): a `[serve]` table with one key per long flag, without
+  // its dashes (`listen = "0.0.0.0:8080"`, `allow-net = ["10.0.0.0/8"]`). Precedence: flags, then
+  // HOOKD_* variables (see `with_environment`), then the file, then the defaults.
+  app.set_config("--config", "", "Settings file (TOML: a [serve] table, long flag names as keys)")
+      ->envname("HOOKD_CONFIG");
   try {
-    app.parse(argc, argv);
+    auto args = with_environment(*serve_cmd, argc, argv);
+    std::reverse(args.begin(), args.end()); // CLI11 takes them last first
+    app.parse(args);
   } catch (const CLI::ParseError& e) {
     auto rc = app.exit(e);
     return rc == 0 ? exit_ok : exit_usage;

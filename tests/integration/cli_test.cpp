@@ -246,3 +246,49 @@ TEST_CASE("cli: no file in the data folder holds a webhook secret", "[cli][secre
   CHECK(proc.port() != 0);
   CHECK(proc.stop(SIGTERM) == 0);
 }
+
+TEST_CASE("cli: settings come from flags, then HOOKD_* variables, then the --config file",
+          "[cli][config]") {
+  test::temp_dir dir;
+  auto file = dir.path() / "hookd.toml";
+  std::ofstream{file} << "[serve]\nmax-body = 2048\nlog-level = \"warn\"\n";
+  std::map<std::string, std::string> env{{"HOOKD_ADMIN_TOKEN", "0123456789abcdef"}};
+  // A body of 3000 bytes is refused (413) exactly when the effective limit is below it.
+  auto refused = [](uint16_t port) {
+    test::http_client c{port};
+    std::string body = R"({"id":"t1","name":")" + std::string(2980, 'n') + R"("})";
+    return c.request("POST", "/v1/tenants", body, "0123456789abcdef").status == 413;
+  };
+  auto data = [&](const char* name) { return (dir.path() / name).string(); };
+  {
+    test::hookd_process p{HOOKD_BINARY, data("a"), env, {"--config", file.string()}};
+    REQUIRE(p.port() != 0);
+    CHECK(refused(p.port())); // the file's 2048
+    CHECK(p.stop(SIGINT) == 0);
+  }
+  {
+    auto with_env = env;
+    with_env["HOOKD_MAX_BODY"] = "4096";
+    test::hookd_process p{HOOKD_BINARY, data("b"), with_env, {"--config", file.string()}};
+    REQUIRE(p.port() != 0);
+    CHECK_FALSE(refused(p.port())); // the variable's 4096 beats the file
+    CHECK(p.stop(SIGINT) == 0);
+    with_env["HOOKD_CONFIG"] = file.string();
+    test::hookd_process q{HOOKD_BINARY, data("c"), with_env, {"--max-body", "2048"}};
+    REQUIRE(q.port() != 0);
+    CHECK(refused(q.port())); // the flag's 2048 beats the variable
+    CHECK(q.stop(SIGINT) == 0);
+  }
+  // A bad value or an unknown key in the file is a usage error (exit 2).
+  std::ofstream{dir.path() / "bad.toml"} << "[serve]\nmax-body = \"lots\"\n";
+  test::hookd_process bad{
+      HOOKD_BINARY, data("d"), env, {"--config", (dir.path() / "bad.toml").string()}};
+  CHECK(bad.stop(SIGKILL) == 2);
+  std::ofstream{dir.path() / "typo.toml"} << "[serve]\nmax-bodyy = 4096\n";
+  test::hookd_process typo{
+      HOOKD_BINARY, data("e"), env, {"--config", (dir.path() / "typo.toml").string()}};
+  CHECK(typo.stop(SIGKILL) == 2);
+  test::hookd_process missing{
+      HOOKD_BINARY, data("f"), env, {"--config", (dir.path() / "none.toml").string()}};
+  CHECK(missing.stop(SIGKILL) == 2);
+}

@@ -125,9 +125,15 @@ TEST_CASE("queue: failed deliveries are retried in bulk with their webhook-id",
   CHECK(jobs.at(0)["requeued"].get_uint64().value() == 3);
   CHECK(jobs.at(0)["skipped"].get_uint64().value() == 0);
   // Each delivery is delivered now, and a second bulk retry finds nothing left to do.
-  auto deliveries =
-      c.request("GET", "/v1/webhooks/" + hook + "/deliveries?status=succeeded", {}, key);
-  CHECK(parse(p, deliveries.body)["data"].get_array().size() == 3);
+  // (The attempt records reach the log in the writer's next commit: wait for them.)
+  std::size_t succeeded = 0;
+  for (auto until = clock_type::now() + 10s; succeeded < 3 && clock_type::now() < until;) {
+    auto d = c.request("GET", "/v1/webhooks/" + hook + "/deliveries?status=succeeded", {}, key);
+    succeeded = parse(p, d.body)["data"].get_array().size();
+    if (succeeded < 3)
+      std::this_thread::sleep_for(20ms);
+  }
+  CHECK(succeeded == 3);
   r = c.request("POST", "/v1/queue/retry-failed", R"({"webhook_id":")" + hook + R"("})", key);
   REQUIRE(r.status == 202);
   CHECK(parse(p, r.body)["total"].get_uint64().value() == 0);
