@@ -59,14 +59,33 @@ void apply(self_ptr self, const webhook& w, bool removed) {
   st.actors.emplace(std::move(key), self->spawn(webhook_endpoint, std::move(cfg)));
 }
 
-// The actors of `tenant`'s enabled webhooks (every tenant's when empty).
-std::vector<std::pair<std::string, webhook_actor>> actors_of(self_ptr self,
-                                                             std::string_view tenant) {
-  std::vector<std::pair<std::string, webhook_actor>> out;
+// An enabled webhook's actor, with the webhook's tenant and id.
+struct webhook_entry {
+  std::string tenant;
+  std::string id;
+  webhook_actor actor;
+};
+
+// The actors of `tenant`'s enabled webhooks (every tenant's when empty); only webhook `id`'s
+// when given.
+std::vector<webhook_entry> actors_of(self_ptr self, std::string_view tenant,
+                                     std::string_view id = {}) {
+  auto& actors = self->state.actors;
+  std::vector<webhook_entry> out;
+  auto add = [&out](std::string_view key, const webhook_actor& a) {
+    auto nul = key.find('\0');
+    out.push_back({std::string{key.substr(0, nul)}, std::string{key.substr(nul + 1)}, a});
+  };
+  if (!id.empty()) {
+    auto key = composite_key(tenant, id);
+    if (auto it = actors.find(key); it != actors.end())
+      add(key, it->second);
+    return out;
+  }
   auto prefix = composite_key(tenant, {});
-  for (const auto& [key, a] : self->state.actors)
+  for (const auto& [key, a] : actors)
     if (tenant.empty() || key.starts_with(prefix))
-      out.emplace_back(key.substr(0, key.find('\0')), a);
+      add(key, a);
   return out;
 }
 
@@ -87,7 +106,7 @@ caf::typed_response_promise<queue_report_ptr> report_queue(self_ptr self, std::s
     rp.deliver(queue_report_ptr{std::move(report)});
     return rp;
   }
-  for (auto& [owner, a] : targets) {
+  for (auto& [owner, id, a] : targets) {
     // A webhook that does not answer in time (it is stopping) is left out, not waited for.
     auto done = [rp, left, report]() mutable {
       if (--*left == 0)
@@ -111,20 +130,11 @@ caf::typed_response_promise<retry_job_ptr> start_retry(self_ptr self, std::strin
                                                        int64_t until) {
   auto& st = self->state;
   auto rp = self->make_response_promise<retry_job_ptr>();
-  std::vector<std::pair<std::string, webhook_actor>> targets;
-  if (!webhook_id.empty()) {
-    auto it = st.actors.find(composite_key(tenant, webhook_id));
-    if (it == st.actors.end()) {
-      rp.deliver(
-          make_error(ec::conflict, "webhook '" + webhook_id + "' is disabled; enable it first"));
-      return rp;
-    }
-    targets.emplace_back(webhook_id, it->second);
-  } else {
-    auto prefix = composite_key(tenant, {});
-    for (const auto& [key, a] : st.actors)
-      if (key.starts_with(prefix))
-        targets.emplace_back(key.substr(prefix.size()), a);
+  auto targets = actors_of(self, tenant, webhook_id);
+  if (!webhook_id.empty() && targets.empty()) {
+    rp.deliver(
+        make_error(ec::conflict, "webhook '" + webhook_id + "' is disabled; enable it first"));
+    return rp;
   }
   auto job = std::make_shared<retry_job>();
   auto now = st.config.time->now_ms();
@@ -158,7 +168,7 @@ caf::typed_response_promise<retry_job_ptr> start_retry(self_ptr self, std::strin
       self->send(a, atom::requeue_v, seqs, job);
     rp.deliver(job);
   };
-  for (auto& [id, a] : targets) {
+  for (auto& [owner, id, a] : targets) {
     auto hook = std::make_shared<webhook>();
     hook->tenant = tenant;
     hook->id = id;

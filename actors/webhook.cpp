@@ -65,20 +65,26 @@ void arm_timer(self_ptr self, time_point at) {
 
 // -- records and snapshots -------------------------------------------------------------------
 
-// The records waiting for the writer; a flush is queued behind the messages already in the
-// mailbox, so that the results of a burst share one message.
-delivery_log& outbox(self_ptr self) {
-  auto& st = self->state;
+// The records not yet handed to the writer (a new, empty set when there are none).
+delivery_log& unsent_log(webhook_state& st) {
   if (!st.outbox) {
     st.outbox = std::make_shared<delivery_log>();
     st.outbox->tenant = st.config.hook.tenant;
     st.outbox->webhook_id = st.config.hook.id;
   }
+  return *st.outbox;
+}
+
+// The records waiting for the writer; a flush is queued behind the messages already in the
+// mailbox, so that the results of a burst share one message.
+delivery_log& outbox(self_ptr self) {
+  auto& st = self->state;
+  auto& log = unsent_log(st);
   if (!st.outbox_queued) {
     st.outbox_queued = true;
     self->send(self, atom::record_v);
   }
-  return *st.outbox;
+  return log;
 }
 
 uint64_t cursor_of(const webhook_state& st) {
@@ -114,14 +120,8 @@ delivery_snapshot take_snapshot(self_ptr self) {
 // stored one is still the truth).
 void flush_outbox(self_ptr self, bool with_snapshot) {
   auto& st = self->state;
-  if (with_snapshot && !st.recovering) {
-    if (!st.outbox) {
-      st.outbox = std::make_shared<delivery_log>();
-      st.outbox->tenant = st.config.hook.tenant;
-      st.outbox->webhook_id = st.config.hook.id;
-    }
-    st.outbox->snapshot = take_snapshot(self);
-  }
+  if (with_snapshot && !st.recovering)
+    unsent_log(st).snapshot = take_snapshot(self);
   if (st.outbox)
     self->send(st.config.writer, atom::record_v, delivery_log_ptr{std::move(st.outbox)});
   st.outbox.reset();
@@ -181,16 +181,24 @@ void hold(self_ptr self, const committed_batch_ptr& batch, uint32_t index) {
 void pump(self_ptr self);
 void finish_stop(self_ptr self);
 
+// How many deliveries the window takes from the log now: none while recovering or while it is
+// more than half full, else what it has room for.
+std::size_t window_room(const webhook_state& st) {
+  auto window = st.config.tuning.window;
+  if (st.recovering || st.pending.size() > window / 2)
+    return 0;
+  return std::max<std::size_t>(window - st.pending.size(), 1);
+}
+
 // Reads the next backlog page when the window has room.
 void read_backlog(self_ptr self) {
   auto& st = self->state;
-  auto window = st.config.tuning.window;
-  if (st.backlog_from == 0 || st.reading || st.recovering || st.pending.size() > window / 2)
+  auto room = static_cast<uint32_t>(window_room(st));
+  if (st.backlog_from == 0 || st.reading || room == 0)
     return;
   st.reading = true;
-  auto room = static_cast<uint32_t>(window - st.pending.size());
   self->request(st.config.reader, caf::infinite, atom::read_v, st.hook, st.backlog_from,
-                st.position, std::max<uint32_t>(room, 1))
+                st.position, room)
       .then(
           [self](backlog_chunk_ptr& chunk) {
             auto& st = self->state;
@@ -224,10 +232,9 @@ void read_backlog(self_ptr self) {
 // them, so that a crash cannot lose them in between.
 void read_requeue(self_ptr self) {
   auto& st = self->state;
-  auto window = st.config.tuning.window;
-  if (st.requeue_reading || st.recovering || st.pending.size() > window / 2)
+  auto room = window_room(st);
+  if (st.requeue_reading || room == 0)
     return;
-  auto room = std::max<std::size_t>(window - st.pending.size(), 1);
   auto seqs = std::make_shared<std::vector<uint64_t>>();
   std::map<uint64_t, retry_job_ptr> jobs;
   while (!st.requeue.empty() && seqs->size() < room) {

@@ -312,6 +312,8 @@ void api::route(const std::shared_ptr<call>& c) {
     handler run;
     /// The last segment when it is fixed: /v1/x/{id}/action (depth 4) or /v1/x/action (3).
     std::string_view action = {};
+    /// True when the third segment is an id (/v1/x/{id}, /v1/x/{id}/action).
+    bool takes_id() const { return depth == 4 || (depth == 3 && action.empty()); }
   };
   static const route routes[] = {
       {"tenants", 2, bh::verb::get, [](api& a, auto& c, auto) { a.list_tenants(c); }},
@@ -351,9 +353,7 @@ void api::route(const std::shared_ptr<call>& c) {
         (!r.action.empty() && segs[r.depth - 1] != r.action))
       continue;
     if (r.method == method)
-      return r.run(*this, c,
-                   r.depth >= 4 || (r.depth == 3 && r.action.empty()) ? segs[2]
-                                                                      : std::string_view{});
+      return r.run(*this, c, r.takes_id() ? segs[2] : std::string_view{});
     allowed += (allowed.empty() ? "" : ", ") + std::string{bh::to_string(r.method)};
   }
   if (!allowed.empty())

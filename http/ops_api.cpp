@@ -45,9 +45,9 @@ void write_job(json_writer& w, const retry_job& j) {
 }
 
 // The figures of one tenant (or of all, summed), with what storage counts.
-void write_figures(json_writer& w, const queue_figures& f, uint64_t events, uint64_t exhausted,
+void write_figures(json_writer& w, const queue_figures& f, const storage::tenant_totals& stored,
                    int64_t now) {
-  w.key("events_in_log").value(events);
+  w.key("events_in_log").value(stored.events);
   w.key("pending").value(f.pending);
   w.key("in_flight").value(f.in_flight);
   w.key("retrying").value(f.retrying);
@@ -56,7 +56,7 @@ void write_figures(json_writer& w, const queue_figures& f, uint64_t events, uint
     w.value(static_cast<double>(std::max<int64_t>(0, now - f.oldest_pending_ms)) / 1000.0);
   else
     w.null();
-  w.key("exhausted_last_24h").value(exhausted);
+  w.key("exhausted_last_24h").value(stored.exhausted);
   w.key("webhooks").begin_object();
   w.key("enabled").value(f.webhooks);
   w.key("disabled").value(f.disabled_webhooks);
@@ -85,32 +85,38 @@ void api::queue_stats(const std::shared_ptr<call>& c) {
       return c->fail(forbidden("queue figures need the 'read' scope"));
     tenant = c->who->tenant;
   }
+  // The stored counters are read here, on the I/O thread; the callback only writes JSON.
+  auto now = time_.now_ms();
+  auto stored = storage::delivery_reader{node_.db()}.totals(tenant, now - exhausted_window_ms);
+  if (!stored)
+    return c->fail(problem_from(to_caf_error(stored.error())));
   auto callback = std::make_shared<std::function<void(caf::expected<queue_report_ptr>)>>(
-      [this, c, tenant](caf::expected<queue_report_ptr> result) {
+      [c, tenant, now, totals = std::move(*stored)](caf::expected<queue_report_ptr> result) {
         if (!result)
           return c->fail(problem_from(result.error()));
         const auto& report = **result;
-        storage::delivery_reader reader{node_.db()};
-        auto now = time_.now_ms();
-        auto events = reader.event_count(tenant);
-        auto exhausted = reader.exhausted_since(tenant, now - exhausted_window_ms);
-        if (!events || !exhausted)
-          return c->fail(problem_from(to_caf_error(!events ? events.error() : exhausted.error())));
+        auto stored_of = [&totals](const std::string& t) {
+          auto it = totals.find(t);
+          return it == totals.end() ? storage::tenant_totals{} : it->second;
+        };
+        storage::tenant_totals all;
+        for (const auto& [t, figures] : totals) {
+          all.events += figures.events;
+          all.exhausted += figures.exhausted;
+        }
         json_writer w;
         w.begin_object();
         if (tenant.empty())
           w.key("tenant").null();
         else
           w.key("tenant").value(tenant);
-        write_figures(w, sum(report), *events, *exhausted, now);
+        write_figures(w, sum(report), all, now);
         if (tenant.empty()) {
           // The admin's view: each tenant too.
           w.key("tenants").begin_object();
           for (const auto& [t, f] : report.tenants) {
-            auto te = reader.event_count(t);
-            auto tx = reader.exhausted_since(t, now - exhausted_window_ms);
             w.key(t).begin_object();
-            write_figures(w, f, te ? *te : 0, tx ? *tx : 0, now);
+            write_figures(w, f, stored_of(t), now);
             w.end_object();
           }
           w.end_object();
@@ -154,15 +160,17 @@ void api::retry_failed(const std::shared_ptr<call>& c) {
 }
 
 void api::metrics_page(const std::shared_ptr<call>& c) {
+  // Storage figures are read here, on the I/O thread; the callback only renders.
+  node_figures stored;
+  stored.storage_bytes = node_.db().disk_size();
+  if (auto head = storage::log_reader{node_.db()}.head())
+    stored.log_head = head->seq;
+  stored.ingest_queue = queued_events_.load();
   auto callback = std::make_shared<std::function<void(caf::expected<queue_report_ptr>)>>(
-      [this, c](caf::expected<queue_report_ptr> result) {
-        node_figures figures;
+      [this, c, stored](caf::expected<queue_report_ptr> result) {
+        auto figures = stored;
         if (result)
           figures.queue = result->get();
-        figures.storage_bytes = node_.db().disk_size();
-        if (auto head = storage::log_reader{node_.db()}.head())
-          figures.log_head = head->seq;
-        figures.ingest_queue = queued_events_.load();
         response res{bh::status::ok, c->req.version()};
         res.set(bh::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
         res.keep_alive(c->req.keep_alive());

@@ -190,43 +190,53 @@ expected<std::vector<event>> delivery_reader::read_failed(std::string_view webho
   return out;
 }
 
+expected<std::map<std::string, tenant_totals, std::less<>>>
+delivery_reader::totals(std::string_view tenant, int64_t since_ms) const {
+  std::map<std::string, tenant_totals, std::less<>> out;
+  auto first_hour = counter_hour(since_ms);
+  std::unique_ptr<rocksdb::Iterator> it{db_.db()->NewIterator({}, db_.handle(column::counters))};
+  // The event counts, then the hours; with a tenant, the first prefix also covers tenants whose
+  // id extends it, which the parsed key tells apart.
+  for (const auto& prefix : {events_counter_key(tenant), exhausted_counter_prefix(tenant)}) {
+    for (it->Seek(prefix); it->Valid() && view(it->key()).starts_with(prefix); it->Next()) {
+      auto key = parse_counter_key(view(it->key()));
+      if (!key || (!tenant.empty() && key->tenant != tenant))
+        continue;
+      auto n = decode_counter(view(it->value()));
+      auto& t = out[std::string{key->tenant}];
+      if (!key->hour)
+        t.events += n;
+      else if (*key->hour >= first_hour)
+        t.exhausted += n;
+    }
+    if (!it->status().ok())
+      return from_status(it->status(), "reading counters");
+  }
+  return out;
+}
+
 namespace {
 
-// Sums the counters whose keys start with `prefix` and pass `keep` (given the key).
-template <class Keep>
-expected<uint64_t> sum_counters(const database& db, std::string_view prefix, Keep keep) {
-  uint64_t total = 0;
-  std::unique_ptr<rocksdb::Iterator> it{db.db()->NewIterator({}, db.handle(column::counters))};
-  for (it->Seek(rocksdb::Slice{prefix.data(), prefix.size()});
-       it->Valid() && view(it->key()).starts_with(prefix); it->Next())
-    if (keep(view(it->key())))
-      total += decode_counter(view(it->value()));
-  if (!it->status().ok())
-    return from_status(it->status(), "reading counters");
-  return total;
+// The sum over every tenant of one of the totals' fields.
+expected<uint64_t> sum_of(expected<std::map<std::string, tenant_totals, std::less<>>> totals,
+                          uint64_t tenant_totals::*field) {
+  if (!totals)
+    return totals.error();
+  uint64_t n = 0;
+  for (const auto& [t, figures] : *totals)
+    n += figures.*field;
+  return n;
 }
 
 } // namespace
 
 expected<uint64_t> delivery_reader::event_count(std::string_view tenant) const {
-  if (!tenant.empty()) {
-    auto v = db_.get(column::counters, events_counter_key(tenant), "an event count");
-    if (!v)
-      return v.error();
-    return *v ? decode_counter(**v) : 0;
-  }
-  return sum_counters(db_, events_counter_key(""), [](std::string_view) { return true; });
+  return sum_of(totals(tenant, INT64_MAX), &tenant_totals::events);
 }
 
 expected<uint64_t> delivery_reader::exhausted_since(std::string_view tenant,
                                                     int64_t since_ms) const {
-  auto first_hour = static_cast<uint64_t>(std::max<int64_t>(0, since_ms)) / 3'600'000;
-  auto prefix = tenant.empty() ? exhausted_counter_prefix("").substr(0, 10)
-                               : exhausted_counter_prefix(tenant);
-  return sum_counters(db_, prefix, [first_hour](std::string_view key) {
-    auto hour = key.size() >= 8 ? parse_seq_key(key.substr(key.size() - 8)) : std::nullopt;
-    return hour && *hour >= first_hour;
-  });
+  return sum_of(totals(tenant, since_ms), &tenant_totals::exhausted);
 }
 
 } // namespace hookd::storage

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,14 @@ struct backlog_page {
   std::vector<event> events;
   /// The first seq not yet scanned: where the next page starts.
   uint64_t next = 0;
+};
+
+/// One tenant's stored counters.
+struct tenant_totals {
+  /// Events in the log.
+  uint64_t events = 0;
+  /// Deliveries that failed for good in the window asked for.
+  uint64_t exhausted = 0;
 };
 
 /// Read-only access to delivery state: attempt records, outcomes, snapshots, and a webhook's
@@ -52,10 +61,15 @@ class delivery_reader {
   /// The events among `seqs` whose delivery to `webhook_id` stands as failed, in seq order.
   expected<std::vector<event>> read_failed(std::string_view webhook_id,
                                            const std::vector<uint64_t>& seqs) const;
+  /// The counters of `tenant` (of every tenant when empty), by tenant: events in the log, and
+  /// deliveries that failed for good since `since_ms`, counted by the hour (the hour holding
+  /// `since_ms` counts whole).
+  expected<std::map<std::string, tenant_totals, std::less<>>> totals(std::string_view tenant,
+                                                                     int64_t since_ms) const;
   /// How many events `tenant` has in the log (every tenant's when empty).
   expected<uint64_t> event_count(std::string_view tenant) const;
   /// How many of `tenant`'s deliveries (every tenant's when empty) failed for good since
-  /// `since_ms`, counted by the hour (the hour holding `since_ms` counts whole).
+  /// `since_ms` (see `totals`).
   expected<uint64_t> exhausted_since(std::string_view tenant, int64_t since_ms) const;
   /// Reads the next page of `w`'s backlog: events of its tenant with `from <= seq <= to` that
   /// it matches and whose delivery has not ended, at most `max_events` of them, scanning at

@@ -155,8 +155,8 @@ void log_store::stage_attempt(const attempt_record& r) {
 void log_store::stage_outcome(std::string_view tenant, const delivery_outcome_record& o) {
   batch_->wb.Put(db_.handle(column::deliveries), webhook_seq_key(o.webhook_id, o.event_seq),
                  encode(o));
-  if (o.state == delivery_state::failed && o.at_ms >= 0)
-    count(exhausted_counter_key(tenant, static_cast<uint64_t>(o.at_ms) / 3'600'000), 1);
+  if (o.state == delivery_state::failed)
+    count(exhausted_counter_key(tenant, counter_hour(o.at_ms)), 1);
 }
 
 void log_store::stage_reopen(std::string_view webhook_id, uint64_t seq) {
@@ -329,51 +329,47 @@ void log_store::discard() {
   staged_audit_head_ = audit_head_;
 }
 
-expected<std::size_t> log_store::sweep_idempotency(int64_t now_ms) {
+expected<std::size_t>
+log_store::sweep(column c, std::string_view prefix, std::string_view what,
+                 const std::function<bool(std::string_view key, std::string_view value)>& expired) {
   rocksdb::WriteBatch wb;
   std::size_t n = 0;
-  std::unique_ptr<rocksdb::Iterator> it{db_.db()->NewIterator({}, db_.handle(column::idempotency))};
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    auto rec = decode_idempotency_record(std::string_view{it->value().data(), it->value().size()});
-    if (!rec || now_ms - rec->created_at_ms >= defaults::idempotency_window_ms) {
-      wb.Delete(db_.handle(column::idempotency), it->key());
+  std::unique_ptr<rocksdb::Iterator> it{db_.db()->NewIterator({}, db_.handle(c))};
+  for (it->Seek(rocksdb::Slice{prefix.data(), prefix.size()});
+       it->Valid() && it->key().starts_with(rocksdb::Slice{prefix.data(), prefix.size()});
+       it->Next()) {
+    if (expired({it->key().data(), it->key().size()}, {it->value().data(), it->value().size()})) {
+      wb.Delete(db_.handle(c), it->key());
       ++n;
     }
   }
   if (!it->status().ok())
-    return from_status(it->status(), "sweeping idempotency keys");
+    return from_status(it->status(), "sweeping " + std::string{what});
   if (n == 0)
     return n;
-  auto st = db_.db()->Write(rocksdb::WriteOptions{}, &wb);
-  if (!st.ok())
-    return from_status(st, "sweeping idempotency keys");
+  if (auto st = db_.db()->Write(rocksdb::WriteOptions{}, &wb); !st.ok())
+    return from_status(st, "sweeping " + std::string{what});
   return n;
 }
 
+expected<std::size_t> log_store::sweep_idempotency(int64_t now_ms) {
+  return sweep(column::idempotency, {}, "idempotency keys", [now_ms](auto, std::string_view value) {
+    auto rec = decode_idempotency_record(value);
+    return !rec || now_ms - rec->created_at_ms >= defaults::idempotency_window_ms;
+  });
+}
+
 expected<std::size_t> log_store::sweep_counters(int64_t now_ms) {
-  auto oldest_kept = static_cast<uint64_t>(std::max<int64_t>(0, now_ms)) / 3'600'000;
-  oldest_kept = oldest_kept > 48 ? oldest_kept - 48 : 0;
-  rocksdb::WriteBatch wb;
-  std::size_t n = 0;
-  std::string prefix{"exhausted"};
-  prefix.push_back('\0');
-  std::unique_ptr<rocksdb::Iterator> it{db_.db()->NewIterator({}, db_.handle(column::counters))};
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    std::string_view key{it->key().data(), it->key().size()};
-    auto hour = key.size() >= 8 ? parse_seq_key(key.substr(key.size() - 8)) : std::nullopt;
-    if (!hour || *hour < oldest_kept) {
-      wb.Delete(db_.handle(column::counters), it->key());
-      counts_.erase(std::string{key});
-      ++n;
-    }
-  }
-  if (!it->status().ok())
-    return from_status(it->status(), "sweeping counters");
-  if (n == 0)
-    return n;
-  if (auto st = db_.db()->Write({}, &wb); !st.ok())
-    return from_status(st, "sweeping counters");
-  return n;
+  auto hour = counter_hour(now_ms);
+  auto oldest_kept = hour > 48 ? hour - 48 : 0;
+  auto swept = sweep(column::counters, exhausted_counter_prefix(), "counters",
+                     [oldest_kept](std::string_view key, auto) {
+                       auto parts = parse_counter_key(key);
+                       return !parts || !parts->hour || *parts->hour < oldest_kept;
+                     });
+  if (swept && *swept > 0)
+    counts_.clear(); // Cached values of swept keys must not come back; the rest reload lazily.
+  return swept;
 }
 
 } // namespace hookd::storage

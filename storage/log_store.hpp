@@ -6,6 +6,7 @@
 #include "storage/database.hpp"
 #include "storage/records.hpp"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -130,6 +131,11 @@ class log_store {
   void count(std::string key, uint64_t delta) { staged_counts_[std::move(key)] += delta; }
   // Puts the staged counters into the batch; false (and the error) when one cannot be read.
   expected<void> stage_counters();
+  // Deletes the entries of column `c` under `prefix` that `expired` picks, in one batch;
+  // `what` names them in errors. Returns how many.
+  expected<std::size_t>
+  sweep(column c, std::string_view prefix, std::string_view what,
+        const std::function<bool(std::string_view key, std::string_view value)>& expired);
   // Counts each tenant's events once, for a log written before counters existed.
   expected<void> count_existing_events();
 };

@@ -2,6 +2,7 @@
 
 #include "storage/byte_codec.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace hookd::storage {
@@ -471,9 +472,30 @@ std::string events_counter_key(std::string_view tenant) {
 std::string exhausted_counter_prefix(std::string_view tenant) {
   std::string k{"exhausted"};
   k.push_back('\0');
-  k.append(tenant);
-  k.push_back('\0');
+  if (!tenant.empty()) {
+    k.append(tenant);
+    k.push_back('\0');
+  }
   return k;
+}
+
+uint64_t counter_hour(int64_t ms) noexcept {
+  return static_cast<uint64_t>(std::max<int64_t>(0, ms)) / 3'600'000;
+}
+
+std::optional<counter_key_parts> parse_counter_key(std::string_view key) {
+  auto nul = key.find('\0');
+  if (nul == std::string_view::npos)
+    return std::nullopt;
+  auto kind = key.substr(0, nul);
+  auto rest = key.substr(nul + 1);
+  if (kind == "events")
+    return counter_key_parts{rest, std::nullopt};
+  // exhausted NUL tenant NUL hour (8 bytes)
+  if (kind != "exhausted" || rest.size() < 9 || rest[rest.size() - 9] != '\0')
+    return std::nullopt;
+  return counter_key_parts{rest.substr(0, rest.size() - 9),
+                           parse_seq_key(rest.substr(rest.size() - 8))};
 }
 
 std::string exhausted_counter_key(std::string_view tenant, uint64_t hour) {

@@ -98,8 +98,18 @@ std::string events_counter_key(std::string_view tenant);
 /// Key of the `counters` entry holding how many of `tenant`'s deliveries failed for good in
 /// hour `hour` (hours since the epoch). A tenant's hours are one ordered range.
 std::string exhausted_counter_key(std::string_view tenant, uint64_t hour);
-/// The prefix of `tenant`'s exhausted-per-hour counters.
-std::string exhausted_counter_prefix(std::string_view tenant);
+/// The prefix of `tenant`'s exhausted-per-hour counters (every tenant's when empty).
+std::string exhausted_counter_prefix(std::string_view tenant = {});
+/// The hour (since the epoch) that holds instant `ms`; 0 before the epoch.
+uint64_t counter_hour(int64_t ms) noexcept;
+/// What a `counters` key names: the tenant, and the hour for an exhausted-per-hour counter
+/// (nullopt for the event count).
+struct counter_key_parts {
+  std::string_view tenant;
+  std::optional<uint64_t> hour;
+};
+/// Splits a key made by `events_counter_key` or `exhausted_counter_key`; nullopt otherwise.
+std::optional<counter_key_parts> parse_counter_key(std::string_view key);
 /// Encodes a counter value.
 std::string encode_counter(uint64_t n);
 /// Decodes a counter value; a malformed one reads as 0.

@@ -3,6 +3,7 @@
 // read APIs over it (deliveries, stats, per-event state, test deliveries).
 
 #include "domain/delivery_message.hpp"
+#include "tests/support/api_steps.hpp"
 #include "tests/support/receiver.hpp"
 #include "tests/support/test_server.hpp"
 
@@ -26,41 +27,10 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-// Creates webhook `name` pointing at `port`/`name`; returns its id.
-std::string make_webhook(http_client& c, const std::string& key, const std::string& name,
-                         uint16_t port, const std::string& extra = R"("events":["*"])") {
-  auto r = c.request("POST", "/v1/webhooks",
-                     R"({"name":")" + name + R"(","url":"http://127.0.0.1:)" +
-                         std::to_string(port) + "/" + name + R"(",)" + extra + "}",
-                     key);
-  REQUIRE(r.status == 201);
-  return test::json_string(r.body, "id");
-}
-
 std::string ingest(http_client& c, const std::string& key, const std::string& type = "a.b") {
   auto r = c.request("POST", "/v1/events", R"({"type":")" + type + R"(","data":{"x":1}})", key);
   REQUIRE(r.status == 202);
   return test::json_string(r.body, "id");
-}
-
-// Polls `path` until `done(body)` holds or 20 s pass; returns the last body.
-template <class Pred>
-std::string poll(http_client& c, const std::string& key, const std::string& path, Pred done) {
-  std::string body;
-  for (auto until = clock_type::now() + 20s; clock_type::now() < until;) {
-    auto r = c.request("GET", path, {}, key);
-    body = r.body;
-    if (r.status == 200 && done(body))
-      break;
-    std::this_thread::sleep_for(50ms);
-  }
-  return body;
-}
-
-simdjson::dom::element parse(simdjson::dom::parser& p, const std::string& body) {
-  simdjson::dom::element doc;
-  REQUIRE_FALSE(p.parse(body).get(doc));
-  return doc;
 }
 
 } // namespace
@@ -79,9 +49,9 @@ TEST_CASE("outcomes: 429 with Retry-After is retried no sooner than asked",
     return reply{200, "ok", {}};
   }};
   http_client c{srv.port()};
-  auto hook =
-      make_webhook(c, key, "limited", rx.port(),
-                   R"("events":["*"],"retry":{"attempts":3,"base_seconds":1,"max_seconds":1})");
+  auto hook = test::create_webhook_id(
+      c, key, "limited", rx.port(),
+      R"("events":["*"],"retry":{"attempts":3,"base_seconds":1,"max_seconds":1})");
   ingest(c, key);
   REQUIRE(rx.wait_for(2, 15s) == 2);
   {
@@ -90,10 +60,11 @@ TEST_CASE("outcomes: 429 with Retry-After is retried no sooner than asked",
     INFO("gap " << std::chrono::duration_cast<std::chrono::milliseconds>(gap).count() << " ms");
     CHECK(gap >= 1900ms); // Retry-After: 2 beats the schedule's 1 s (±20 % jitter).
   }
-  auto body = poll(c, key, "/v1/webhooks/" + hook + "/deliveries",
-                   [](const std::string& b) { return b.find("succeeded") != std::string::npos; });
+  auto body =
+      test::poll_get(c, key, "/v1/webhooks/" + hook + "/deliveries",
+                     [](const std::string& b) { return b.find("succeeded") != std::string::npos; });
   simdjson::dom::parser p;
-  auto data = parse(p, body)["data"].get_array();
+  auto data = test::parse_json(p, body)["data"].get_array();
   REQUIRE(data.size() == 2);
   CHECK(data.at(0)["result"].get_string().value() == "succeeded");
   CHECK(data.at(0)["attempt"].get_uint64().value() == 2);
@@ -108,8 +79,8 @@ TEST_CASE("outcomes: 410 Gone disables the webhook and announces it", "[integrat
   receiver gone{[](const test::received_request&) { return reply{410, "gone", {}}; }};
   receiver watcher{[](const test::received_request&) { return reply{}; }};
   http_client c{srv.port()};
-  auto hook = make_webhook(c, key, "gone", gone.port(), R"("events":["a.*"])");
-  make_webhook(c, key, "watcher", watcher.port(), R"("events":["webhook.*"])");
+  auto hook = test::create_webhook_id(c, key, "gone", gone.port(), R"("events":["a.*"])");
+  test::create_webhook_id(c, key, "watcher", watcher.port(), R"("events":["webhook.*"])");
   ingest(c, key, "a.one");
   // The watcher subscribed to webhook.* hears about it, like any other event.
   REQUIRE(watcher.wait_for(1, 15s) == 1);
@@ -155,16 +126,18 @@ TEST_CASE("outcomes: a reset connection and a timeout are retried and recorded",
   http_client c{srv.port()};
   auto fast_retry =
       R"("events":["*"],"timeout_seconds":1,"retry":{"attempts":3,"base_seconds":1,"max_seconds":1})";
-  auto reset = make_webhook(c, key, "reset", rx.port(), fast_retry);
-  auto slow = make_webhook(c, key, "slow", rx.port(), fast_retry);
+  auto reset = test::create_webhook_id(c, key, "reset", rx.port(), fast_retry);
+  auto slow = test::create_webhook_id(c, key, "slow", rx.port(), fast_retry);
   ingest(c, key);
   REQUIRE(rx.wait_for(4, 20s) >= 4);
   simdjson::dom::parser p;
   for (auto [hook, error] : {std::pair{reset, "connection_reset"}, std::pair{slow, "timeout"}}) {
-    auto body = poll(c, key, "/v1/webhooks/" + hook + "/deliveries",
-                     [](const std::string& b) { return b.find("succeeded") != std::string::npos; });
+    auto body =
+        test::poll_get(c, key, "/v1/webhooks/" + hook + "/deliveries", [](const std::string& b) {
+          return b.find("succeeded") != std::string::npos;
+        });
     INFO(body);
-    auto data = parse(p, body)["data"].get_array();
+    auto data = test::parse_json(p, body)["data"].get_array();
     REQUIRE(data.size() == 2);
     CHECK(data.at(1)["error"].get_string().value() == error);
     CHECK(data.at(1)["status"].is_null());
@@ -184,19 +157,20 @@ TEST_CASE("outcomes: a redirect is not followed and not retried", "[integration]
     return reply{};
   }};
   http_client c{srv.port()};
-  auto hook = make_webhook(c, key, "moved", rx.port());
+  auto hook = test::create_webhook_id(c, key, "moved", rx.port());
   auto event = ingest(c, key);
   REQUIRE(rx.wait_for(1, 10s) == 1);
   std::this_thread::sleep_for(1500ms);
   auto reqs = rx.requests();
   REQUIRE(reqs.size() == 1);
   CHECK(reqs[0].target == "/moved");
-  auto body = poll(c, key, "/v1/events/" + event + "/deliveries", [](const std::string& b) {
-    return b.find(R"("state":"failed")") != std::string::npos;
-  });
+  auto body =
+      test::poll_get(c, key, "/v1/events/" + event + "/deliveries", [](const std::string& b) {
+        return b.find(R"("state":"failed")") != std::string::npos;
+      });
   INFO(body);
   simdjson::dom::parser p;
-  auto hooks = parse(p, body)["data"].get_array();
+  auto hooks = test::parse_json(p, body)["data"].get_array();
   REQUIRE(hooks.size() == 1);
   CHECK(hooks.at(0)["state"].get_string().value() == "failed");
   CHECK(hooks.at(0)["attempts"].get_array().at(0)["status"].get_int64().value() == 302);
@@ -215,9 +189,9 @@ TEST_CASE("outcomes: a receiver that fails the first N attempts of each id",
                                                             : reply{200, "ok", {}};
   }};
   http_client c{srv.port()};
-  auto hook =
-      make_webhook(c, key, "flaky", rx.port(),
-                   R"("events":["*"],"retry":{"attempts":5,"base_seconds":1,"max_seconds":1})");
+  auto hook = test::create_webhook_id(
+      c, key, "flaky", rx.port(),
+      R"("events":["*"],"retry":{"attempts":5,"base_seconds":1,"max_seconds":1})");
   for (int i = 0; i < 10; ++i)
     ingest(c, key);
   CHECK(rx.wait_for(30, 20s) == 30);
@@ -227,12 +201,12 @@ TEST_CASE("outcomes: a receiver that fails the first N attempts of each id",
     for (auto& [id, n] : seen)
       CHECK(n == fail_first + 1);
   }
-  auto body = poll(c, key, "/v1/webhooks/" + hook + "/stats", [](const std::string& b) {
+  auto body = test::poll_get(c, key, "/v1/webhooks/" + hook + "/stats", [](const std::string& b) {
     return b.find(R"("delivered":10)") != std::string::npos;
   });
   INFO(body);
   simdjson::dom::parser p;
-  auto s = parse(p, body);
+  auto s = test::parse_json(p, body);
   CHECK(s["delivered"].get_uint64().value() == 10);
   CHECK(s["attempts"].get_uint64().value() == 30);
   CHECK(s["retries"].get_uint64().value() == 20);
@@ -252,31 +226,31 @@ TEST_CASE("outcomes: the read APIs page, filter and reject bad parameters",
   auto other = srv.make_tenant_key("other");
   receiver rx{[](const test::received_request&) { return reply{200, "fine", {}}; }};
   http_client c{srv.port()};
-  auto hook = make_webhook(c, key, "all", rx.port(), R"("events":["a.*"])");
-  auto unrelated = make_webhook(c, key, "builds", rx.port(), R"("events":["build.*"])");
+  auto hook = test::create_webhook_id(c, key, "all", rx.port(), R"("events":["a.*"])");
+  auto unrelated = test::create_webhook_id(c, key, "builds", rx.port(), R"("events":["build.*"])");
   std::vector<std::string> events;
   for (int i = 0; i < 5; ++i)
     events.push_back(ingest(c, key, "a.b"));
   REQUIRE(rx.wait_for(5, 10s) == 5);
   auto path = "/v1/webhooks/" + hook + "/deliveries";
-  poll(c, key, path, [](const std::string& b) {
+  test::poll_get(c, key, path, [](const std::string& b) {
     return std::count(b.begin(), b.end(), '{') >= 6; // five attempts in the page
   });
   simdjson::dom::parser p;
   // Two per page, newest first, then the rest by cursor.
   auto first = c.request("GET", path + "?limit=2", {}, reader_key);
   REQUIRE(first.status == 200);
-  auto doc = parse(p, first.body);
+  auto doc = test::parse_json(p, first.body);
   REQUIRE(doc["data"].get_array().size() == 2);
   auto newest = doc["data"].get_array().at(0)["number"].get_uint64().value();
   auto cursor = std::string{doc["next_cursor"].get_string().value()};
   auto second = c.request("GET", path + "?limit=10&cursor=" + cursor, {}, reader_key);
   REQUIRE(second.status == 200);
-  auto doc2 = parse(p, second.body);
+  auto doc2 = test::parse_json(p, second.body);
   CHECK(doc2["data"].get_array().size() == 3);
   CHECK(doc2["data"].get_array().at(0)["number"].get_uint64().value() == newest - 2);
   CHECK(doc2["next_cursor"].is_null());
-  CHECK(parse(p, c.request("GET", path + "?status=failed", {}, key).body)["data"]
+  CHECK(test::parse_json(p, c.request("GET", path + "?status=failed", {}, key).body)["data"]
             .get_array()
             .size() == 0);
   // Bad parameters are 400 problems naming the parameter.
@@ -297,9 +271,10 @@ TEST_CASE("outcomes: the read APIs page, filter and reject bad parameters",
   CHECK(c.request("POST", "/v1/webhooks/" + hook + "/test", {}, reader_key).status == 403);
   CHECK(c.request("GET", "/v1/webhooks/" + hook + "/test", {}, key).status == 405);
   // Per-event state: delivered to the subscriber, filtered out for the other.
-  auto state = poll(c, key, "/v1/events/" + events[0] + "/deliveries",
-                    [](const std::string& b) { return b.find("delivered") != std::string::npos; });
-  auto sdoc = parse(p, state);
+  auto state =
+      test::poll_get(c, key, "/v1/events/" + events[0] + "/deliveries",
+                     [](const std::string& b) { return b.find("delivered") != std::string::npos; });
+  auto sdoc = test::parse_json(p, state);
   std::map<std::string, std::string> states;
   for (auto h : sdoc["data"].get_array())
     states[std::string{h["webhook_id"].get_string().value()}] =
@@ -309,7 +284,7 @@ TEST_CASE("outcomes: the read APIs page, filter and reject bad parameters",
   // A test delivery: answered synchronously with the receiver's status and body.
   auto t = c.request("POST", "/v1/webhooks/" + hook + "/test", {}, key);
   REQUIRE(t.status == 200);
-  auto tdoc = parse(p, t.body);
+  auto tdoc = test::parse_json(p, t.body);
   CHECK(tdoc["delivered"].get_bool().value());
   CHECK(tdoc["attempt"]["status"].get_int64().value() == 200);
   CHECK(tdoc["attempt"]["response"].get_string().value() == "fine");
@@ -328,7 +303,7 @@ TEST_CASE("outcomes: 10k events to 10 webhooks, each delivered exactly once",
   for (int i = 0; i < 10; ++i) {
     auto name = "h" + std::to_string(i);
     hooks["/" + name] =
-        make_webhook(c, key, name, rx.port(), R"("events":["*"],"max_in_flight":8)");
+        test::create_webhook_id(c, key, name, rx.port(), R"("events":["*"],"max_in_flight":8)");
   }
   std::vector<std::string> ids;
   for (int b = 0; b < 10; ++b) {
@@ -370,8 +345,9 @@ TEST_CASE("outcomes: a webhook never receives operational events about itself",
   }};
   receiver watcher{[](const test::received_request&) { return reply{}; }};
   http_client c{srv.port()};
-  auto self = make_webhook(c, key, "self", self_rx.port(), R"("events":["*"])");
-  auto other = make_webhook(c, key, "other", watcher.port(), R"("events":["webhook.*"])");
+  auto self = test::create_webhook_id(c, key, "self", self_rx.port(), R"("events":["*"])");
+  auto other =
+      test::create_webhook_id(c, key, "other", watcher.port(), R"("events":["webhook.*"])");
   ingest(c, key, "a.one");
   REQUIRE(watcher.wait_for(1, 15s) == 1); // webhook.disabled about `self`
   REQUIRE(c.request("PATCH", "/v1/webhooks/" + self, R"({"enabled":true})", key).status == 200);
@@ -419,9 +395,10 @@ TEST_CASE("outcomes: without the allow-list, private targets are refused at save
   REQUIRE(made.status == 201);
   auto id = test::json_string(made.body, "id");
   REQUIRE(c.request("POST", "/v1/events", R"({"type":"a.b","data":{}})", key).status == 202);
-  auto body = poll(c, key, "/v1/webhooks/" + id + "/deliveries", [](const std::string& b) {
-    return b.find("blocked_address") != std::string::npos;
-  });
+  auto body =
+      test::poll_get(c, key, "/v1/webhooks/" + id + "/deliveries", [](const std::string& b) {
+        return b.find("blocked_address") != std::string::npos;
+      });
   INFO(body);
   CHECK(body.find(R"("error":"blocked_address","result":"failed")") != std::string::npos);
   std::this_thread::sleep_for(300ms);

@@ -3,6 +3,7 @@
 
 #include "domain/hmac.hpp"
 #include "domain/webhook_secret.hpp"
+#include "tests/support/api_steps.hpp"
 #include "tests/support/receiver.hpp"
 #include "tests/support/test_server.hpp"
 
@@ -21,16 +22,6 @@ using test::test_server;
 
 namespace {
 
-std::string make_webhook(http_client& c, const std::string& key, const std::string& name,
-                         uint16_t port, const std::string& extra) {
-  auto r = c.request("POST", "/v1/webhooks",
-                     R"({"name":")" + name + R"(","url":"http://127.0.0.1:)" +
-                         std::to_string(port) + "/" + name + R"(",)" + extra + "}",
-                     key);
-  REQUIRE(r.status == 201);
-  return r.body;
-}
-
 // True when the request's signature verifies with `secret`, computed from the raw bytes.
 bool signature_ok(const test::received_request& r, const std::string& secret) {
   hmac_sha256_key key{*parse_webhook_secret(secret)};
@@ -46,16 +37,16 @@ TEST_CASE("delivery: events reach each matching webhook once, signed", "[integra
   auto key = srv.make_tenant_key("acme");
   receiver rx{[](const test::received_request&) { return reply{204, "", {}}; }};
   http_client c{srv.port()};
-  auto deploys = make_webhook(c, key, "deploys", rx.port(), R"("events":["deployment.*"])");
-  auto app1 = make_webhook(c, key, "app1", rx.port(),
-                           R"("events":["*"],"label_filter":{"application_id":"app_1"})");
-  auto builds = make_webhook(c, key, "builds", rx.port(), R"("events":["build.failed"])");
+  auto deploys = test::create_webhook(c, key, "deploys", rx.port(), R"("events":["deployment.*"])");
+  auto app1 = test::create_webhook(c, key, "app1", rx.port(),
+                                   R"("events":["*"],"label_filter":{"application_id":"app_1"})");
+  auto builds = test::create_webhook(c, key, "builds", rx.port(), R"("events":["build.failed"])");
   std::map<std::string, std::string> secrets{{"/deploys", test::json_string(deploys, "secret")},
                                              {"/app1", test::json_string(app1, "secret")},
                                              {"/builds", test::json_string(builds, "secret")}};
   // Another tenant's identical webhook receives nothing of acme's.
   auto other = srv.make_tenant_key("other");
-  make_webhook(c, other, "deploys", rx.port(), R"("events":["*"])");
+  test::create_webhook(c, other, "deploys", rx.port(), R"("events":["*"])");
 
   std::vector<std::string> types{"deployment.started", "build.failed", "payment.failed"};
   std::map<std::string, int> expected;
@@ -102,8 +93,8 @@ TEST_CASE("delivery: failures are retried with the same webhook-id", "[integrati
     return ++seen[r.headers.at("webhook-id")] == 1 ? reply{503, "busy", {}} : reply{200, "ok", {}};
   }};
   http_client c{srv.port()};
-  make_webhook(c, key, "flaky", rx.port(),
-               R"("events":["*"],"retry":{"attempts":3,"base_seconds":1,"max_seconds":1})");
+  test::create_webhook(c, key, "flaky", rx.port(),
+                       R"("events":["*"],"retry":{"attempts":3,"base_seconds":1,"max_seconds":1})");
   for (int i = 0; i < 5; ++i)
     REQUIRE(c.request("POST", "/v1/events", R"({"type":"a.b","data":{}})", key).status == 202);
   CHECK(rx.wait_for(10, 15s) == 10);
@@ -119,9 +110,9 @@ TEST_CASE("delivery: a deleted webhook stops, a disabled one receives nothing",
   auto key = srv.make_tenant_key("acme");
   receiver rx{[](const test::received_request&) { return reply{}; }};
   http_client c{srv.port()};
-  auto kept = make_webhook(c, key, "kept", rx.port(), R"("events":["*"])");
-  auto gone = make_webhook(c, key, "gone", rx.port(), R"("events":["*"])");
-  auto off = make_webhook(c, key, "off", rx.port(), R"("events":["*"])");
+  auto kept = test::create_webhook(c, key, "kept", rx.port(), R"("events":["*"])");
+  auto gone = test::create_webhook(c, key, "gone", rx.port(), R"("events":["*"])");
+  auto off = test::create_webhook(c, key, "off", rx.port(), R"("events":["*"])");
   REQUIRE(c.request("DELETE", "/v1/webhooks/" + test::json_string(gone, "id"), {}, key).status ==
           204);
   REQUIRE(c.request("PATCH", "/v1/webhooks/" + test::json_string(off, "id"), R"({"enabled":false})",
@@ -145,7 +136,7 @@ TEST_CASE("delivery: a hung endpoint does not slow the others", "[integration][d
     return r;
   }};
   http_client c{srv.port()};
-  make_webhook(c, key, "fast", fast.port(), R"("events":["a.*"])");
+  test::create_webhook(c, key, "fast", fast.port(), R"("events":["a.*"])");
   // Time for `n` events of type `type` to reach the fast receiver, from the ingest request.
   auto round = [&](const std::string& type, std::size_t already) {
     std::string batch = R"({"events":[)";
@@ -157,8 +148,8 @@ TEST_CASE("delivery: a hung endpoint does not slow the others", "[integration][d
     return std::chrono::steady_clock::now() - start;
   };
   auto alone = round("a.one", 0);
-  make_webhook(c, key, "hung", hung.port(),
-               R"("events":["a.*"],"timeout_seconds":1,"max_in_flight":16)");
+  test::create_webhook(c, key, "hung", hung.port(),
+                       R"("events":["a.*"],"timeout_seconds":1,"max_in_flight":16)");
   auto beside_hung = round("a.two", 200);
   WARN("200 deliveries to a healthy endpoint: "
        << std::chrono::duration_cast<std::chrono::milliseconds>(alone).count() << " ms alone, "
@@ -177,7 +168,7 @@ TEST_CASE("delivery: after a secret rotation, deliveries carry both signatures",
   auto reader = srv.make_tenant_key("acme", R"(["read"])");
   receiver rx{[](const test::received_request&) { return reply{}; }};
   http_client c{srv.port()};
-  auto created = make_webhook(c, key, "rot", rx.port(), R"("events":["*"])");
+  auto created = test::create_webhook(c, key, "rot", rx.port(), R"("events":["*"])");
   auto id = test::json_string(created, "id");
   auto old_secret = test::json_string(created, "secret");
   auto path = "/v1/webhooks/" + id + "/rotate-secret";

@@ -1,6 +1,7 @@
 // Queue operations end to end, against a real server and real receivers: the queue figures,
 // the bulk retry of failed deliveries, and the Prometheus page.
 
+#include "tests/support/api_steps.hpp"
 #include "tests/support/receiver.hpp"
 #include "tests/support/test_server.hpp"
 
@@ -22,17 +23,6 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-// A webhook with no retries: the first failure exhausts the delivery.
-std::string make_fragile_webhook(http_client& c, const std::string& key, uint16_t port) {
-  auto r = c.request("POST", "/v1/webhooks",
-                     R"({"name":"fragile","url":"http://127.0.0.1:)" + std::to_string(port) +
-                         R"(/in","events":["*"],)" +
-                         R"("retry":{"attempts":0,"base_seconds":1,"max_seconds":1}})",
-                     key);
-  REQUIRE(r.status == 201);
-  return test::json_string(r.body, "id");
-}
-
 std::string ingest(http_client& c, const std::string& key, int i) {
   auto r = c.request("POST", "/v1/events",
                      R"({"type":"build.failed","data":{"i":)" + std::to_string(i) + "}}", key);
@@ -40,33 +30,26 @@ std::string ingest(http_client& c, const std::string& key, int i) {
   return test::json_string(r.body, "id");
 }
 
-simdjson::dom::element parse(simdjson::dom::parser& p, const std::string& body) {
-  simdjson::dom::element doc;
-  REQUIRE_FALSE(p.parse(body).get(doc));
-  return doc;
+// The event id inside a delivered Standard Webhooks body.
+std::string event_id_of(const std::string& body) {
+  simdjson::dom::parser p;
+  auto doc = test::parse_json(p, body);
+  return std::string{doc["data"]["i"].is_int64() ? std::to_string(doc["data"]["i"].get_int64())
+                                                 : ""};
+}
+
+// A webhook with no retries: the first failure exhausts the delivery.
+std::string make_fragile_webhook(http_client& c, const std::string& key, uint16_t port) {
+  return test::create_webhook_id(
+      c, key, "fragile", port,
+      R"("events":["*"],"retry":{"attempts":0,"base_seconds":1,"max_seconds":1})");
 }
 
 // Polls the queue figures until `done(doc)` holds or 20 s pass; returns the last body.
 template <class Pred> std::string poll_queue(http_client& c, const std::string& key, Pred done) {
-  std::string body;
   simdjson::dom::parser p;
-  for (auto until = clock_type::now() + 20s; clock_type::now() < until;) {
-    auto r = c.request("GET", "/v1/queue/stats", {}, key);
-    REQUIRE(r.status == 200);
-    body = r.body;
-    if (done(parse(p, body)))
-      break;
-    std::this_thread::sleep_for(50ms);
-  }
-  return body;
-}
-
-// The event id inside a delivered Standard Webhooks body.
-std::string event_id_of(const std::string& body) {
-  simdjson::dom::parser p;
-  auto doc = parse(p, body);
-  return std::string{doc["data"]["i"].is_int64() ? std::to_string(doc["data"]["i"].get_int64())
-                                                 : ""};
+  return test::poll_get(c, key, "/v1/queue/stats",
+                        [&](const std::string& body) { return done(test::parse_json(p, body)); });
 }
 
 } // namespace
@@ -89,7 +72,7 @@ TEST_CASE("queue: failed deliveries are retried in bulk with their webhook-id",
   auto body = poll_queue(c, key, [](simdjson::dom::element d) {
     return d["exhausted_last_24h"].get_uint64().value() == 3 && d["pending"].get_uint64() == 0;
   });
-  auto stats = parse(p, body);
+  auto stats = test::parse_json(p, body);
   CHECK(stats["tenant"].get_string().value() == "acme");
   CHECK(stats["exhausted_last_24h"].get_uint64().value() == 3);
   CHECK(stats["events_in_log"].get_uint64().value() >= 3);
@@ -104,7 +87,7 @@ TEST_CASE("queue: failed deliveries are retried in bulk with their webhook-id",
   healthy = true;
   auto r = c.request("POST", "/v1/queue/retry-failed", "{}", key);
   REQUIRE(r.status == 202);
-  auto job = parse(p, r.body);
+  auto job = test::parse_json(p, r.body);
   CHECK(job["total"].get_uint64().value() == 3);
   auto job_id = std::string{job["id"].get_string().value()};
   REQUIRE(rx.wait_for(6, 15s) == 6);
@@ -119,7 +102,7 @@ TEST_CASE("queue: failed deliveries are retried in bulk with their webhook-id",
     auto jobs = d["retry_jobs"].get_array();
     return jobs.size() == 1 && jobs.at(0)["state"].get_string().value() == "done";
   });
-  auto jobs = parse(p, body)["retry_jobs"].get_array();
+  auto jobs = test::parse_json(p, body)["retry_jobs"].get_array();
   REQUIRE(jobs.size() == 1);
   CHECK(jobs.at(0)["id"].get_string().value() == job_id);
   CHECK(jobs.at(0)["requeued"].get_uint64().value() == 3);
@@ -129,14 +112,14 @@ TEST_CASE("queue: failed deliveries are retried in bulk with their webhook-id",
   std::size_t succeeded = 0;
   for (auto until = clock_type::now() + 10s; succeeded < 3 && clock_type::now() < until;) {
     auto d = c.request("GET", "/v1/webhooks/" + hook + "/deliveries?status=succeeded", {}, key);
-    succeeded = parse(p, d.body)["data"].get_array().size();
+    succeeded = test::parse_json(p, d.body)["data"].get_array().size();
     if (succeeded < 3)
       std::this_thread::sleep_for(20ms);
   }
   CHECK(succeeded == 3);
   r = c.request("POST", "/v1/queue/retry-failed", R"({"webhook_id":")" + hook + R"("})", key);
   REQUIRE(r.status == 202);
-  CHECK(parse(p, r.body)["total"].get_uint64().value() == 0);
+  CHECK(test::parse_json(p, r.body)["total"].get_uint64().value() == 0);
   std::this_thread::sleep_for(200ms);
   CHECK(rx.requests().size() == 6);
 }
@@ -182,14 +165,14 @@ TEST_CASE("queue: the admin sees every tenant, a tenant only its own", "[integra
   simdjson::dom::parser p;
   auto all = c.request("GET", "/v1/queue/stats", {}, test_server::admin_token());
   REQUIRE(all.status == 200);
-  auto doc = parse(p, all.body);
+  auto doc = test::parse_json(p, all.body);
   CHECK(doc["tenant"].is_null());
   CHECK(doc["events_in_log"].get_uint64().value() == 3);
-  auto mine = parse(p, c.request("GET", "/v1/queue/stats", {}, globex).body);
+  auto mine = test::parse_json(p, c.request("GET", "/v1/queue/stats", {}, globex).body);
   CHECK(mine["tenant"].get_string().value() == "globex");
   CHECK(mine["events_in_log"].get_uint64().value() == 1);
   auto one = c.request("GET", "/v1/queue/stats?tenant=acme", {}, test_server::admin_token());
-  CHECK(parse(p, one.body)["events_in_log"].get_uint64().value() == 2);
+  CHECK(test::parse_json(p, one.body)["events_in_log"].get_uint64().value() == 2);
   CHECK(c.request("GET", "/v1/queue/stats", {}, "nope").status == 401);
 }
 
