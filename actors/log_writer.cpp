@@ -113,6 +113,20 @@ expected<void> stage_config(writer_ptr self, const config_change& change, config
       return {};
     }
     store.stage_tenant(op->value);
+    if (op->value.application_deliveries_per_minute > 0)
+      self->state.tenant_changes.push_back(op->value);
+  } else if (auto* op = std::get_if<config_change::update_tenant>(&change.op)) {
+    auto current = store.find_tenant(op->id);
+    if (!current)
+      return current.error();
+    if (!*current) {
+      outcome.error = make_error_info(ec::not_found, "no tenant '" + op->id + "'");
+      return {};
+    }
+    apply(op->patch, **current);
+    store.stage_tenant(**current);
+    outcome.changed_tenant = **current;
+    self->state.tenant_changes.push_back(**current);
   } else if (auto* op = std::get_if<config_change::create_api_key>(&change.op)) {
     auto exists = store.tenant_exists(op->value.tenant);
     if (!exists)
@@ -250,9 +264,11 @@ void commit(writer_ptr self) {
   auto appends = std::move(st.appends);
   auto configs = std::move(st.configs);
   auto changes = std::move(st.webhook_changes);
+  auto tenant_changes = std::move(st.tenant_changes);
   st.appends.clear();
   st.configs.clear();
   st.webhook_changes.clear();
+  st.tenant_changes.clear();
   auto& store = *st.config.store;
   if (store.has_staged()) {
     auto started = std::chrono::steady_clock::now();
@@ -279,9 +295,11 @@ void commit(writer_ptr self) {
       slot->events.fetch_add(1, std::memory_order_relaxed);
     }
     st.stats.head_seq = store.head().seq;
-    if ((!committed->empty() || !changes.empty()) && !st.subscribers.empty()) {
+    if ((!committed->empty() || !changes.empty() || !tenant_changes.empty()) &&
+        !st.subscribers.empty()) {
       auto batch = std::make_shared<committed_batch>();
       batch->webhook_changes = std::move(changes);
+      batch->tenant_changes = std::move(tenant_changes);
       batch->events = std::move(*committed);
       committed_batch_ptr shared = std::move(batch);
       for (auto& sub : st.subscribers)

@@ -62,6 +62,8 @@ struct log_writer_state {
   bool flush_queued = false;
   /// Webhook changes staged for the next commit, published with its batch.
   std::vector<webhook_change> webhook_changes;
+  /// Tenants whose settings change in the next commit, published with its batch.
+  std::vector<tenant> tenant_changes;
   /// Subscribers to committed batches.
   std::vector<batch_subscriber_actor> subscribers;
   /// Per webhook: where its attempt log stands, to prune it.

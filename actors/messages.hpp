@@ -80,6 +80,8 @@ struct webhook_change {
 struct committed_batch {
   /// Webhook changes in this commit, in the order they were applied.
   std::vector<webhook_change> webhook_changes;
+  /// Tenants whose settings changed in this commit, as stored.
+  std::vector<tenant> tenant_changes;
   /// The events in log order, contiguous sequence numbers.
   std::vector<event> events;
 };
@@ -89,6 +91,11 @@ struct config_change {
   /// Create a tenant. Fails with `conflict` when the id exists.
   struct create_tenant {
     tenant value;
+  };
+  /// Change a tenant's settings. Fails with `not_found` when it does not exist.
+  struct update_tenant {
+    std::string id;
+    tenant_patch patch;
   };
   /// Store a new API key (minted by the caller; only the hash is stored).
   struct create_api_key {
@@ -127,8 +134,8 @@ struct config_change {
     event_draft notice;
   };
   /// The operation.
-  std::variant<create_tenant, create_api_key, revoke_api_key, create_webhook, update_webhook,
-               delete_webhook, disable_webhook>
+  std::variant<create_tenant, update_tenant, create_api_key, revoke_api_key, create_webhook,
+               update_webhook, delete_webhook, disable_webhook>
       op;
   /// The audit entry (its seq is assigned by the writer).
   audit_entry audit;
@@ -144,6 +151,8 @@ struct config_outcome {
   std::optional<api_key> key;
   /// The stored webhook after a create or update, or the deleted one.
   std::optional<webhook> hook;
+  /// The stored tenant after an update.
+  std::optional<tenant> changed_tenant;
 };
 
 /// A snapshot of the writer's state, for readiness and metrics.
@@ -186,6 +195,9 @@ struct webhook_stats {
   std::vector<int64_t> recent_latencies_us;
   /// The last failure, for humans.
   std::string last_error;
+  /// Times an attempt was postponed because its application used its minute (the tenant's
+  /// per-application limit), since the actor started.
+  uint64_t application_limited = 0;
   /// When the oldest held delivery's event arrived, ms since the epoch (0: none held).
   int64_t oldest_pending_ms = 0;
 };

@@ -35,9 +35,21 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& sys, node_config 
   self->counters_ = cfg.counters ? cfg.counters : std::make_shared<metrics>();
   wcfg.counters = self->counters_;
   auto head = wcfg.store->head();
-  auto hooks = storage::config_reader{*self->db_}.list_all_webhooks();
+  storage::config_reader config{*self->db_};
+  auto hooks = config.list_all_webhooks();
   if (!hooks)
     return hooks.error();
+  auto limits = std::make_shared<application_limiter>();
+  for (std::string after;;) {
+    auto page = config.list_tenants(after, 1000);
+    if (!page)
+      return page.error();
+    for (const auto& t : *page)
+      limits->set_limit(t.id, t.application_deliveries_per_minute);
+    if (page->size() < 1000)
+      break;
+    after = page->back().id;
+  }
   if (cfg.detach_writer) {
     self->writer_ = sys.spawn<caf::detached>(log_writer, std::move(wcfg));
     self->reader_ = sys.spawn<caf::detached>(state_reader, self->db_.get());
@@ -65,6 +77,7 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& sys, node_config 
   rcfg.tick_interval = cfg.tick_interval;
   rcfg.tuning = cfg.tuning;
   rcfg.counters = self->counters_;
+  rcfg.application_limits = std::move(limits);
   self->router_ = sys.spawn(hookd::router, std::move(rcfg));
   caf::anon_send(self->writer_, atom::subscribe_v,
                  caf::actor_cast<batch_subscriber_actor>(self->router_));

@@ -56,6 +56,7 @@ void apply(self_ptr self, const webhook& w, bool removed) {
   cfg.position = st.position;
   cfg.tuning = st.config.tuning;
   cfg.counters = st.config.counters;
+  cfg.application_limits = st.config.application_limits;
   st.actors.emplace(std::move(key), self->spawn(webhook_endpoint, std::move(cfg)));
 }
 
@@ -211,6 +212,9 @@ router_actor::behavior_type router(router_actor::stateful_pointer<router_state> 
   return {
       [self](atom::committed, committed_batch_ptr& batch) {
         auto& st = self->state;
+        if (st.config.application_limits)
+          for (const auto& t : batch->tenant_changes)
+            st.config.application_limits->set_limit(t.id, t.application_deliveries_per_minute);
         for (const auto& change : batch->webhook_changes)
           apply(self, change.value, change.removed);
         // One message per webhook actor per batch, holding the indices of its events.

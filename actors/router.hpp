@@ -40,6 +40,9 @@ struct router_config {
   delivery_tuning tuning;
   /// Where webhook actors count attempts and deliveries (a private registry when null).
   std::shared_ptr<metrics> counters;
+  /// The tenants' per-application delivery limits: loaded by the caller, kept current by the
+  /// router from committed tenant changes (none when null).
+  std::shared_ptr<application_limiter> application_limits;
 };
 
 /// The router's state: the type index and one actor per enabled webhook.

@@ -386,6 +386,19 @@ std::optional<time_point> rate_wait(self_ptr self, time_point now) {
   return now + std::chrono::ceil<std::chrono::milliseconds>(wait);
 }
 
+// The tenant's per-application limit: nullopt when the delivery's application (its
+// `application_id` label) may start an attempt now (which counts it), else when it may.
+std::optional<time_point> application_wait(self_ptr self, const pending_delivery& d,
+                                           time_point now) {
+  const auto& limits = self->state.config.application_limits;
+  if (!limits)
+    return std::nullopt;
+  auto app = find_label(d.ev().labels, application_label);
+  if (!app)
+    return std::nullopt;
+  return limits->acquire(self->state.config.hook.tenant, *app, now);
+}
+
 // Starts every attempt that is due and fits: `max_in_flight` (one for FIFO), one probe while
 // the circuit is open, none while disabled or recovering. Arms the timer for the next due
 // attempt, and reads the backlog when the window has room.
@@ -398,13 +411,25 @@ void pump(self_ptr self) {
   if (st.pending.empty())
     return;
   auto now = self->clock().now();
-  // Starts the attempt on `seq`, unless the rate limit says to wait (then arms the timer).
+  // Starts the attempt on `seq`, unless the webhook's rate says to wait (then arms the timer
+  // and returns false) or the application used its minute (then the delivery waits its turn
+  // and the others go on).
   auto start = [&](uint64_t seq) {
     if (auto later = rate_wait(self, now)) {
       arm_timer(self, *later);
       return false;
     }
     auto& d = st.pending.at(seq);
+    if (auto later = application_wait(self, d, now)) {
+      if (st.config.hook.rate_limit_per_second > 0)
+        st.rate_tokens += 1; // Not spent: nothing was sent.
+      st.schedule.erase({d.due, seq});
+      d.due = *later;
+      st.schedule.emplace(d.due, seq);
+      ++st.stats.application_limited;
+      arm_timer(self, *later);
+      return true;
+    }
     st.schedule.erase({d.due, seq});
     send_attempt(self, seq, d);
     return true;

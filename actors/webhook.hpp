@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/actors.hpp"
+#include "domain/application_limiter.hpp"
 #include "domain/clock.hpp"
 #include "domain/delivery_transport.hpp"
 #include "domain/hmac.hpp"
@@ -59,6 +60,9 @@ struct webhook_config {
   delivery_tuning tuning;
   /// Where attempts, deliveries and latencies are counted (a private registry when null).
   std::shared_ptr<metrics> counters;
+  /// The tenants' per-application delivery limits, shared by every webhook actor (none when
+  /// null).
+  std::shared_ptr<application_limiter> application_limits;
 };
 
 /// One delivery: an event for this webhook, until it is delivered or given up.

@@ -3,9 +3,11 @@
 #include "actors/logging.hpp"
 #include "actors/node.hpp"
 #include "actors/type_ids.hpp"
+#include "cli/admin_client.hpp"
 #include "cli/admin_token.hpp"
 #include "cli/master_key.hpp"
 #include "domain/defaults.hpp"
+#include "domain/id_generator.hpp"
 #include "http/api.hpp"
 #include "http/authenticator.hpp"
 #include "http/server.hpp"
@@ -26,6 +28,7 @@ namespace {
 /// Process exit codes, documented in docs/operations.md.
 enum exit_code : int {
   exit_ok = 0,
+  exit_failed = 1,
   exit_usage = 2,
   exit_storage = 3,
   exit_listen = 4,
@@ -54,7 +57,51 @@ struct serve_options {
   int snapshot_interval = 5;
   std::string log_level = "info";
   std::string log_format = "text";
+  std::string checkpoint_dir;
 };
+
+/// `hookd checkpoint`: asks a running hookd for an online backup.
+struct checkpoint_options {
+  std::string url = "http://127.0.0.1:8080";
+  std::string data = "./data";
+  std::string name;
+  int timeout = 600;
+};
+
+// Asks the hookd at `opts.url` to write a checkpoint, and prints its answer (JSON) to stdout.
+int checkpoint(const checkpoint_options& opts) {
+  auto base = hookd::parse_url(opts.url);
+  if (!base) {
+    std::cerr << "hookd: --url must be an http URL such as http://127.0.0.1:8080\n";
+    return exit_config;
+  }
+  // The token: HOOKD_ADMIN_TOKEN, or the server's token file (never created here).
+  const char* env = std::getenv("HOOKD_ADMIN_TOKEN");
+  std::filesystem::path data{opts.data};
+  if ((env == nullptr || *env == '\0') && !std::filesystem::exists(data / "admin.token")) {
+    std::cerr << "hookd: set HOOKD_ADMIN_TOKEN, or --data to the server's data folder (for its "
+                 "admin.token)\n";
+    return exit_config;
+  }
+  auto token = hookd::cli::load_admin_token(data, env);
+  if (!token) {
+    std::cerr << "hookd: " << token.error().detail << "\n";
+    return exit_config;
+  }
+  if (!opts.name.empty() && !hookd::is_plain_identifier(opts.name, 64)) {
+    std::cerr << "hookd: --name must be 1 to 64 characters of [A-Za-z0-9_-]\n";
+    return exit_usage;
+  }
+  auto body = opts.name.empty() ? std::string{"{}"} : R"({"name":")" + opts.name + R"("})";
+  auto answer = hookd::cli::post_admin(*base, "/v1/admin/checkpoints", token->value, body,
+                                       std::chrono::seconds{opts.timeout});
+  if (!answer) {
+    std::cerr << "hookd: " << answer.error().detail << "\n";
+    return exit_listen;
+  }
+  std::cout << answer->body << "\n";
+  return answer->status == 201 ? exit_ok : exit_failed;
+}
 
 int serve(const serve_options& opts) {
   if (!hookd::setup_logging(opts.log_level, opts.log_format == "json")) {
@@ -153,6 +200,8 @@ int serve(const serve_options& opts) {
   acfg.max_queued_events = opts.max_queued_events;
   acfg.ingest_rate = opts.ingest_rate;
   acfg.ingest_burst = opts.ingest_burst;
+  acfg.checkpoint_dir = opts.checkpoint_dir.empty() ? data / "checkpoints"
+                                                    : std::filesystem::path{opts.checkpoint_dir};
   hookd::http::api api{sys, **node, time, auth, acfg};
   hookd::http::server server{api, scfg};
   auto port = server.listen();
@@ -311,12 +360,33 @@ int main(int argc, char** argv) {
       ->envname("HOOKD_SNAPSHOT_INTERVAL")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
+  serve_cmd
+      ->add_option("--checkpoint-dir", opts.checkpoint_dir,
+                   "Where POST /v1/admin/checkpoints (hookd checkpoint) writes online backups; "
+                   "default <data>/checkpoints")
+      ->envname("HOOKD_CHECKPOINT_DIR");
   serve_cmd->add_option("--log-level", opts.log_level, "trace, debug, info, warn, error, off")
       ->envname("HOOKD_LOG_LEVEL")
       ->capture_default_str();
   serve_cmd->add_option("--log-format", opts.log_format, "text or json")
       ->envname("HOOKD_LOG_FORMAT")
       ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  checkpoint_options copts;
+  auto* checkpoint_cmd = app.add_subcommand(
+      "checkpoint", "Ask a running hookd for an online backup (a RocksDB checkpoint)");
+  checkpoint_cmd->add_option("--url", copts.url, "The running hookd's address")
+      ->envname("HOOKD_URL")
+      ->capture_default_str();
+  checkpoint_cmd
+      ->add_option("--data", copts.data,
+                   "The server's data folder, for its admin.token (HOOKD_ADMIN_TOKEN wins)")
+      ->envname("HOOKD_DATA")
+      ->capture_default_str();
+  checkpoint_cmd->add_option("--name", copts.name,
+                             "Folder name of the checkpoint ([A-Za-z0-9_-]); default: the time");
+  checkpoint_cmd->add_option("--timeout", copts.timeout, "Seconds to wait for the answer")
+      ->check(CLI::Range(1, 86400))
       ->capture_default_str();
   // An optional settings file (TOML): a `[serve]` table with one key per long flag, without
   // its dashes (`listen = "0.0.0.0:8080"`, `allow-net = ["10.0.0.0/8"]`). Precedence: flags, then
@@ -333,5 +403,7 @@ int main(int argc, char** argv) {
   }
   if (serve_cmd->parsed())
     return serve(opts);
+  if (checkpoint_cmd->parsed())
+    return checkpoint(copts);
   return exit_usage;
 }

@@ -2,7 +2,18 @@
 
 #include "domain/crypto.hpp"
 
+#include <algorithm>
+
 namespace hookd {
+
+bool is_plain_identifier(std::string_view s, std::size_t max_length) noexcept {
+  if (s.empty() || s.size() > max_length)
+    return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+  });
+}
 
 std::string encode_ulid(int64_t ms, std::span<const uint8_t, 10> entropy) {
   static constexpr char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";

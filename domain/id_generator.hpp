@@ -10,6 +10,10 @@
 
 namespace hookd {
 
+/// True when `s` is 1 to `max_length` characters of `[A-Za-z0-9_-]`: safe in a URL path, a
+/// RocksDB key and a file name (tenant ids, checkpoint names).
+bool is_plain_identifier(std::string_view s, std::size_t max_length) noexcept;
+
 /// Encodes a ULID (26 Crockford base32 characters): 48 bits of milliseconds, then 80 bits
 /// of entropy. Lexicographic order equals time order.
 std::string encode_ulid(int64_t ms, std::span<const uint8_t, 10> entropy);

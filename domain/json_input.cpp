@@ -88,4 +88,21 @@ std::optional<std::string_view> read_string(simdjson::dom::object object, std::s
   return text;
 }
 
+std::optional<uint32_t> read_nullable_limit(simdjson::dom::object object, std::string_view key,
+                                            uint32_t max, std::vector<field_error>& errors) {
+  simdjson::dom::element value;
+  if (object.at_key(key).get(value) != simdjson::SUCCESS)
+    return std::nullopt;
+  if (value.is_null())
+    return 0u; // null turns the limit off
+  uint64_t v = 0;
+  if (value.get_uint64().get(v) != simdjson::SUCCESS || v < 1 || v > max) {
+    auto name = std::string{key};
+    errors.push_back({"/" + json_pointer_escape(key), "range",
+                      "'" + name + "' is null or 1 to " + std::to_string(max), max});
+    return std::nullopt;
+  }
+  return static_cast<uint32_t>(v);
+}
+
 } // namespace hookd

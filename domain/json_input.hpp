@@ -4,6 +4,7 @@
 
 #include <simdjson.h>
 
+#include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -55,6 +56,12 @@ void check_object_keys(simdjson::dom::object object,
 std::optional<std::string_view> read_string(simdjson::dom::object object, std::string_view key,
                                             bool required, std::string_view pointer_prefix,
                                             std::vector<field_error>& errors);
+
+/// Reads member `key` of `object` as an optional limit: `null` turns it off (0), an integer
+/// from 1 to `max` sets it. Records a `range` error otherwise. Returns nullopt when absent or
+/// invalid.
+std::optional<uint32_t> read_nullable_limit(simdjson::dom::object object, std::string_view key,
+                                            uint32_t max, std::vector<field_error>& errors);
 
 /// Escapes a key for use in a JSON pointer (RFC 6901: `~` to `~0`, `/` to `~1`).
 std::string json_pointer_escape(std::string_view key);

@@ -1,14 +1,25 @@
 #include "domain/queue_request.hpp"
 
+#include "domain/id_generator.hpp"
 #include "domain/json_input.hpp"
 #include "domain/timestamp.hpp"
 
 namespace hookd {
 
+namespace {
+
+// An optional body: blank means the empty object.
+std::string_view or_empty_object(std::string_view body) {
+  return body.find_first_not_of(" \t\r\n") == std::string_view::npos ? "{}" : body;
+}
+
+constexpr std::size_t max_checkpoint_name = 64;
+
+} // namespace
+
 parse_result<retry_failed_request> parse_retry_failed(std::string_view body) {
   parse_result<retry_failed_request> result;
-  auto text = body.find_first_not_of(" \t\r\n") == std::string_view::npos ? "{}" : body;
-  json_input input{text};
+  json_input input{or_empty_object(body)};
   simdjson::dom::object obj;
   if ((result.failure = root_object(input, obj)))
     return result;
@@ -32,6 +43,24 @@ parse_result<retry_failed_request> parse_retry_failed(std::string_view body) {
     }
   if (errors.empty() && req.since_ms >= req.until_ms)
     errors.push_back({"/until", "range", "'until' must be after 'since'", {}});
+  return result.from(std::move(errors), std::move(req));
+}
+
+parse_result<checkpoint_request> parse_checkpoint_request(std::string_view body) {
+  parse_result<checkpoint_request> result;
+  json_input input{or_empty_object(body)};
+  simdjson::dom::object obj;
+  if ((result.failure = root_object(input, obj)))
+    return result;
+  std::vector<field_error> errors;
+  check_object_keys(obj, {"name"}, "", errors);
+  checkpoint_request req;
+  if (auto name = read_string(obj, "name", false, "", errors)) {
+    if (!is_plain_identifier(*name, max_checkpoint_name))
+      errors.push_back({"/name", "format", "'name' must be 1 to 64 characters of [A-Za-z0-9_-]",
+                        max_checkpoint_name});
+    req.name = *name;
+  }
   return result.from(std::move(errors), std::move(req));
 }
 

@@ -23,4 +23,15 @@ struct retry_failed_request {
 /// that is not JSON; 422 naming each bad field.
 parse_result<retry_failed_request> parse_retry_failed(std::string_view body);
 
+/// A `POST /v1/admin/checkpoints` request.
+struct checkpoint_request {
+  /// The checkpoint's folder name, 1 to 64 characters of `[A-Za-z0-9_-]` (empty: hookd names
+  /// it after the time).
+  std::string name;
+};
+
+/// Parses the optional body `{"name"?}`. 400 for a body that is not JSON; 422 for a bad name
+/// (which could otherwise climb out of the checkpoint folder).
+parse_result<checkpoint_request> parse_checkpoint_request(std::string_view body);
+
 } // namespace hookd

@@ -11,15 +11,25 @@ namespace {
 constexpr std::size_t max_tenant_id_length = 64;
 constexpr std::size_t max_tenant_name_length = 200;
 
+constexpr std::string_view settings_key = "application_deliveries_per_minute";
+
+// The settings a create and a patch share: the name (required on create) and the limit.
+void read_settings(simdjson::dom::object obj, bool name_required, tenant_patch& out,
+                   std::vector<field_error>& errors) {
+  if (auto name = read_string(obj, "name", name_required, "", errors)) {
+    if (name->empty() || name->size() > max_tenant_name_length)
+      errors.push_back({"/name", name->empty() ? "too_short" : "too_long",
+                        "'name' must be 1 to 200 bytes", max_tenant_name_length});
+    out.name = std::string{*name};
+  }
+  out.application_deliveries_per_minute =
+      read_nullable_limit(obj, settings_key, max_application_deliveries_per_minute, errors);
+}
+
 } // namespace
 
 bool is_valid_tenant_id(std::string_view id) noexcept {
-  if (id.empty() || id.size() > max_tenant_id_length)
-    return false;
-  return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
-  });
+  return is_plain_identifier(id, max_tenant_id_length);
 }
 
 tenant_parse_result parse_tenant_create(std::string_view body, id_generator& ids, int64_t now_ms) {
@@ -29,7 +39,7 @@ tenant_parse_result parse_tenant_create(std::string_view body, id_generator& ids
   if ((result.failure = root_object(input, obj)))
     return result;
   std::vector<field_error> errors;
-  check_object_keys(obj, {"id", "name"}, "", errors);
+  check_object_keys(obj, {"id", "name", settings_key}, "", errors);
   tenant t;
   if (auto id = read_string(obj, "id", false, "", errors)) {
     if (!is_valid_tenant_id(*id))
@@ -39,13 +49,30 @@ tenant_parse_result parse_tenant_create(std::string_view body, id_generator& ids
   } else {
     t.id = ids.next("ten_", now_ms);
   }
-  if (auto name = read_string(obj, "name", true, "", errors)) {
-    if (name->empty() || name->size() > max_tenant_name_length)
-      errors.push_back({"/name", name->empty() ? "too_short" : "too_long",
-                        "'name' must be 1 to 200 bytes", max_tenant_name_length});
-    t.name = std::string{*name};
-  }
+  tenant_patch settings;
+  read_settings(obj, true, settings, errors);
+  apply(settings, t);
   return result.from(std::move(errors), std::move(t));
+}
+
+parse_result<tenant_patch> parse_tenant_patch(std::string_view body) {
+  parse_result<tenant_patch> result;
+  json_input input{body};
+  simdjson::dom::object obj;
+  if ((result.failure = root_object(input, obj)))
+    return result;
+  std::vector<field_error> errors;
+  check_object_keys(obj, {"name", settings_key}, "", errors);
+  tenant_patch patch;
+  read_settings(obj, false, patch, errors);
+  return result.from(std::move(errors), std::move(patch));
+}
+
+void apply(const tenant_patch& patch, tenant& t) {
+  if (patch.name)
+    t.name = *patch.name;
+  if (patch.application_deliveries_per_minute)
+    t.application_deliveries_per_minute = *patch.application_deliveries_per_minute;
 }
 
 } // namespace hookd

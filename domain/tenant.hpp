@@ -18,6 +18,23 @@ struct tenant {
   std::string name;
   /// Creation time, ms since the epoch.
   int64_t created_at_ms = 0;
+  /// At most this many delivery attempts per minute for each value of the `application_id`
+  /// label, over all of the tenant's webhooks (0: no limit, the default).
+  uint32_t application_deliveries_per_minute = 0;
+};
+
+/// The highest per-application limit a tenant may set.
+constexpr uint32_t max_application_deliveries_per_minute = 100000;
+
+/// The label whose value names the application a delivery counts against.
+constexpr std::string_view application_label = "application_id";
+
+/// A `PATCH /v1/tenants/{id}` body: the settings it changes.
+struct tenant_patch {
+  /// The new name, when given.
+  std::optional<std::string> name;
+  /// The new per-application limit, when given (0 turns it off).
+  std::optional<uint32_t> application_deliveries_per_minute;
 };
 
 /// True when `id` is a valid tenant id.
@@ -26,7 +43,14 @@ bool is_valid_tenant_id(std::string_view id) noexcept;
 /// The result of parsing a `POST /v1/tenants` body (created_at not yet set).
 using tenant_parse_result = parse_result<tenant>;
 
-/// Parses `{"id"?: string, "name": string}`; a missing id is generated from `ids`.
+/// Parses `{"id"?: string, "name": string, "application_deliveries_per_minute"?: int|null}`;
+/// a missing id is generated from `ids`.
 tenant_parse_result parse_tenant_create(std::string_view body, id_generator& ids, int64_t now_ms);
+
+/// Parses `{"name"?: string, "application_deliveries_per_minute"?: int|null}`.
+parse_result<tenant_patch> parse_tenant_patch(std::string_view body);
+
+/// Applies `patch` to `t`.
+void apply(const tenant_patch& patch, tenant& t);
 
 } // namespace hookd

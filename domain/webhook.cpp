@@ -171,18 +171,9 @@ void apply_fields(object obj, webhook& w, const address_policy& policy,
     else
       w.timeout_seconds = static_cast<uint32_t>(*t);
   }
-  if (element rate; obj.at_key("rate_limit_per_second").get(rate) == simdjson::SUCCESS) {
-    uint64_t v = 0;
-    if (rate.is_null())
-      w.rate_limit_per_second = 0; // null removes the limit
-    else if (rate.get_uint64().get(v) != simdjson::SUCCESS || v < 1 ||
-             v > webhook_limits::max_rate_limit_per_second)
-      errors.push_back({"/rate_limit_per_second", "range",
-                        "'rate_limit_per_second' is null or 1 to 10000",
-                        webhook_limits::max_rate_limit_per_second});
-    else
-      w.rate_limit_per_second = static_cast<uint32_t>(v);
-  }
+  if (auto rate = read_nullable_limit(obj, "rate_limit_per_second",
+                                      webhook_limits::max_rate_limit_per_second, errors))
+    w.rate_limit_per_second = *rate;
   if (auto m = read_uint(obj, "max_in_flight", errors)) {
     if (*m < webhook_limits::min_in_flight || *m > webhook_limits::max_in_flight)
       errors.push_back({"/max_in_flight", "range", "'max_in_flight' is 1 to 256",

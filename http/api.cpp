@@ -119,6 +119,11 @@ void write_tenant(json_writer& w, const tenant& t) {
   w.key("id").value(t.id);
   w.key("name").value(t.name);
   w.key("created_at").value(format_rfc3339(t.created_at_ms));
+  w.key("application_deliveries_per_minute");
+  if (t.application_deliveries_per_minute > 0)
+    w.value(static_cast<uint64_t>(t.application_deliveries_per_minute));
+  else
+    w.null();
   w.end_object();
 }
 
@@ -229,7 +234,19 @@ api::api(caf::actor_system& sys, node& n, const clock& time, authenticator& auth
 }
 
 api::~api() {
+  begin_shutdown();
   caf::anon_send_exit(bridge_, caf::exit_reason::user_shutdown);
+}
+
+void api::begin_shutdown() {
+  std::thread running;
+  {
+    std::lock_guard guard{checkpoint_mtx_};
+    shutting_down_ = true;
+    running = std::move(checkpoint_thread_);
+  }
+  if (running.joinable())
+    running.join();
 }
 
 response api::problem_response(const problem& p, std::string_view request_id, unsigned version,
@@ -319,6 +336,7 @@ void api::route(const std::shared_ptr<call>& c) {
       {"tenants", 2, bh::verb::get, [](api& a, auto& c, auto) { a.list_tenants(c); }},
       {"tenants", 2, bh::verb::post, [](api& a, auto& c, auto) { a.create_tenant(c); }},
       {"tenants", 3, bh::verb::get, [](api& a, auto& c, auto id) { a.get_tenant(c, id); }},
+      {"tenants", 3, bh::verb::patch, [](api& a, auto& c, auto id) { a.patch_tenant(c, id); }},
       {"api-keys", 2, bh::verb::get, [](api& a, auto& c, auto) { a.list_api_keys(c); }},
       {"api-keys", 2, bh::verb::post, [](api& a, auto& c, auto) { a.create_api_key(c); }},
       {"api-keys", 3, bh::verb::delete_, [](api& a, auto& c, auto id) { a.revoke_api_key(c, id); }},
@@ -335,6 +353,8 @@ void api::route(const std::shared_ptr<call>& c) {
       {"queue", 3, bh::verb::get, [](api& a, auto& c, auto) { a.queue_stats(c); }, "stats"},
       {"queue", 3, bh::verb::post, [](api& a, auto& c, auto) { a.retry_failed(c); },
        "retry-failed"},
+      {"admin", 3, bh::verb::post, [](api& a, auto& c, auto) { a.create_checkpoint(c); },
+       "checkpoints"},
       {"webhooks", 4, bh::verb::get, [](api& a, auto& c, auto id) { a.list_deliveries(c, id); },
        "deliveries"},
       {"webhooks", 4, bh::verb::get, [](api& a, auto& c, auto id) { a.get_webhook_stats(c, id); },
@@ -368,12 +388,8 @@ namespace {} // namespace
 
 void api::send_config(const std::shared_ptr<call>& c, config_change_ptr change,
                       std::function<void(const config_outcome&)> on_success) {
-  if (shutting_down_) {
-    auto p = make_problem(503, "shutting-down", "hookd is shutting down",
-                          "configuration changes are not accepted during shutdown");
-    p.retry_after_seconds = defaults::overload_retry_after_seconds;
-    return c->fail(p);
-  }
+  if (shutting_down_)
+    return c->fail(shutting_down("configuration changes are not accepted during shutdown"));
   auto callback = std::make_shared<std::function<void(caf::expected<config_outcome_ptr>)>>(
       [c, on_success = std::move(on_success)](caf::expected<config_outcome_ptr> result) {
         if (!result)
@@ -444,6 +460,39 @@ void api::get_tenant(const std::shared_ptr<call>& c, std::string_view id) {
   json_writer w;
   write_tenant(w, **t);
   c->json(bh::status::ok, w.take());
+}
+
+void api::patch_tenant(const std::shared_ptr<call>& c, std::string_view id) {
+  if (!c->who->admin && c->who->tenant != id)
+    return c->fail(not_found("no tenant '" + std::string{id} + "'"));
+  if (!c->who->admin)
+    return c->fail(forbidden("only the admin key changes a tenant's settings"));
+  if (!require_json(c))
+    return;
+  auto parsed = parse_tenant_patch(c->req.body());
+  if (parsed.failure)
+    return c->fail(*parsed.failure);
+  const auto& patch = *parsed.value;
+  json_writer details;
+  details.begin_object();
+  if (patch.name)
+    details.key("name").value(*patch.name);
+  if (patch.application_deliveries_per_minute)
+    details.key("application_deliveries_per_minute")
+        .value(static_cast<uint64_t>(*patch.application_deliveries_per_minute));
+  details.end_object();
+  auto tenant_id = std::string{id};
+  auto change = audited_change(c, time_.now_ms(), tenant_id, "tenant.updated", tenant_id,
+                               details.take(), config_change::update_tenant{tenant_id, patch});
+  send_config(c, std::move(change), [c, tenant_id](const config_outcome& out) {
+    if (out.error.code == ec::not_found)
+      return c->fail(not_found("no tenant '" + tenant_id + "'"));
+    if (out.error || !out.changed_tenant)
+      return c->fail(make_problem(500, "internal", "Internal error", out.error.detail));
+    json_writer w;
+    write_tenant(w, *out.changed_tenant);
+    c->json(bh::status::ok, w.take());
+  });
 }
 
 // -- API keys
@@ -541,12 +590,8 @@ void api::ingest(const std::shared_ptr<call>& c) {
     return;
   if (!require_json(c))
     return;
-  if (shutting_down_) {
-    auto p = make_problem(503, "shutting-down", "hookd is shutting down",
-                          "events are not accepted during shutdown");
-    p.retry_after_seconds = defaults::overload_retry_after_seconds;
-    return c->fail(p);
-  }
+  if (shutting_down_)
+    return c->fail(shutting_down("events are not accepted during shutdown"));
   std::optional<std::string> idem;
   if (auto h = c->req.find("Idempotency-Key"); h != c->req.end()) {
     if (!is_valid_idempotency_key(h->value())) {
@@ -1019,6 +1064,7 @@ std::string stats_json(const webhook& h, const webhook_stats& s, bool live) {
   else
     w.null();
   w.key("circuit").value(s.circuit_open ? "open" : "closed");
+  w.key("application_limited").value(s.application_limited);
   w.key("consecutive_failures").value(static_cast<uint64_t>(s.consecutive_failures));
   w.key("disabled_reason");
   if (!h.enabled && !h.disabled_reason.empty())

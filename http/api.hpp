@@ -12,8 +12,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 namespace hookd::http {
 
@@ -34,6 +37,8 @@ struct api_config {
   double ingest_rate = 100000;
   /// Events an API key may send at once above its rate.
   double ingest_burst = 200000;
+  /// Where `POST /v1/admin/checkpoints` writes checkpoints (empty: the route answers 409).
+  std::filesystem::path checkpoint_dir;
 };
 
 /// The HTTP API as plain functions from a request to a response: routing, authentication,
@@ -51,8 +56,9 @@ class api {
   /// thread. Every response carries `X-Request-Id`; every error is problem+json.
   void handle(request req, responder respond);
 
-  /// From now on, writes answer 503 `shutting-down`; reads still work.
-  void begin_shutdown() noexcept { shutting_down_ = true; }
+  /// From now on, writes answer 503 `shutting-down`; reads still work. Waits for a checkpoint
+  /// being written, so that the database can close after this returns.
+  void begin_shutdown();
 
   /// Events handed to the writer and not yet answered.
   std::size_t queued_events() const noexcept { return queued_events_.load(); }
@@ -67,6 +73,8 @@ class api {
  private:
   void route(const std::shared_ptr<call>& c);
   void create_tenant(const std::shared_ptr<call>& c);
+  /// `PATCH /v1/tenants/{id}` (admin): the name and the per-application delivery limit.
+  void patch_tenant(const std::shared_ptr<call>& c, std::string_view id);
   void list_tenants(const std::shared_ptr<call>& c);
   void get_tenant(const std::shared_ptr<call>& c, std::string_view id);
   void create_api_key(const std::shared_ptr<call>& c);
@@ -91,6 +99,7 @@ class api {
   void queue_stats(const std::shared_ptr<call>& c);
   void retry_failed(const std::shared_ptr<call>& c);
   void metrics_page(const std::shared_ptr<call>& c);
+  void create_checkpoint(const std::shared_ptr<call>& c);
   // The caller's tenant's webhook `id`; nullopt after answering 404 (or the storage error).
   std::optional<webhook> load_webhook(const std::shared_ptr<call>& c, std::string_view id);
   // Reads `tenant`'s webhook `id`, applies `parse` to it, stores the result with an audit
@@ -112,6 +121,10 @@ class api {
   std::atomic<std::size_t> queued_events_{0};
   rate_limiter ingest_limits_;
   std::atomic<bool> shutting_down_{false};
+  // At most one checkpoint at a time, written on its own thread (it flushes and links files).
+  std::mutex checkpoint_mtx_;
+  std::thread checkpoint_thread_;
+  bool checkpoint_running_ = false;
 };
 
 } // namespace hookd::http

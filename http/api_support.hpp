@@ -79,7 +79,16 @@ inline problem overloaded(std::string detail) {
   return p;
 }
 
+/// 503 `shutting-down`, with a `Retry-After` (another instance, or this one restarted, will
+/// take the request).
+inline problem shutting_down(std::string detail) {
+  auto p = make_problem(503, "shutting-down", "hookd is shutting down", std::move(detail));
+  p.retry_after_seconds = defaults::overload_retry_after_seconds;
+  return p;
+}
+
 // Maps an error from the actors to the problem a client sees.
+
 inline problem problem_from(const caf::error& err) {
   if (err == caf::sec::request_timeout)
     return overloaded("the log writer did not answer in time; the request may or may not have "
@@ -88,11 +97,8 @@ inline problem problem_from(const caf::error& err) {
   switch (info.code) {
   case ec::overloaded:
     return overloaded(info.detail);
-  case ec::shutting_down: {
-    auto p = make_problem(503, "shutting-down", "hookd is shutting down", info.detail);
-    p.retry_after_seconds = defaults::overload_retry_after_seconds;
-    return p;
-  }
+  case ec::shutting_down:
+    return shutting_down(info.detail);
   case ec::storage_io:
   case ec::storage_corruption: {
     HOOKD_ERROR("api: storage failure: {}", info.detail);

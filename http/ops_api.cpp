@@ -1,5 +1,6 @@
 // The operations routes: queue figures, bulk retry of failed deliveries, and `/metrics`.
 
+#include "actors/logging.hpp"
 #include "domain/json_writer.hpp"
 #include "domain/queue_request.hpp"
 #include "http/api.hpp"
@@ -179,6 +180,100 @@ void api::metrics_page(const std::shared_ptr<call>& c) {
         c->reply(std::move(res));
       });
   caf::anon_send(bridge_, atom::queue_v, std::string{}, std::move(callback));
+}
+
+// -- checkpoints (online backups)
+// --------------------------------------------------------------------------
+
+namespace {
+
+// A checkpoint's default name: `hookd-` and the UTC time, `hookd-20261124T142300123Z`.
+std::string checkpoint_name(int64_t now_ms) {
+  std::string name = "hookd-";
+  for (char ch : format_rfc3339(now_ms))
+    if (ch != '-' && ch != ':' && ch != '.')
+      name.push_back(ch);
+  return name;
+}
+
+// What a finished checkpoint holds, read back from the copy itself (which proves it opens).
+struct checkpoint_summary {
+  uint64_t head_seq = 0;
+  uint64_t bytes = 0;
+};
+
+expected<checkpoint_summary> write_checkpoint(const storage::database& db,
+                                              const std::filesystem::path& folder) {
+  // The copy is a data folder of its own: `hookd serve --data <folder>` opens it.
+  auto db_dir = folder / "db";
+  if (auto made = db.checkpoint(db_dir); !made)
+    return made.error();
+  storage::database_options ro;
+  ro.read_only = true;
+  auto copy = storage::database::open(db_dir, ro);
+  if (!copy)
+    return copy.error();
+  auto head = storage::log_reader{**copy}.head();
+  if (!head)
+    return head.error();
+  return checkpoint_summary{head->seq, (*copy)->disk_size()};
+}
+
+} // namespace
+
+void api::create_checkpoint(const std::shared_ptr<call>& c) {
+  if (!c->who->admin)
+    return c->fail(forbidden("a checkpoint copies every tenant's data; it needs the admin token"));
+  if (!c->req.body().empty() && !require_json(c))
+    return;
+  auto parsed = parse_checkpoint_request(c->req.body());
+  if (parsed.failure)
+    return c->fail(*parsed.failure);
+  if (cfg_.checkpoint_dir.empty())
+    return c->fail(make_problem(409, "checkpoints-disabled", "Checkpoints are not configured",
+                                "start hookd with --checkpoint-dir to allow them"));
+  auto now = time_.now_ms();
+  auto name = parsed.value->name.empty() ? checkpoint_name(now) : parsed.value->name;
+  auto folder = cfg_.checkpoint_dir / name;
+  std::lock_guard guard{checkpoint_mtx_};
+  if (shutting_down_)
+    return c->fail(shutting_down("checkpoints are not started during shutdown"));
+  if (checkpoint_running_)
+    return c->fail(make_problem(409, "checkpoint-running", "A checkpoint is being written",
+                                "one checkpoint at a time; retry when it is done"));
+  if (checkpoint_thread_.joinable())
+    checkpoint_thread_.join(); // the previous one, finished
+  checkpoint_running_ = true;
+  checkpoint_thread_ = std::thread{[this, c, folder, name, now] {
+    auto started = std::chrono::steady_clock::now();
+    auto written = write_checkpoint(node_.db(), folder);
+    auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    {
+      std::lock_guard done{checkpoint_mtx_};
+      checkpoint_running_ = false;
+    }
+    if (!written) {
+      if (written.error().code == ec::conflict)
+        return c->fail(make_problem(409, "checkpoint-exists", "The checkpoint exists",
+                                    "a checkpoint named '" + name + "' exists", "/name"));
+      HOOKD_ERROR("checkpoint {} failed: {}", folder.string(), written.error().detail);
+      return c->fail(
+          make_problem(500, "checkpoint-failed", "The checkpoint failed", written.error().detail));
+    }
+    HOOKD_INFO("checkpoint {} written: head seq {}, {} bytes, {} ms", folder.string(),
+               written->head_seq, written->bytes, took.count());
+    json_writer w;
+    w.begin_object();
+    w.key("name").value(name);
+    w.key("path").value(std::filesystem::absolute(folder).string());
+    w.key("head_seq").value(written->head_seq);
+    w.key("bytes").value(written->bytes);
+    w.key("created_at").value(format_rfc3339(now));
+    w.key("duration_ms").value(static_cast<int64_t>(took.count()));
+    w.end_object();
+    c->json(bh::status::created, w.take());
+  }};
 }
 
 } // namespace hookd::http

@@ -7,6 +7,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include <vector>
@@ -227,6 +228,24 @@ expected<std::optional<std::string>> database::get(column c, std::string_view ke
   if (!st.ok())
     return from_status(st, std::string{"reading "} + std::string{what});
   return std::optional{std::move(value)};
+}
+
+expected<void> database::checkpoint(const std::filesystem::path& dir) const {
+  std::error_code err;
+  if (std::filesystem::exists(dir, err))
+    return make_error_info(ec::conflict, dir.string() + " exists");
+  std::filesystem::create_directories(dir.parent_path(), err);
+  if (err)
+    return make_error_info(ec::storage_io,
+                           "cannot create " + dir.parent_path().string() + ": " + err.message());
+  rocksdb::Checkpoint* raw = nullptr;
+  if (auto s = rocksdb::Checkpoint::Create(db_.get(), &raw); !s.ok())
+    return from_status(s, "starting a checkpoint");
+  std::unique_ptr<rocksdb::Checkpoint> cp{raw};
+  // Flushes the memtables first (log_size_for_flush 0), so the copy needs no WAL replay.
+  if (auto s = cp->CreateCheckpoint(dir.string(), 0); !s.ok())
+    return from_status(s, "writing a checkpoint to " + dir.string());
+  return {};
 }
 
 uint64_t database::disk_size() const {

@@ -117,6 +117,11 @@ class database {
   const secret_box* secrets() const noexcept { return secrets_.get(); }
   /// Approximate bytes on disk (SST files plus WAL).
   uint64_t disk_size() const;
+  /// Writes a consistent, openable copy of the database to `dir`, which must not exist (its
+  /// parent is created): a RocksDB checkpoint, with SST files hard-linked when `dir` is on the
+  /// same file system, copied otherwise. Safe while the database is written; sealed secrets
+  /// stay sealed (the copy opens with the same master key). Thread-safe.
+  expected<void> checkpoint(const std::filesystem::path& dir) const;
   /// Reads `key` from column `c`: its value, nullopt when absent, or a storage error naming
   /// `what` was being read. Thread-safe.
   expected<std::optional<std::string>> get(column c, std::string_view key,

@@ -119,7 +119,7 @@ void log_store::stage_idempotency(std::string_view tenant, std::string_view key,
 
 void log_store::stage_tenant(const tenant& t) {
   batch_->wb.Put(db_.handle(column::tenants), t.id, encode(t));
-  staged_tenants_.insert(t.id);
+  staged_tenants_[t.id] = t;
 }
 
 void log_store::stage_api_key(const api_key& k) {
@@ -228,12 +228,17 @@ log_store::find_idempotency(std::string_view tenant, std::string_view key, int64
 }
 
 expected<bool> log_store::tenant_exists(std::string_view tenant) const {
-  if (staged_tenants_.count(std::string{tenant}) > 0)
-    return true;
-  auto value = db_.get(column::tenants, tenant, "a tenant");
-  if (!value)
-    return value.error();
-  return value->has_value();
+  auto t = find_tenant(tenant);
+  if (!t)
+    return t.error();
+  return t->has_value();
+}
+
+expected<std::optional<tenant>> log_store::find_tenant(std::string_view id) const {
+  if (auto i = staged_tenants_.find(std::string{id}); i != staged_tenants_.end())
+    return std::optional{i->second};
+  return lookup(db_, column::tenants, id, "a tenant",
+                [&](std::string_view v) { return decode_tenant(id, v); });
 }
 
 expected<void> log_store::stage_counters() {

@@ -82,6 +82,8 @@ class log_store {
   find_idempotency(std::string_view tenant, std::string_view key, int64_t now_ms) const;
   /// True when `tenant` exists.
   expected<bool> tenant_exists(std::string_view tenant) const;
+  /// The tenant `id`, staged or committed, or nullopt.
+  expected<std::optional<tenant>> find_tenant(std::string_view id) const;
   /// `tenant`'s webhook `id`, staged or committed (nullopt when absent or deleted).
   expected<std::optional<webhook>> find_webhook(std::string_view tenant, std::string_view id) const;
   /// The id of `tenant`'s webhook named `name`, staged or committed, or nullopt.
@@ -116,7 +118,7 @@ class log_store {
   std::vector<event> staged_;
   std::unordered_map<std::string, event_id_entry> staged_ids_;
   std::unordered_map<std::string, idempotency_record> staged_idempotency_;
-  std::unordered_set<std::string> staged_tenants_;
+  std::unordered_map<std::string, tenant> staged_tenants_;
   std::unordered_map<std::string, api_key> staged_keys_;
   // Staged webhooks and names; nullopt marks a staged deletion.
   std::unordered_map<std::string, std::optional<webhook>> staged_webhooks_;

@@ -111,12 +111,14 @@ expected<chain_head> decode_chain_head(std::string_view bytes) {
   return x;
 }
 
+// v1: created_at, name. v2 adds the per-application delivery limit.
 std::string encode(const tenant& x) {
   std::string out;
   byte_writer w{out};
-  w.u8(v1);
+  w.u8(v2);
   w.i64(x.created_at_ms);
   w.str16(x.name);
+  w.u32(x.application_deliveries_per_minute);
   return out;
 }
 
@@ -127,7 +129,9 @@ expected<tenant> decode_tenant(std::string_view id, std::string_view bytes) {
   auto version = r.u8();
   x.created_at_ms = r.i64();
   x.name = r.str16();
-  if (version != v1 || !finished(r))
+  if (version == v2)
+    x.application_deliveries_per_minute = r.u32();
+  if ((version != v1 && version != v2) || !finished(r))
     return corrupt("tenant");
   return x;
 }

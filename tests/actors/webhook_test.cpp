@@ -74,6 +74,8 @@ struct webhook_fixture {
   webhook hook;
   int next_event = 1;
   delivery_tuning tuning;
+  /// The tenants' per-application limits the actor is started with.
+  std::shared_ptr<application_limiter> limits = std::make_shared<application_limiter>();
   /// The last committed batch, without keeping it alive.
   std::weak_ptr<const committed_batch> last_batch;
 
@@ -168,6 +170,7 @@ struct webhook_fixture {
     c.reader = reader;
     c.position = storage::log_reader{*db}.head()->seq;
     c.tuning = tuning;
+    c.application_limits = limits;
     actor = sys->spawn(hookd::webhook_endpoint, std::move(c));
     sched->run();
   }
@@ -202,7 +205,7 @@ struct webhook_fixture {
   }
 
   /// Appends `n` new `deployment.success` events (`evt_1`, `evt_2`, ...) through the writer.
-  void deliver(int n, std::string type = "deployment.success") {
+  void deliver(int n, std::string type = "deployment.success", std::vector<label> labels = {}) {
     auto req = std::make_shared<append_request>();
     req->tenant = "acme";
     req->body.batch = n > 1;
@@ -211,6 +214,7 @@ struct webhook_fixture {
       d.id = "evt_" + std::to_string(next_event);
       d.type = type;
       d.data = R"({"n":)" + std::to_string(next_event++) + "}";
+      d.labels = labels;
       compute_fingerprint(d);
       req->body.events.push_back(std::move(d));
     }
@@ -954,4 +958,80 @@ TEST_CASE_METHOD(webhook_fixture, "webhook: over its rate limit, deliveries wait
   auto s = stats();
   CHECK(s.counters.delivered == 7); // waited, never failed
   CHECK(s.counters.failed == 0);
+}
+
+TEST_CASE_METHOD(webhook_fixture,
+                 "webhook: an application over the tenant's limit waits, the others go on",
+                 "[actors][webhook][limits]") {
+  limits->set_limit("acme", 2);
+  spawn(make_hook([](webhook& w) { w.max_in_flight = 100; }));
+  deliver(3, "deployment.success", {{"application_id", "app_1"}});
+  deliver(1, "deployment.success", {{"application_id", "app_2"}});
+  deliver(1);                          // no application: never limited
+  REQUIRE(transport.sent.size() == 4); // app_1 twice, app_2, the unlabelled one
+  CHECK(event_of(3) == delivery_message_id("wh_test", "evt_5"));
+  CHECK(event_of(2) == delivery_message_id("wh_test", "evt_4"));
+  for (std::size_t i = 0; i < 4; ++i)
+    reply(i, answer(200));
+  CHECK(stats().application_limited == 1);
+  advance(59'999ms);
+  CHECK(transport.sent.size() == 4);
+  advance(1ms); // the first start left the window
+  REQUIRE(transport.sent.size() == 5);
+  CHECK(event_of(4) == delivery_message_id("wh_test", "evt_3"));
+  reply(4, answer(200));
+  auto s = stats();
+  CHECK(s.counters.delivered == 5); // waited, never failed
+  CHECK(s.counters.failed == 0);
+  CHECK(s.counters.attempts == 5);
+}
+
+TEST_CASE_METHOD(webhook_fixture,
+                 "webhook: a delivery held by its application gives back its rate token",
+                 "[actors][webhook][limits]") {
+  limits->set_limit("acme", 1);
+  spawn(make_hook([](webhook& w) {
+    w.max_in_flight = 100;
+    w.rate_limit_per_second = 1;
+  }));
+  deliver(2, "deployment.success", {{"application_id", "app_1"}});
+  deliver(1, "deployment.success", {{"application_id", "app_2"}});
+  REQUIRE(transport.sent.size() == 1); // one token
+  reply(0, answer(200));
+  advance(1s); // the next token: app_1 is held, so app_2 gets it
+  REQUIRE(transport.sent.size() == 2);
+  CHECK(event_of(1) == delivery_message_id("wh_test", "evt_3"));
+  reply(1, answer(200));
+  advance(58s);
+  CHECK(transport.sent.size() == 2);
+  advance(1s);
+  REQUIRE(transport.sent.size() == 3);
+  CHECK(event_of(2) == delivery_message_id("wh_test", "evt_2"));
+}
+
+TEST_CASE_METHOD(webhook_fixture, "webhook: in FIFO order a held application holds the rest",
+                 "[actors][webhook][limits]") {
+  limits->set_limit("acme", 1);
+  spawn(make_hook([](webhook& w) { w.ordering = delivery_ordering::fifo; }));
+  deliver(2, "deployment.success", {{"application_id", "app_1"}});
+  deliver(1, "deployment.success", {{"application_id", "app_2"}});
+  REQUIRE(transport.sent.size() == 1);
+  reply(0, answer(200));
+  advance(59s);
+  CHECK(transport.sent.size() == 1); // evt_2 waits for its application; evt_3 waits for evt_2
+  advance(1s);
+  REQUIRE(transport.sent.size() == 2);
+  CHECK(event_of(1) == delivery_message_id("wh_test", "evt_2"));
+  reply(1, answer(200));
+  REQUIRE(transport.sent.size() == 3);
+  CHECK(event_of(2) == delivery_message_id("wh_test", "evt_3"));
+}
+
+TEST_CASE_METHOD(webhook_fixture, "webhook: the limit is per tenant, and off by default",
+                 "[actors][webhook][limits]") {
+  limits->set_limit("globex", 1); // another tenant's limit does not apply to acme
+  spawn(make_hook([](webhook& w) { w.max_in_flight = 100; }));
+  deliver(5, "deployment.success", {{"application_id", "app_1"}});
+  CHECK(transport.sent.size() == 5);
+  CHECK(stats().application_limited == 0);
 }

@@ -40,6 +40,42 @@ TEST_CASE("tenants: ids, names and unknown fields", "[domain][tenant]") {
   CHECK(parse_tenant_create("nope", ids, 1).failure->status == 400);
 }
 
+TEST_CASE("tenants: the per-application delivery limit", "[domain][tenant][limits]") {
+  id_generator ids;
+  auto off = parse_tenant_create(R"({"name":"Acme"})", ids, 1);
+  REQUIRE(off.value);
+  CHECK(off.value->application_deliveries_per_minute == 0); // off by default
+  auto on =
+      parse_tenant_create(R"({"name":"Acme","application_deliveries_per_minute":60})", ids, 1);
+  REQUIRE(on.value);
+  CHECK(on.value->application_deliveries_per_minute == 60);
+  for (auto bad : {"0", "100001", "-1", "1.5", "\"60\"", "true"}) {
+    INFO(bad);
+    auto body = std::string{R"({"application_deliveries_per_minute":)"} + bad + "}";
+    CHECK(
+        has_error(parse_tenant_patch(body).failure, "/application_deliveries_per_minute", "range"));
+  }
+  auto max = parse_tenant_patch(R"({"application_deliveries_per_minute":100000})");
+  REQUIRE(max.value);
+  CHECK(max.value->application_deliveries_per_minute == 100000u);
+  CHECK_FALSE(max.value->name);
+  // null turns it off; a patch without it leaves it alone.
+  tenant t{"acme", "Acme", 1, 60};
+  auto clear = parse_tenant_patch(R"({"application_deliveries_per_minute":null})");
+  REQUIRE(clear.value);
+  apply(*clear.value, t);
+  CHECK(t.application_deliveries_per_minute == 0);
+  t.application_deliveries_per_minute = 60;
+  auto rename = parse_tenant_patch(R"({"name":"Acme Inc"})");
+  REQUIRE(rename.value);
+  apply(*rename.value, t);
+  CHECK(t.name == "Acme Inc");
+  CHECK(t.application_deliveries_per_minute == 60);
+  CHECK(has_error(parse_tenant_patch(R"({"id":"other"})").failure, "/id", "unknown_field"));
+  CHECK(has_error(parse_tenant_patch(R"({"name":""})").failure, "/name", "too_short"));
+  CHECK(parse_tenant_patch("[1]").failure->status == 422);
+}
+
 TEST_CASE("api keys: scopes and token shape", "[domain][api_key]") {
   auto ok = parse_api_key_create(R"({"tenant":"acme","scopes":["ingest","read"]})");
   REQUIRE(ok.value);

@@ -292,3 +292,60 @@ TEST_CASE("cli: settings come from flags, then HOOKD_* variables, then the --con
       HOOKD_BINARY, data("f"), env, {"--config", (dir.path() / "none.toml").string()}};
   CHECK(missing.stop(SIGKILL) == 2);
 }
+
+TEST_CASE("cli: hookd checkpoint backs up a running hookd, and the copy serves on its own",
+          "[cli][checkpoint]") {
+  test::temp_dir dir;
+  auto data = dir.path() / "data";
+  const std::string token = "checkpoint-admin-token-0123";
+  std::map<std::string, std::string> env{{"HOOKD_ADMIN_TOKEN", token}};
+  std::string url;
+  std::string key;
+  {
+    test::hookd_process proc{HOOKD_BINARY, data.string(), env};
+    REQUIRE(proc.port() != 0);
+    url = "http://127.0.0.1:" + std::to_string(proc.port());
+    test::http_client c{proc.port()};
+    REQUIRE(c.request("POST", "/v1/tenants", R"({"id":"acme","name":"Acme"})", token).status ==
+            201);
+    auto k =
+        c.request("POST", "/v1/api-keys", R"({"tenant":"acme","scopes":["ingest","read"]})", token);
+    REQUIRE(k.status == 201);
+    key = test::json_string(k.body, "key");
+    for (int i = 0; i < 3; ++i)
+      REQUIRE(c.request("POST", "/v1/events", R"({"type":"a.b","data":{}})", key).status == 202);
+    auto made =
+        test::run_command(HOOKD_BINARY, {"checkpoint", "--url", url, "--name", "nightly"}, env);
+    INFO(made.out);
+    CHECK(made.status == 0);
+    CHECK(made.out.find(R"("name":"nightly")") != std::string::npos);
+    CHECK(made.out.find(R"("head_seq":3)") != std::string::npos);
+    // Errors: a bad token, an unsafe name, no token at all, nobody listening.
+    auto denied = test::run_command(HOOKD_BINARY, {"checkpoint", "--url", url},
+                                    {{"HOOKD_ADMIN_TOKEN", "wrong-token-0123456789"}});
+    CHECK(denied.status == 1);
+    CHECK(denied.out.find("unauthorized") != std::string::npos);
+    CHECK(test::run_command(HOOKD_BINARY, {"checkpoint", "--url", url, "--name", "../x"}, env)
+              .status == 2);
+    CHECK(test::run_command(HOOKD_BINARY,
+                            {"checkpoint", "--url", url, "--data", (dir.path() / "no").string()})
+              .status == 5);
+    CHECK(proc.stop(SIGTERM) == 0);
+    CHECK(test::run_command(HOOKD_BINARY, {"checkpoint", "--url", url}, env).status == 4);
+  }
+  // Restore: serve the checkpoint folder with the original master key.
+  auto copy = data / "checkpoints" / "nightly";
+  REQUIRE(std::filesystem::exists(copy / "db"));
+  test::hookd_process restored{
+      HOOKD_BINARY, copy.string(), env, {"--master-key-file", (data / "master.key").string()}};
+  REQUIRE(restored.port() != 0);
+  test::http_client c{restored.port()};
+  auto events = c.request("GET", "/v1/events", {}, key);
+  CHECK(events.status == 200);
+  std::size_t n = 0;
+  for (auto at = events.body.find(R"("type":"a.b")"); at != std::string::npos;
+       at = events.body.find(R"("type":"a.b")", at + 1))
+    ++n;
+  CHECK(n == 3);
+  CHECK(restored.stop(SIGTERM) == 0);
+}

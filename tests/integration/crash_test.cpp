@@ -345,3 +345,57 @@ TEST_CASE("crash: a clean stop and restart redeliver nothing", "[crash]") {
   INFO(before << " delivered before the stop");
   CHECK(repeated == 0); // nothing delivered before the stop was sent again
 }
+
+TEST_CASE("restart: a tenant's per-application limit is in force after a restart", "[crash]") {
+  test::temp_dir dir;
+  auto data = (dir.path() / "data").string();
+  std::mutex mtx;
+  std::map<std::string, int> per_app;
+  test::receiver rx{[&](const test::received_request& r) {
+    std::lock_guard guard{mtx};
+    ++per_app[r.body.substr(r.body.find("app_"), 5)];
+    return test::reply{};
+  }};
+  std::string key;
+  std::string hook;
+  {
+    test::hookd_process proc{HOOKD_BINARY, data, env};
+    REQUIRE(wait_ready(proc.port()));
+    test::http_client c{proc.port()};
+    key = make_tenant_key(proc.port(), "lim", R"(["ingest","read","manage"])");
+    REQUIRE(c.request("PATCH", "/v1/tenants/lim", R"({"application_deliveries_per_minute":1})",
+                      env.at("HOOKD_ADMIN_TOKEN"))
+                .status == 200);
+    auto made = c.request("POST", "/v1/webhooks",
+                          R"({"name":"sink","url":"http://127.0.0.1:)" + std::to_string(rx.port()) +
+                              R"(/s","events":["*"]})",
+                          key);
+    REQUIRE(made.status == 201);
+    hook = test::json_string(made.body, "id");
+    CHECK(proc.stop(SIGTERM) == 0);
+  }
+  test::hookd_process proc{HOOKD_BINARY, data, env};
+  REQUIRE(wait_ready(proc.port()));
+  test::http_client c{proc.port()};
+  for (const std::string app : {"app_1", "app_1", "app_2"})
+    REQUIRE(c.request("POST", "/v1/events",
+                      R"({"type":"deployment.succeeded","labels":{"application_id":")" + app +
+                          R"("},"data":{"app":")" + app + R"("}})",
+                      key)
+                .status == 202);
+  REQUIRE(rx.wait_for(2, std::chrono::seconds{15}) >= 2);
+  std::string stats;
+  for (int i = 0; i < 200; ++i) {
+    stats = c.request("GET", "/v1/webhooks/" + hook + "/stats", {}, key).body;
+    if (stats.find(R"("application_limited":1)") != std::string::npos)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  }
+  INFO(stats);
+  CHECK(stats.find(R"("application_limited":1)") != std::string::npos);
+  CHECK(stats.find(R"("pending":1)") != std::string::npos);
+  CHECK(proc.stop(SIGTERM) == 0);
+  std::lock_guard guard{mtx};
+  CHECK(per_app["app_1"] == 1);
+  CHECK(per_app["app_2"] == 1);
+}

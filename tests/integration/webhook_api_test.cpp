@@ -222,6 +222,7 @@ TEST_CASE("routes: every route refuses a missing or bad key, and hides other ten
       {"GET", "/v1/tenants", ""},
       {"POST", "/v1/tenants", R"({"id":"x","name":"X"})"},
       {"GET", "/v1/tenants/acme", ""},
+      {"PATCH", "/v1/tenants/acme", R"({"name":"X"})"},
       {"GET", "/v1/api-keys", ""},
       {"POST", "/v1/api-keys", R"({"tenant":"acme","scopes":["read"]})"},
       {"DELETE", "/v1/api-keys/key_nope", ""},
@@ -258,6 +259,9 @@ TEST_CASE("routes: every route refuses a missing or bad key, and hides other ten
     INFO(r.method << " " << r.path);
     CHECK(c.request(r.method, r.path, r.body, other).status == 404);
   }
+  // Nor does acme itself.
+  CHECK(c.request("GET", "/v1/tenants/acme", {}, other).status == 404);
+  CHECK(c.request("PATCH", "/v1/tenants/acme", R"({"name":"X"})", other).status == 404);
   // And nothing of acme's changed.
   auto still = c.request("GET", "/v1/webhooks/" + hook, {}, key);
   CHECK(still.status == 200);

@@ -287,6 +287,40 @@ TEST_CASE("webhooks: records round-trip, names follow renames and deletes", "[st
   CHECK_FALSE(decode_webhook("\x01garbage", test::test_secret_box().get()));
 }
 
+TEST_CASE("tenants: settings round-trip, staged ones are visible, v1 records still read",
+          "[storage][tenants]") {
+  test::temp_dir dir;
+  auto db = open_db(dir.path());
+  auto store = std::move(*log_store::open(*db));
+  tenant t{"acme", "Acme", 5, 120};
+  store->stage_tenant(t);
+  auto staged = store->find_tenant("acme");
+  REQUIRE(staged);
+  REQUIRE(*staged);
+  CHECK((*staged)->application_deliveries_per_minute == 120);
+  REQUIRE(store->commit());
+  auto back = store->find_tenant("acme");
+  REQUIRE(back);
+  REQUIRE(*back);
+  CHECK((*back)->name == "Acme");
+  CHECK((*back)->created_at_ms == 5);
+  CHECK((*back)->application_deliveries_per_minute == 120);
+  CHECK_FALSE(store->find_tenant("globex")->has_value());
+  // A version 1 record (before the limit existed): created_at, name; the limit reads as off.
+  std::string v1;
+  byte_writer w{v1};
+  w.u8(1);
+  w.i64(7);
+  w.str16("Old");
+  auto old = decode_tenant("old", v1);
+  REQUIRE(old);
+  CHECK(old->name == "Old");
+  CHECK(old->created_at_ms == 7);
+  CHECK(old->application_deliveries_per_minute == 0);
+  CHECK_FALSE(decode_tenant("bad", v1 + "x"));
+  CHECK_FALSE(decode_tenant("bad", "\x03garbage"));
+}
+
 TEST_CASE("delivery state: records round-trip, and corrupt ones are refused",
           "[storage][delivery]") {
   attempt_record a;

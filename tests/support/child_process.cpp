@@ -7,20 +7,33 @@
 #include <signal.h>
 #include <stdexcept>
 #include <sys/wait.h>
+#include <tuple>
 #include <unistd.h>
 
 namespace hookd::test {
 
-hookd_process::hookd_process(const std::string& binary, const std::string& data,
-                             std::map<std::string, std::string> env,
-                             std::vector<std::string> extra_args, std::string stderr_path) {
+namespace {
+
+// The exit status `waitpid` reported, as a shell would show it.
+int exit_status(int status) {
+  if (WIFEXITED(status))
+    return WEXITSTATUS(status);
+  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+}
+
+// A child running `args` (the binary first) with `env` added, its stdout piped to the parent
+// and its stderr to `stderr_path` when set (else the parent's). Returns the pid and the read
+// end of the pipe.
+std::pair<pid_t, int> spawn_child(std::vector<std::string> args,
+                                  const std::map<std::string, std::string>& env,
+                                  const std::string& stderr_path = {}) {
   int fds[2];
   if (::pipe(fds) != 0)
     throw std::runtime_error("pipe failed");
-  pid_ = ::fork();
-  if (pid_ < 0)
+  auto pid = ::fork();
+  if (pid < 0)
     throw std::runtime_error("fork failed");
-  if (pid_ == 0) {
+  if (pid == 0) {
     ::dup2(fds[1], STDOUT_FILENO);
     ::close(fds[0]);
     ::close(fds[1]);
@@ -29,20 +42,44 @@ hookd_process::hookd_process(const std::string& binary, const std::string& data,
       if (fd >= 0)
         ::dup2(fd, STDERR_FILENO);
     }
-    for (auto& [k, v] : env)
+    for (const auto& [k, v] : env)
       ::setenv(k.c_str(), v.c_str(), 1);
-    std::vector<std::string> args{binary,     "serve",       "--data",      data,
-                                  "--listen", "127.0.0.1:0", "--log-level", "info"};
-    args.insert(args.end(), extra_args.begin(), extra_args.end());
     std::vector<char*> argv;
     for (auto& a : args)
       argv.push_back(a.data());
     argv.push_back(nullptr);
-    ::execv(binary.c_str(), argv.data());
+    ::execv(argv[0], argv.data());
     ::_exit(127);
   }
   ::close(fds[1]);
-  out_fd_ = fds[0];
+  return {pid, fds[0]};
+}
+
+} // namespace
+
+command_result run_command(const std::string& binary, const std::vector<std::string>& args,
+                           const std::map<std::string, std::string>& env) {
+  std::vector<std::string> all{binary};
+  all.insert(all.end(), args.begin(), args.end());
+  auto [pid, out] = spawn_child(std::move(all), env);
+  command_result result;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(out, buf, sizeof(buf))) > 0;)
+    result.out.append(buf, static_cast<std::size_t>(n));
+  ::close(out);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  result.status = exit_status(status);
+  return result;
+}
+
+hookd_process::hookd_process(const std::string& binary, const std::string& data,
+                             std::map<std::string, std::string> env,
+                             std::vector<std::string> extra_args, std::string stderr_path) {
+  std::vector<std::string> args{binary,     "serve",       "--data",      data,
+                                "--listen", "127.0.0.1:0", "--log-level", "info"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  std::tie(pid_, out_fd_) = spawn_child(std::move(args), env, stderr_path);
   auto& out = out_;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
   while (std::chrono::steady_clock::now() < deadline) {
@@ -78,9 +115,7 @@ int hookd_process::stop(int signal) {
   if (out_fd_ >= 0)
     ::close(out_fd_);
   out_fd_ = -1;
-  if (WIFEXITED(status))
-    return WEXITSTATUS(status);
-  return 128 + WTERMSIG(status);
+  return exit_status(status);
 }
 
 } // namespace hookd::test

@@ -9,6 +9,19 @@
 
 namespace hookd::test {
 
+/// What a finished command printed, and how it exited.
+struct command_result {
+  /// The exit status (128 + signal when killed).
+  int status = -1;
+  /// Everything it wrote to stdout.
+  std::string out;
+};
+
+/// Runs `binary args...` with `env` added to the environment, waits for it (its stderr goes to
+/// the test's), and returns its exit status and stdout.
+command_result run_command(const std::string& binary, const std::vector<std::string>& args,
+                           const std::map<std::string, std::string>& env = {});
+
 /// A `hookd serve` child process on 127.0.0.1 and a free port, with its stdout parsed for the
 /// bound port. Killed with SIGKILL on destruction if still running.
 class hookd_process {
