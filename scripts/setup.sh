@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs hookd's build dependencies (Debian 12 packages) when they are missing, then
-# configures and builds hookd in build/<preset>. Usage: scripts/setup.sh <release|test>
+# configures and builds hookd in build/<preset>. Usage: scripts/setup.sh <release|test|bench>
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,7 +30,9 @@ fi
 case "$preset" in
   release) build_type=Release; extra=(-DHOOKD_BUILD_TESTS=OFF -DHOOKD_BUILD_BENCH=OFF) ;;
   test) build_type=RelWithDebInfo; extra=(-DHOOKD_WERROR="${HOOKD_WERROR:-ON}") ;;
-  *) echo "usage: scripts/setup.sh <release|test>" >&2; exit 2 ;;
+  # Release build of hookd with the harness and micro-benchmarks: the figures to quote.
+  bench) build_type=Release; extra=(-DHOOKD_BUILD_TESTS=OFF -DHOOKD_BUILD_BENCH=ON) ;;
+  *) echo "usage: scripts/setup.sh <release|test|bench>" >&2; exit 2 ;;
 esac
 
 build_dir="build/$preset"

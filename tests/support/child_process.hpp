@@ -38,6 +38,8 @@ class hookd_process {
 
   /// The bound port (0 if the child never said it was listening).
   uint16_t port() const noexcept { return port_; }
+  /// The child's process id (-1 once stopped).
+  pid_t pid() const noexcept { return pid_; }
   /// Sends `signal` and waits for the exit; returns the exit status (or 128 + signal).
   int stop(int signal);
   /// Everything the child wrote to stdout so far.

@@ -1,0 +1,203 @@
+#include "bench/harness/sink.hpp"
+
+#include "bench/harness/event_body.hpp"
+#include "domain/hmac.hpp"
+#include "domain/webhook_secret.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <mutex>
+#include <random>
+#include <thread>
+
+namespace hookd::bench {
+
+namespace beast = boost::beast;
+namespace bh = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+// A delivery's state at the sink, per (webhook, event index).
+enum seen_state : uint8_t { not_seen = 0, refused = 1, accepted = 2 };
+
+} // namespace
+
+struct sink::impl : std::enable_shared_from_this<sink::impl> {
+  net::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  hmac_sha256_key key;
+  sink_behaviour behaviour;
+  std::mt19937_64 rng{42};
+  std::thread thread;
+  std::atomic<uint64_t> requests{0};
+  std::atomic<uint64_t> delivered{0};
+  // Touched on the sink's thread only, read after it stopped.
+  sink_report report;
+
+  impl(const std::string& secret, sink_behaviour b)
+      : key(parse_webhook_secret(secret).value_or(secret)), behaviour(b) {}
+
+  // Handles one request: the status to answer with.
+  bh::status handle(const bh::request<bh::string_body>& req) {
+    requests.fetch_add(1, std::memory_order_relaxed);
+    ++report.requests;
+    std::uniform_real_distribution<double> roll{0, 1};
+    auto status = bh::status::ok;
+    if (behaviour.failure_rate > 0 && roll(rng) < behaviour.failure_rate)
+      status = bh::status::internal_server_error;
+    else if (behaviour.throttle_rate > 0 && roll(rng) < behaviour.throttle_rate)
+      status = bh::status::too_many_requests;
+    auto target = req.target();
+    if (target.size() < 3 || target.substr(0, 2) != "/w") {
+      // A raw-ceiling request: no signature, no bookkeeping, only its latency.
+      if (auto fields = read_event_fields(req.body()))
+        report.ingest_to_receipt.record((steady_ns() - fields->sent_ns) / 1000);
+      return status;
+    }
+    auto webhook =
+        static_cast<std::size_t>(std::strtoul(std::string{target.substr(2)}.c_str(), nullptr, 10));
+    const auto& body = req.body();
+    auto fields = read_event_fields(body);
+    auto id = req["webhook-id"];
+    auto ts = req["webhook-timestamp"];
+    auto expected = standard_webhooks_signature(
+        key, std::string_view{id.data(), id.size()},
+        static_cast<int64_t>(std::strtoll(std::string{ts}.c_str(), nullptr, 10)), body);
+    auto sig = req["webhook-signature"];
+    if (std::string_view{sig.data(), sig.size()}.find(expected) == std::string_view::npos)
+      ++report.bad_signatures;
+    if (!fields)
+      return status;
+    if (report.seen.size() <= webhook)
+      report.seen.resize(webhook + 1);
+    auto& states = report.seen[webhook];
+    if (states.size() <= fields->index)
+      states.resize(std::max<std::size_t>(fields->index + 1, states.size() * 2));
+    auto& st = states[fields->index];
+    if (st == accepted)
+      ++report.duplicates;
+    if (status == bh::status::ok && st != accepted) {
+      st = accepted;
+      delivered.fetch_add(1, std::memory_order_relaxed);
+      report.ingest_to_receipt.record((steady_ns() - fields->sent_ns) / 1000);
+    } else if (st == not_seen) {
+      st = refused;
+    }
+    return status;
+  }
+
+  std::chrono::milliseconds pick_delay() {
+    if (behaviour.delay_max <= behaviour.delay_min)
+      return behaviour.delay_min;
+    std::uniform_int_distribution<int64_t> d{behaviour.delay_min.count(),
+                                             behaviour.delay_max.count()};
+    return std::chrono::milliseconds{d(rng)};
+  }
+
+  void accept() {
+    acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket s) {
+      if (ec)
+        return;
+      s.set_option(tcp::no_delay{true});
+      std::make_shared<connection>(self, std::move(s))->read();
+      self->accept();
+    });
+  }
+
+  struct connection : std::enable_shared_from_this<connection> {
+    std::shared_ptr<impl> owner;
+    beast::tcp_stream stream;
+    beast::flat_buffer buffer;
+    bh::request<bh::string_body> req;
+    bh::response<bh::string_body> res;
+    net::steady_timer timer;
+
+    connection(std::shared_ptr<impl> o, tcp::socket s)
+        : owner(std::move(o)), stream(std::move(s)), timer(stream.get_executor()) {}
+
+    void read() {
+      req = {};
+      bh::async_read(stream, buffer, req, [self = shared_from_this()](beast::error_code ec, auto) {
+        if (ec)
+          return;
+        self->answer(self->owner->handle(self->req));
+      });
+    }
+
+    void answer(bh::status status) {
+      if (owner->behaviour.hang)
+        return read_until_closed();
+      res = bh::response<bh::string_body>{status, req.version()};
+      res.keep_alive(req.keep_alive());
+      if (status == bh::status::too_many_requests)
+        res.set(bh::field::retry_after, "1");
+      res.body() = "ok";
+      res.prepare_payload();
+      auto delay = owner->pick_delay();
+      if (delay.count() == 0)
+        return write();
+      timer.expires_after(delay);
+      timer.async_wait([self = shared_from_this()](beast::error_code) { self->write(); });
+    }
+
+    void write() {
+      bh::async_write(stream, res, [self = shared_from_this()](beast::error_code ec, auto) {
+        if (ec || !self->res.keep_alive())
+          return;
+        self->read();
+      });
+    }
+
+    // A hung endpoint: say nothing, notice when the sender gives up.
+    void read_until_closed() {
+      auto buf = std::make_shared<std::array<char, 4096>>();
+      stream.async_read_some(net::buffer(*buf),
+                             [self = shared_from_this(), buf](beast::error_code ec, std::size_t) {
+                               if (!ec)
+                                 self->read_until_closed();
+                             });
+    }
+  };
+};
+
+sink::sink(std::string secret, sink_behaviour behaviour)
+    : impl_(std::make_shared<impl>(secret, behaviour)) {
+  tcp::endpoint ep{net::ip::make_address("127.0.0.1"), 0};
+  impl_->acceptor.open(ep.protocol());
+  impl_->acceptor.set_option(net::socket_base::reuse_address(true));
+  impl_->acceptor.bind(ep);
+  impl_->acceptor.listen(net::socket_base::max_listen_connections);
+  impl_->accept();
+  impl_->thread = std::thread{[i = impl_] { i->ioc.run(); }};
+}
+
+sink::~sink() {
+  if (impl_->thread.joinable())
+    stop();
+}
+
+uint16_t sink::port() const noexcept {
+  return impl_->acceptor.local_endpoint().port();
+}
+
+uint64_t sink::delivered() const noexcept {
+  return impl_->delivered.load(std::memory_order_relaxed);
+}
+
+uint64_t sink::requests() const noexcept {
+  return impl_->requests.load(std::memory_order_relaxed);
+}
+
+sink_report sink::stop() {
+  impl_->ioc.stop();
+  if (impl_->thread.joinable())
+    impl_->thread.join();
+  return std::move(impl_->report);
+}
+
+} // namespace hookd::bench

@@ -1,0 +1,82 @@
+#pragma once
+
+#include "tests/support/child_process.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace hookd::bench {
+
+/// The hookd process's resource use at one instant, from /proc.
+struct process_sample {
+  /// User plus system CPU time, seconds.
+  double cpu_seconds = 0;
+  /// Resident set now and at its peak (VmHWM), bytes.
+  uint64_t rss_bytes = 0;
+  uint64_t peak_rss_bytes = 0;
+};
+
+/// A `hookd serve` child on a fresh data folder and a free port, with a tenant and a key
+/// (scopes ingest, read and manage), webhooks allowed to reach loopback over plain http.
+class world {
+ public:
+  /// Starts `binary` with `extra_args`; throws when it does not come up.
+  explicit world(const std::string& binary, std::vector<std::string> extra_args = {});
+  ~world();
+
+  /// The API port.
+  uint16_t port() const noexcept { return proc_->port(); }
+  /// The tenant's API key.
+  const std::string& key() const noexcept { return key_; }
+  /// The admin token.
+  static const std::string& admin_token();
+  /// Creates webhook `/w<n>` on the sink at `sink_port` for every event type, with `extra`
+  /// JSON members; returns its id.
+  std::string create_webhook(std::size_t n, uint16_t sink_port, const std::string& extra = {});
+  /// Deliveries the tenant's webhooks hold (`pending` of `GET /v1/queue/stats`).
+  uint64_t queue_pending();
+  /// A second connection to the same hookd, for creating webhooks from another thread.
+  class client_for {
+   public:
+    explicit client_for(const world& w) : w_(w), client_(w.port()) {}
+    /// As `world::create_webhook`.
+    std::string create_webhook(std::size_t n, uint16_t sink_port, const std::string& extra = {});
+
+   private:
+    const world& w_;
+    test::http_client client_;
+  };
+  /// Enables or disables webhook `id`.
+  void set_enabled(const std::string& id, bool enabled);
+  /// The log head from `/readyz`.
+  uint64_t head_seq();
+  /// CPU and memory of the hookd process now.
+  process_sample sample() const;
+  /// Bytes in the data folder.
+  uint64_t disk_bytes() const;
+  /// The webhook secret every webhook of the harness uses.
+  static const std::string& secret();
+  /// Stops hookd with `signal` (SIGTERM: cleanly) and returns its exit status.
+  int stop(int signal);
+  /// The data folder.
+  const std::filesystem::path& data() const noexcept { return dir_.path(); }
+  /// Starts hookd again on the same data folder (after `stop`).
+  void restart();
+
+ private:
+  test::http_result call(const std::string& method, const std::string& path,
+                         const std::string& body, const std::string& token);
+
+  std::string binary_;
+  std::vector<std::string> args_;
+  test::temp_dir dir_;
+  std::unique_ptr<test::hookd_process> proc_;
+  std::unique_ptr<test::http_client> client_;
+  std::string key_;
+};
+
+} // namespace hookd::bench
