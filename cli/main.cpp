@@ -6,6 +6,7 @@
 #include "cli/admin_client.hpp"
 #include "cli/admin_token.hpp"
 #include "cli/master_key.hpp"
+#include "cli/open_files.hpp"
 #include "domain/defaults.hpp"
 #include "domain/id_generator.hpp"
 #include "http/api.hpp"
@@ -22,7 +23,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <sys/resource.h>
 
 namespace {
 
@@ -104,18 +104,6 @@ int checkpoint(const checkpoint_options& opts) {
   return answer->status == 201 ? exit_ok : exit_failed;
 }
 
-// Every webhook keeps up to `max_in_flight` connections open, and every client one: raise the
-// soft limit on open files to the hard one (Debian's default soft limit is 1024).
-void raise_open_file_limit() {
-  rlimit lim{};
-  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max)
-    return;
-  auto before = lim.rlim_cur;
-  lim.rlim_cur = lim.rlim_max;
-  if (::setrlimit(RLIMIT_NOFILE, &lim) == 0)
-    HOOKD_DEBUG("hookd: open file limit raised from {} to {}", before, lim.rlim_cur);
-}
-
 int serve(const serve_options& opts) {
   if (!hookd::setup_logging(opts.log_level, opts.log_format == "json")) {
     std::cerr << "hookd: --log-level must be trace, debug, info, warn, error or off\n";
@@ -146,7 +134,9 @@ int serve(const serve_options& opts) {
   scfg.threads = opts.http_threads;
   scfg.max_connections = opts.max_connections;
 
-  raise_open_file_limit();
+  // Every webhook keeps up to `max_in_flight` connections open, and every client one.
+  if (auto raised = hookd::cli::raise_open_file_limit())
+    HOOKD_DEBUG("hookd: open file limit raised to {}", *raised);
   // Signals are taken by sigwait on this thread; block them before any thread starts.
   sigset_t signals;
   sigemptyset(&signals);

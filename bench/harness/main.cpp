@@ -3,6 +3,7 @@
 // Usage: hookd-bench [--quick] [--scenarios B1,B3] [--runs 3] [--seconds 10] [--json FILE]
 
 #include "bench/harness/scenarios.hpp"
+#include "cli/open_files.hpp"
 #include "domain/json_writer.hpp"
 #include "domain/timestamp.hpp"
 
@@ -125,6 +126,7 @@ int main(int argc, char** argv) {
   app.add_option("--json", json, "Where to write the results")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   settings.duration = std::chrono::seconds{seconds};
+  hookd::cli::raise_open_file_limit(); // the sinks hold one socket per delivery in flight
   std::set<std::string> wanted;
   for (std::size_t at = 0; at < only.size();) {
     auto comma = std::min(only.find(',', at), only.size());

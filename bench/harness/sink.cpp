@@ -28,6 +28,7 @@ enum seen_state : uint8_t { not_seen = 0, refused = 1, accepted = 2 };
 } // namespace
 
 struct sink::impl : std::enable_shared_from_this<sink::impl> {
+  struct connection;
   net::io_context ioc;
   tcp::acceptor acceptor{ioc};
   hmac_sha256_key key;
@@ -38,6 +39,9 @@ struct sink::impl : std::enable_shared_from_this<sink::impl> {
   std::atomic<uint64_t> delivered{0};
   // Touched on the sink's thread only, read after it stopped.
   sink_report report;
+  // Every connection accepted (closed ones are pruned now and then), to close them at the end.
+  std::vector<std::weak_ptr<connection>> connections;
+  uint64_t accept_errors = 0;
 
   impl(const std::string& secret, sink_behaviour b)
       : key(parse_webhook_secret(secret).value_or(secret)), behaviour(b) {}
@@ -101,12 +105,32 @@ struct sink::impl : std::enable_shared_from_this<sink::impl> {
 
   void accept() {
     acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket s) {
-      if (ec)
-        return;
-      s.set_option(tcp::no_delay{true});
-      std::make_shared<connection>(self, std::move(s))->read();
+      if (ec == net::error::operation_aborted || !self->acceptor.is_open())
+        return; // stopping
+      if (!ec) {
+        s.set_option(tcp::no_delay{true});
+        auto c = std::make_shared<connection>(self, std::move(s));
+        if (self->connections.size() >= 4096 && self->connections.size() % 4096 == 0)
+          std::erase_if(self->connections, [](auto& w) { return w.expired(); });
+        self->connections.push_back(c);
+        c->read();
+      } else {
+        ++self->accept_errors; // out of descriptors, say: keep accepting
+      }
       self->accept();
     });
+  }
+
+  // Closes the listener and every connection; the I/O thread ends once their handlers ran.
+  void close_all() {
+    beast::error_code ignored;
+    acceptor.close(ignored);
+    for (auto& weak : connections)
+      if (auto c = weak.lock()) {
+        c->timer.cancel();
+        c->stream.socket().close(ignored);
+      }
+    connections.clear();
   }
 
   struct connection : std::enable_shared_from_this<connection> {
@@ -194,7 +218,7 @@ uint64_t sink::requests() const noexcept {
 }
 
 sink_report sink::stop() {
-  impl_->ioc.stop();
+  net::post(impl_->ioc, [i = impl_] { i->close_all(); });
   if (impl_->thread.joinable())
     impl_->thread.join();
   return std::move(impl_->report);
