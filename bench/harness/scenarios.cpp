@@ -350,22 +350,25 @@ scenario_result waiting_on_retry(const bench_settings& s) {
   opts.requests = 1;
   auto load = run_load(opts);
   const uint64_t expected = load.ok * events * webhooks;
-  // First attempts fail (each webhook's circuit opens after 10); then everything waits an hour.
+  // First attempts fail (each webhook's circuit opens after 10); then everything waits an
+  // hour. Settled means no attempt in flight for 2 s (connections that never reach the sink
+  // are in flight until their timeout).
   progress("waiting for the first attempts to settle");
-  auto settle_until = clock_type::now() + (s.quick ? 60s : 600s);
-  uint64_t last = receiver.requests();
+  auto settle_until = clock_type::now() + (s.quick ? 60s : 900s);
+  world::queue_state q;
   for (auto quiet_since = clock_type::now(); clock_type::now() < settle_until;) {
     std::this_thread::sleep_for(250ms);
-    auto now_requests = receiver.requests();
-    if (now_requests != last) {
-      last = now_requests;
+    q = w.queue();
+    if (q.in_flight > 0) {
       quiet_since = clock_type::now();
-      progress("attempts so far: " + std::to_string(last));
+      progress("attempts in flight: " + std::to_string(q.in_flight) +
+               ", answered by the sink: " + std::to_string(receiver.requests()));
     } else if (clock_type::now() - quiet_since > 2s) {
       break;
     }
   }
-  auto pending = w.queue_pending();
+  auto last = receiver.requests();
+  auto pending = q.pending;
   progress("idle");
   auto before = w.sample();
   auto started = clock_type::now();

@@ -102,14 +102,16 @@ std::string world::client_for::create_webhook(std::size_t n, uint16_t sink_port,
   return create_with(client_, w_.key(), n, sink_port, extra);
 }
 
-uint64_t world::queue_pending() {
+world::queue_state world::queue() {
   auto r = call("GET", "/v1/queue/stats", {}, key_);
   simdjson::dom::parser p;
   simdjson::padded_string padded{r.body};
-  uint64_t n = 0;
-  if (p.parse(padded)["pending"].get_uint64().get(n) != simdjson::SUCCESS)
+  queue_state q;
+  auto doc = p.parse(padded);
+  if (doc["pending"].get_uint64().get(q.pending) != simdjson::SUCCESS ||
+      doc["in_flight"].get_uint64().get(q.in_flight) != simdjson::SUCCESS)
     throw std::runtime_error("/v1/queue/stats: " + r.body);
-  return n;
+  return q;
 }
 
 void world::set_enabled(const std::string& id, bool enabled) {

@@ -37,8 +37,13 @@ class world {
   /// Creates webhook `/w<n>` on the sink at `sink_port` for every event type, with `extra`
   /// JSON members; returns its id.
   std::string create_webhook(std::size_t n, uint16_t sink_port, const std::string& extra = {});
-  /// Deliveries the tenant's webhooks hold (`pending` of `GET /v1/queue/stats`).
-  uint64_t queue_pending();
+  /// The tenant's queue (`GET /v1/queue/stats`): deliveries held, and attempts in flight.
+  struct queue_state {
+    uint64_t pending = 0;
+    uint64_t in_flight = 0;
+  };
+  /// The tenant's queue now.
+  queue_state queue();
   /// A second connection to the same hookd, for creating webhooks from another thread.
   class client_for {
    public:
