@@ -59,6 +59,7 @@ struct serve_options {
   std::string log_level = "info";
   std::string log_format = "text";
   std::string checkpoint_dir;
+  std::string scheduler = "sharing";
 };
 
 /// `hookd checkpoint`: asks a running hookd for an online backup.
@@ -178,6 +179,10 @@ int serve(const serve_options& opts) {
   caf::actor_system_config cfg;
   hookd::add_message_types(cfg);
   cfg.set("scheduler.max-threads", std::size_t{2});
+  // Work sharing (one queue, workers sleep on a condition variable) or CAF's default work
+  // stealing (workers poll each other's queues, with increasing sleeps, when idle).
+  cfg.set("scheduler.policy",
+          opts.scheduler == "sharing" ? caf::atom("sharing") : caf::atom("stealing"));
   caf::actor_system sys{cfg};
   hookd::system_clock time;
   hookd::node_config ncfg;
@@ -369,6 +374,12 @@ int main(int argc, char** argv) {
                    "Where POST /v1/admin/checkpoints (hookd checkpoint) writes online backups; "
                    "default <data>/checkpoints")
       ->envname("HOOKD_CHECKPOINT_DIR");
+  serve_cmd
+      ->add_option("--scheduler", opts.scheduler,
+                   "CAF scheduler: sharing (idle workers sleep) or stealing (idle workers poll)")
+      ->envname("HOOKD_SCHEDULER")
+      ->check(CLI::IsMember({"sharing", "stealing"}))
+      ->capture_default_str();
   serve_cmd->add_option("--log-level", opts.log_level, "trace, debug, info, warn, error, off")
       ->envname("HOOKD_LOG_LEVEL")
       ->capture_default_str();

@@ -115,6 +115,8 @@ int main(int argc, char** argv) {
   int seconds = 10;
   std::string json = "hookd-bench.json";
   app.add_option("--hookd", settings.hookd, "The hookd binary to measure")->capture_default_str();
+  app.add_option("--hookd-arg", settings.hookd_args,
+                 "An argument for hookd serve, repeatable (--hookd-arg=--scheduler=stealing)");
   app.add_flag("--quick", settings.quick,
                "A few seconds per scenario, correctness only (the CI smoke run)");
   app.add_option("--scenarios", only, "Comma-separated ids (default: all)");

@@ -118,7 +118,7 @@ std::chrono::milliseconds load_time(const bench_settings& s) {
 // B1 and B2: ingestion at full speed, `per_request` events per request.
 scenario_result ingest(const bench_settings& s, std::size_t per_request) {
   scenario_result r;
-  world w{s.hookd};
+  world w{s.hookd, s.hookd_args};
   auto opts = ingest_into(w, 64, per_request);
   opts.duration = load_time(s);
   progress("ingesting for " + std::to_string(opts.duration.count() / 1000) + " s");
@@ -167,7 +167,7 @@ struct drain_setup {
 // B3, B4 and B9: drain a backlog, from the moment the webhooks are enabled to the last receipt.
 scenario_result drain(const bench_settings& s, const drain_setup& d) {
   scenario_result r;
-  world w{s.hookd};
+  world w{s.hookd, s.hookd_args};
   sink receiver{world::secret(), d.behaviour};
   const auto in_flight = d.in_flight;
   const auto webhooks = d.webhooks;
@@ -214,7 +214,7 @@ scenario_result drain(const bench_settings& s, const drain_setup& d) {
 // B5: a steady 2,000 events/s to one webhook, end to end.
 scenario_result steady(const bench_settings& s) {
   scenario_result r;
-  world w{s.hookd};
+  world w{s.hookd, s.hookd_args};
   sink receiver{world::secret(), {}};
   w.create_webhook(0, receiver.port());
   auto opts = ingest_into(w, 8);
@@ -264,7 +264,7 @@ struct fan_out_run {
 
 fan_out_run steady_fan_out(const bench_settings& s, std::size_t healthy, std::size_t hung) {
   fan_out_run out;
-  world w{s.hookd};
+  world w{s.hookd, s.hookd_args};
   sink receiver{world::secret(), {}};
   sink_behaviour silent;
   silent.hang = true;
@@ -321,7 +321,7 @@ scenario_result waiting_on_retry(const bench_settings& s) {
   scenario_result r;
   const std::size_t webhooks = s.quick ? 200 : 10000;
   const std::size_t events = 100;
-  world w{s.hookd};
+  world w{s.hookd, s.hookd_args};
   sink_behaviour failing;
   failing.failure_rate = 1;
   sink receiver{world::secret(), failing};
@@ -393,7 +393,7 @@ scenario_result waiting_on_retry(const bench_settings& s) {
 scenario_result crash_restart(const bench_settings& s) {
   scenario_result r;
   const uint64_t events = s.quick ? 20000 : 1000000;
-  world w{s.hookd};
+  world w{s.hookd, s.hookd_args};
   sink receiver{world::secret(), {}};
   auto id = w.create_webhook(0, receiver.port(), R"("max_in_flight":64)");
   w.set_enabled(id, false);

@@ -37,8 +37,9 @@ struct scenario_result {
 
 /// Settings shared by every scenario.
 struct bench_settings {
-  /// The hookd binary.
+  /// The hookd binary, and extra arguments for `hookd serve` (A/B runs of a setting).
   std::string hookd;
+  std::vector<std::string> hookd_args;
   /// Short runs that check correctness only (CI).
   bool quick = false;
   /// Seconds of load in timed scenarios (when not quick).
