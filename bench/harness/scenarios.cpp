@@ -87,15 +87,20 @@ void check_log(scenario_result& r, world& w, const load_report& load, std::size_
   r.correct = head == acked && acked > 0;
 }
 
-// The raw ceiling: the same requests straight to a sink, no hookd in the middle.
-load_report raw_ceiling(load_options opts) {
+// The raw ceiling: the same requests straight to a sink, no hookd in the middle. What the
+// load generator and the sink measured.
+struct ceiling_run {
+  load_report load;
+  sink_report seen;
+};
+
+ceiling_run raw_ceiling(load_options opts) {
   sink direct{world::secret(), {}};
   opts.port = direct.port();
   opts.target = "/raw";
   opts.token.clear();
-  auto report = run_load(opts);
-  direct.stop();
-  return report;
+  auto load = run_load(opts);
+  return {std::move(load), direct.stop()};
 }
 
 // Ingestion into `w`'s tenant over `connections` connections, `per_request` 1 KiB events per
@@ -129,7 +134,7 @@ scenario_result ingest(const bench_settings& s, std::size_t per_request) {
   check_log(r, w, load, per_request);
   auto rate = static_cast<double>(load.ok * per_request) / load.seconds;
   progress("raw ceiling");
-  auto raw = raw_ceiling(opts);
+  auto raw = raw_ceiling(opts).load;
   r.ceiling = static_cast<double>(raw.ok * per_request) / raw.seconds;
   r.ratio = rate / *r.ceiling;
   r.figures = {{"throughput", rate, "events/s"},
@@ -202,7 +207,7 @@ scenario_result drain(const bench_settings& s, const drain_setup& d) {
     raw.connections = in_flight;
     raw.requests = expected;
     raw.event_size = event_size;
-    auto ceiling = raw_ceiling(raw);
+    auto ceiling = raw_ceiling(raw).load;
     r.ceiling = static_cast<double>(ceiling.ok) / ceiling.seconds;
     r.ratio = rate / *r.ceiling;
   }
@@ -234,14 +239,7 @@ scenario_result steady(const bench_settings& s) {
   auto p99 = ms(seen.ingest_to_receipt.percentile(99));
   progress("raw ceiling");
   opts.duration = std::min<std::chrono::milliseconds>(opts.duration, 5000ms);
-  sink direct{world::secret(), {}};
-  load_options raw = opts;
-  raw.port = direct.port();
-  raw.target = "/raw";
-  raw.token.clear();
-  run_load(raw);
-  auto direct_seen = direct.stop();
-  auto raw_p99 = ms(direct_seen.ingest_to_receipt.percentile(99));
+  auto raw_p99 = ms(raw_ceiling(opts).seen.ingest_to_receipt.percentile(99));
   r.figures = {{"ingest-to-receipt p99", p99, "ms"},
                {"ingest-to-receipt p50", p50, "ms"},
                {"ingest-to-receipt max", ms(seen.ingest_to_receipt.max()), "ms"},

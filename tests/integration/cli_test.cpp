@@ -4,6 +4,7 @@
 #include "domain/secret_box.hpp"
 #include "storage/byte_codec.hpp"
 #include "storage/database.hpp"
+#include "tests/support/api_steps.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -313,7 +314,7 @@ TEST_CASE("cli: hookd checkpoint backs up a running hookd, and the copy serves o
     REQUIRE(k.status == 201);
     key = test::json_string(k.body, "key");
     for (int i = 0; i < 3; ++i)
-      REQUIRE(c.request("POST", "/v1/events", R"({"type":"a.b","data":{}})", key).status == 202);
+      test::post_events(c, key, R"({"type":"a.b","data":{}})");
     auto made =
         test::run_command(HOOKD_BINARY, {"checkpoint", "--url", url, "--name", "nightly"}, env);
     INFO(made.out);

@@ -5,6 +5,7 @@
 #include "domain/delivery_message.hpp"
 #include "storage/delivery_reader.hpp"
 #include "storage/log_reader.hpp"
+#include "tests/support/api_steps.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/receiver.hpp"
@@ -378,11 +379,7 @@ TEST_CASE("restart: a tenant's per-application limit is in force after a restart
   REQUIRE(wait_ready(proc.port()));
   test::http_client c{proc.port()};
   for (const std::string app : {"app_1", "app_1", "app_2"})
-    REQUIRE(c.request("POST", "/v1/events",
-                      R"({"type":"deployment.succeeded","labels":{"application_id":")" + app +
-                          R"("},"data":{"app":")" + app + R"("}})",
-                      key)
-                .status == 202);
+    test::post_events(c, key, test::application_event(app));
   REQUIRE(rx.wait_for(2, std::chrono::seconds{15}) >= 2);
   std::string stats;
   for (int i = 0; i < 200; ++i) {

@@ -28,9 +28,7 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 
 std::string ingest(http_client& c, const std::string& key, const std::string& type = "a.b") {
-  auto r = c.request("POST", "/v1/events", R"({"type":")" + type + R"(","data":{"x":1}})", key);
-  REQUIRE(r.status == 202);
-  return test::json_string(r.body, "id");
+  return test::post_event_id(c, key, R"({"type":")" + type + R"(","data":{"x":1}})");
 }
 
 } // namespace

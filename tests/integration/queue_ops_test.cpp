@@ -29,10 +29,8 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 
 std::string ingest(http_client& c, const std::string& key, int i) {
-  auto r = c.request("POST", "/v1/events",
-                     R"({"type":"build.failed","data":{"i":)" + std::to_string(i) + "}}", key);
-  REQUIRE(r.status == 202);
-  return test::json_string(r.body, "id");
+  return test::post_event_id(c, key,
+                             R"({"type":"build.failed","data":{"i":)" + std::to_string(i) + "}}");
 }
 
 // The event id inside a delivered Standard Webhooks body.

@@ -87,11 +87,7 @@ TEST_CASE("tenants: an application over its limit waits, other applications are 
   auto first = test::create_webhook_id(c, key, "first", rx.port(), R"("events":["*"])");
   auto second = test::create_webhook_id(c, key, "second", rx.port(), R"("events":["*"])");
   auto send = [&](const std::string& app) {
-    auto r = c.request("POST", "/v1/events",
-                       R"({"type":"deployment.succeeded","labels":{"application_id":")" + app +
-                           R"("},"data":{"app":")" + app + R"("}})",
-                       key);
-    REQUIRE(r.status == 202);
+    test::post_events(c, key, test::application_event(app));
   };
   send("app_1");
   send("app_1");

@@ -23,6 +23,17 @@ std::string create_webhook(http_client& c, const std::string& key, const std::st
 std::string create_webhook_id(http_client& c, const std::string& key, const std::string& name,
                               uint16_t port, const std::string& extra = R"("events":["*"])");
 
+/// POSTs `body` (one event or a batch) to `/v1/events` with `key`; requires 202 and returns
+/// the answer's body.
+std::string post_events(http_client& c, const std::string& key, const std::string& body);
+
+/// Like `post_events` for one event, and returns its id.
+std::string post_event_id(http_client& c, const std::string& key, const std::string& body);
+
+/// A `deployment.succeeded` event labelled `application_id: app`, with `{"app": app}` as data
+/// (for the per-application limit).
+std::string application_event(const std::string& app);
+
 /// Parses `body` with `p` (which owns the result); requires valid JSON.
 simdjson::dom::element parse_json(simdjson::dom::parser& p, const std::string& body);
 
