@@ -32,14 +32,17 @@ time_point from_wall(self_ptr self, int64_t ms) {
   return self->clock().now() + std::chrono::milliseconds{delta};
 }
 
-void load_keys(self_ptr self) {
+// The signing keys of the webhook's secrets in its signature style, and its template.
+void load_delivery_format(self_ptr self) {
   auto& st = self->state;
+  const auto& hook = st.config.hook;
   st.keys.clear();
-  if (auto raw = parse_webhook_secret(st.config.hook.secret))
+  if (auto raw = signing_key_material(hook.signature.kind, hook.secret))
     st.keys.push_back({std::make_unique<hmac_sha256_key>(*raw), INT64_MAX});
-  for (const auto& p : st.config.hook.previous_secrets)
-    if (auto raw = parse_webhook_secret(p.secret))
+  for (const auto& p : hook.previous_secrets)
+    if (auto raw = signing_key_material(hook.signature.kind, p.secret))
       st.keys.push_back({std::make_unique<hmac_sha256_key>(*raw), p.expires_at_ms});
+  st.renderer = payload_renderer{hook.body_template, hook.custom_template};
 }
 
 // Pause before probe number `n` (from 0) of an open circuit: the webhook's own schedule,
@@ -307,12 +310,20 @@ void end_delivery(self_ptr self, uint64_t seq, delivery_state how) {
   outbox(self).outcomes.push_back(
       {st.config.hook.id, seq, how, it->second.attempts, wall_now(self)});
   st.schedule.erase({it->second.due, seq});
+  st.notes.erase(seq);
   st.pending.erase(it);
   st.dirty = true;
   ++st.ended_since_snapshot;
 }
 
-delivery_request make_request(self_ptr self, const event& e, const std::string& message_id) {
+// Renders and signs `e` for an attempt now, and sends it; the answer comes back as `atom,
+// token, result`. A body that cannot be rendered is answered at once with `render_failed`,
+// without sending. Returns the template's note for the attempt record. A weak handle: the
+// transport must not keep a stopped actor (and, through its state, the transport itself)
+// alive.
+template <class Atom>
+std::string transmit(self_ptr self, const event& e, const std::string& message_id, Atom atom,
+                     uint64_t token) {
   auto& st = self->state;
   const auto& hook = st.config.hook;
   auto now = wall_now(self);
@@ -322,27 +333,29 @@ delivery_request make_request(self_ptr self, const event& e, const std::string& 
   for (const auto& k : st.keys)
     if (k.expires_at_ms > now)
       keys.push_back(k.key.get());
-  auto message =
-      sign_delivery(message_id, now / 1000, render_standard_envelope(e), keys, hook.headers);
+  auto prepared = prepare_delivery(hook, st.renderer, keys, e, message_id, now);
+  auto handle = caf::actor_cast<webhook_actor>(self);
+  if (!prepared.ok()) {
+    delivery_response failed;
+    failed.error = transport_error::render_failed;
+    failed.detail = prepared.error;
+    caf::anon_send(handle, atom, token,
+                   delivery_result_ptr{std::make_shared<delivery_response>(std::move(failed))});
+    return std::move(prepared.note);
+  }
   delivery_request req;
   req.pool = hook.id;
   req.target = *st.target;
-  req.headers = std::move(message.headers);
-  req.body = std::move(message.body);
+  req.headers = std::move(prepared.message.headers);
+  req.body = std::move(prepared.message.body);
   req.timeout = std::chrono::seconds{hook.timeout_seconds};
-  return req;
-}
-
-// Sends `req`; the answer comes back as `atom, token, result`. A weak handle: the transport
-// must not keep a stopped actor (and, through its state, the transport itself) alive.
-template <class Atom>
-void transmit(self_ptr self, delivery_request req, Atom atom, uint64_t token) {
   auto weak = caf::actor_cast<caf::weak_actor_ptr>(self);
-  self->state.config.transport->send(std::move(req), [weak, atom, token](delivery_response r) {
+  st.config.transport->send(std::move(req), [weak, atom, token](delivery_response r) {
     if (auto strong = caf::actor_cast<caf::strong_actor_ptr>(weak))
       caf::anon_send(caf::actor_cast<webhook_actor>(strong), atom, token,
                      delivery_result_ptr{std::make_shared<delivery_response>(std::move(r))});
   });
+  return std::move(prepared.note);
 }
 
 void send_attempt(self_ptr self, uint64_t seq, pending_delivery& d) {
@@ -361,7 +374,8 @@ void send_attempt(self_ptr self, uint64_t seq, pending_delivery& d) {
     ++st.stats.counters.retries;
   if (d.message_id.empty()) // computed once per delivery, not per attempt
     d.message_id = delivery_message_id(st.config.hook.id, d.ev().id);
-  transmit(self, make_request(self, d.ev(), d.message_id), atom::done_v, seq);
+  if (auto note = transmit(self, d.ev(), d.message_id, atom::done_v, seq); !note.empty())
+    st.notes[seq] = std::move(note);
 }
 
 // The webhook's rate limit: nullopt when an attempt may start now (and takes a token), else
@@ -548,6 +562,10 @@ attempt_record make_record(self_ptr self, const pending_delivery& d, const deliv
   r.attempt = d.attempts;
   r.at_ms = d.started_ms;
   record_answer(self, r, res);
+  if (auto note = self->state.notes.find(r.event_seq); note != self->state.notes.end()) {
+    r.note = std::move(note->second);
+    self->state.notes.erase(note);
+  }
   return r;
 }
 
@@ -744,9 +762,8 @@ caf::typed_response_promise<test_result_ptr> start_test(self_ptr self) {
   t.record.attempt = 1;
   t.record.at_ms = now;
   t.record.test = true;
-  st.tests.emplace(token, std::move(t));
-  transmit(self, make_request(self, e, st.tests.at(token).record.message_id), atom::tested_v,
-           token);
+  auto& record = st.tests.emplace(token, std::move(t)).first->second.record;
+  record.note = transmit(self, e, record.message_id, atom::tested_v, token);
   return rp;
 }
 
@@ -800,7 +817,7 @@ webhook_actor::behavior_type webhook_endpoint(webhook_actor::stateful_pointer<we
   if (!st.config.counters)
     st.config.counters = std::make_shared<metrics>();
   st.tenant_metrics = &st.config.counters->tenant(st.config.hook.tenant);
-  load_keys(self);
+  load_delivery_format(self);
   recover(self);
   return {
       [self](atom::deliver, committed_batch_ptr& batch, std::vector<uint32_t>& indices) {
@@ -841,7 +858,7 @@ webhook_actor::behavior_type webhook_endpoint(webhook_actor::stateful_pointer<we
         st.hook = hook;
         st.stats.enabled = hook->enabled;
         if (new_secret)
-          load_keys(self);
+          load_delivery_format(self);
         if (new_url) {
           st.target = parse_url(hook->url);
           st.config.transport->close_pool(hook->id);

@@ -7,6 +7,7 @@
 #include "domain/hmac.hpp"
 #include "domain/id_generator.hpp"
 #include "domain/metrics.hpp"
+#include "domain/payload_template.hpp"
 #include "domain/retry_policy.hpp"
 #include "domain/url.hpp"
 #include "domain/webhook.hpp"
@@ -115,6 +116,10 @@ struct webhook_state {
   /// The signing keys, current first, then the rotated-out ones still in their overlap;
   /// precomputed once per secret.
   std::vector<signing_key> keys;
+  /// The template, compiled once per configuration.
+  payload_renderer renderer;
+  /// The template's notes for attempts in flight, by event seq (only those with a note).
+  std::map<uint64_t, std::string> notes;
   /// Deliveries held in memory, by event sequence number (FIFO order).
   std::map<uint64_t, pending_delivery> pending;
   /// Deliveries not in flight, by due time: the retry schedule.

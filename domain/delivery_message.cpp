@@ -5,6 +5,9 @@
 #include "domain/timestamp.hpp"
 #include "domain/webhook_secret.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 namespace hookd {
 
 std::string delivery_message_id(std::string_view webhook_id, std::string_view event_id) {
@@ -43,26 +46,89 @@ std::string render_standard_envelope(const event& e) {
   return out;
 }
 
-signed_delivery sign_delivery(std::string msg_id, int64_t attempt_unix_seconds, std::string body,
+signed_delivery sign_delivery(const signature_profile& profile, std::string msg_id,
+                              int64_t attempt_unix_seconds, std::string body,
                               const std::vector<const hmac_sha256_key*>& keys,
                               const std::vector<webhook_header>& custom_headers) {
   signed_delivery out;
-  std::string signatures;
-  for (const auto* key : keys) {
-    if (!signatures.empty())
-      signatures.push_back(' ');
-    signatures += standard_webhooks_signature(*key, msg_id, attempt_unix_seconds, body);
+  out.headers.reserve(6 + custom_headers.size());
+  auto timestamp = std::to_string(attempt_unix_seconds);
+  switch (profile.kind) {
+  case signature_kind::standard: {
+    std::string signatures;
+    for (const auto* key : keys) {
+      if (!signatures.empty())
+        signatures.push_back(' ');
+      signatures += standard_webhooks_signature(*key, msg_id, attempt_unix_seconds, body);
+    }
+    out.headers.emplace_back("webhook-id", msg_id);
+    out.headers.emplace_back("webhook-timestamp", std::move(timestamp));
+    out.headers.emplace_back("webhook-signature", std::move(signatures));
+    break;
   }
-  out.headers.reserve(5 + custom_headers.size());
-  out.headers.emplace_back("webhook-id", std::move(msg_id));
-  out.headers.emplace_back("webhook-timestamp", std::to_string(attempt_unix_seconds));
-  out.headers.emplace_back("webhook-signature", std::move(signatures));
+  case signature_kind::timestamped_hex:
+    out.headers.emplace_back("webhook-id", msg_id);
+    out.headers.emplace_back("X-Webhook-Id", msg_id);
+    if (!keys.empty())
+      out.headers.emplace_back("X-Webhook-Signature",
+                               to_hex(keys.front()->sign({timestamp, ".", body})));
+    out.headers.emplace_back("X-Webhook-Timestamp", std::move(timestamp));
+    break;
+  case signature_kind::sha256_prefixed:
+    out.headers.emplace_back("webhook-id", msg_id);
+    if (!keys.empty())
+      out.headers.emplace_back(profile.header, "sha256=" + to_hex(keys.front()->sign({body})));
+    break;
+  case signature_kind::none:
+    out.headers.emplace_back("webhook-id", msg_id);
+    break;
+  }
   out.headers.emplace_back("Content-Type", "application/json");
   out.headers.emplace_back("User-Agent", "hookd/" HOOKD_VERSION);
   for (const auto& h : custom_headers)
     out.headers.emplace_back(h.name, h.value);
   out.body = std::move(body);
   return out;
+}
+
+prepared_delivery prepare_delivery(const webhook& hook, const payload_renderer& renderer,
+                                   const std::vector<const hmac_sha256_key*>& keys, const event& e,
+                                   std::string msg_id, int64_t now_ms) {
+  prepared_delivery out;
+  auto rendered = renderer.render(e, hook.id);
+  if (!rendered.ok()) {
+    out.error = out.note = std::move(rendered.error);
+    return out;
+  }
+  if (!rendered.missing.empty()) {
+    out.note = "missing:";
+    for (const auto& m : rendered.missing)
+      out.note += (out.note.size() > 8 ? ", " : " ") + m;
+  }
+  out.message = sign_delivery(hook.signature, std::move(msg_id), now_ms / 1000,
+                              std::move(rendered.body), keys, hook.headers);
+  return out;
+}
+
+bool is_signature_header(const signature_profile& profile, std::string_view name) noexcept {
+  auto same = [&](std::string_view want) {
+    return name.size() == want.size() &&
+           std::equal(name.begin(), name.end(), want.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) ==
+                    std::tolower(static_cast<unsigned char>(b));
+           });
+  };
+  switch (profile.kind) {
+  case signature_kind::standard:
+    return same("webhook-signature");
+  case signature_kind::timestamped_hex:
+    return same("x-webhook-signature");
+  case signature_kind::sha256_prefixed:
+    return same(profile.header);
+  case signature_kind::none:
+    break;
+  }
+  return false;
 }
 
 } // namespace hookd

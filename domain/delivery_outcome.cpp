@@ -26,6 +26,8 @@ std::string_view to_string(transport_error e) noexcept {
     return "timeout";
   case transport_error::blocked_address:
     return "blocked_address";
+  case transport_error::render_failed:
+    return "render_failed";
   }
   return "unknown";
 }
@@ -36,6 +38,7 @@ attempt_class classify_attempt(transport_error error, std::optional<int> status)
     break;
   case transport_error::dns_nxdomain:
   case transport_error::blocked_address:
+  case transport_error::render_failed:
     return attempt_class::permanent;
   default:
     return attempt_class::retryable;

@@ -30,6 +30,9 @@ enum class transport_error : uint8_t {
   tls_failed,
   timeout,
   blocked_address,
+  /// The webhook's template could not render the event (a body over 1 MiB, or a custom
+  /// template whose output is not JSON for it). Nothing was sent; permanent.
+  render_failed,
 };
 
 /// Stable lower-case name of `e` (recorded in attempt records and shown in the API).

@@ -28,6 +28,8 @@ std::optional<attempt_result> parse_attempt_result(std::string_view s) noexcept;
 
 /// The most of a response body an attempt record keeps.
 inline constexpr std::size_t attempt_excerpt_bytes = 1024;
+/// Longest note an attempt record keeps, in bytes.
+inline constexpr std::size_t attempt_note_bytes = 1024;
 
 /// One delivery attempt, as stored. Never holds a secret: the signature is not recorded.
 struct attempt_record {
@@ -59,6 +61,9 @@ struct attempt_record {
   std::string response;
   /// True for an attempt made by `POST /v1/webhooks/{id}/test`.
   bool test = false;
+  /// What the template noted: the values a custom template used that the event lacked
+  /// (`missing: commitHash, data.build.url`), or why the body could not be rendered.
+  std::string note;
 };
 
 /// How a delivery (one event to one webhook) ended for good.

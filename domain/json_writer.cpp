@@ -6,10 +6,7 @@
 
 namespace hookd {
 
-namespace {
-
-// Length of the valid UTF-8 sequence at `s[i]`, or 0 when it is invalid.
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
   auto c = static_cast<unsigned char>(s[i]);
   std::size_t n = 0;
   uint32_t cp = 0;
@@ -38,11 +35,14 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   return n;
 }
 
-} // namespace
-
 void append_json_string(std::string& out, std::string_view text) {
-  static constexpr char hex[] = "0123456789abcdef";
   out.push_back('"');
+  append_json_escaped(out, text);
+  out.push_back('"');
+}
+
+void append_json_escaped(std::string& out, std::string_view text) {
+  static constexpr char hex[] = "0123456789abcdef";
   for (std::size_t i = 0; i < text.size();) {
     auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80) {
@@ -89,7 +89,6 @@ void append_json_string(std::string& out, std::string_view text) {
     }
     ++i;
   }
-  out.push_back('"');
 }
 
 void json_writer::before_value() {

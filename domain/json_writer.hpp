@@ -11,6 +11,14 @@ namespace hookd {
 /// replaced by U+FFFD, so the output is always valid JSON even for hostile input.
 void append_json_string(std::string& out, std::string_view text);
 
+/// Appends `text` escaped as the inside of a JSON string literal (no quotes): what
+/// `append_json_string` writes between them.
+void append_json_escaped(std::string& out, std::string_view text);
+
+/// Length of the valid UTF-8 sequence starting at `s[i]`, or 0 when it is invalid (overlong,
+/// a surrogate, past U+10FFFF, or cut short).
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept;
+
 /// A small streaming JSON writer that places commas itself. It does not check that the
 /// calls form a valid document beyond debug assertions; callers nest begin/end pairs.
 /// Not thread-safe.

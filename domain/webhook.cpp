@@ -181,6 +181,7 @@ void apply_fields(object obj, webhook& w, const address_policy& policy,
     else
       w.max_in_flight = static_cast<uint32_t>(*m);
   }
+  read_delivery_format(obj, w, errors);
   if (auto o = read_string(obj, "ordering", false, "", errors)) {
     if (*o == "none")
       w.ordering = delivery_ordering::none;
@@ -289,24 +290,99 @@ void check_webhook_keys(object obj, bool with_secret, std::vector<field_error>& 
   check_object_keys(obj,
                     {"name", "description", "url", "enabled", "events", "label_filter", "headers",
                      "timeout_seconds", "retry", "max_in_flight", "rate_limit_per_second",
-                     "ordering", secret},
+                     "ordering", "template", "custom_template", "signature", "signature_header",
+                     secret},
                     "", found);
   if (!with_secret && has_member(obj, secret))
     found.push_back({"/secret", "unknown_field", "unknown field 'secret'", std::nullopt});
   errors.insert(errors.end(), found.begin(), found.end());
 }
 
-// The `secret` member, checked; a new secret when it is absent.
+// The `secret` member (checked against the signature style by `check_delivery_format`); a new
+// secret when it is absent.
 std::string read_secret(object obj, std::vector<field_error>& errors) {
   auto s = read_string(obj, "secret", false, "", errors);
-  if (!s)
-    return make_webhook_secret();
-  if (!parse_webhook_secret(*s))
-    errors.push_back({"/secret", "format", "'secret' is whsec_ + base64 of 24 to 64 bytes", {}});
-  return std::string{*s};
+  return s ? std::string{*s} : make_webhook_secret();
 }
 
 } // namespace
+
+void read_delivery_format(simdjson::dom::object obj, webhook& w, std::vector<field_error>& errors) {
+  element el;
+  if (auto t = read_string(obj, "template", false, "", errors)) {
+    if (auto kind = parse_template_kind(*t))
+      w.body_template = *kind;
+    else
+      errors.push_back({"/template",
+                        "format",
+                        "'template' is standard, event, tenant_envelope, slack, discord, n8n or "
+                        "custom",
+                        {}});
+  }
+  if (obj.at_key("custom_template").get(el) == simdjson::SUCCESS && !el.is_null()) {
+    if (auto text = read_string(obj, "custom_template", false, "", errors))
+      w.custom_template = std::string{*text};
+  } else if (w.body_template != template_kind::custom) {
+    w.custom_template.clear(); // Left behind by a switch away from `custom`.
+  }
+  if (auto sig = read_string(obj, "signature", false, "", errors)) {
+    if (auto kind = parse_signature_kind(*sig))
+      w.signature.kind = *kind;
+    else
+      errors.push_back({"/signature",
+                        "format",
+                        "'signature' is standard, timestamped_hex, sha256_prefixed or none",
+                        {}});
+  }
+  if (obj.at_key("signature_header").get(el) == simdjson::SUCCESS && !el.is_null()) {
+    if (auto header = read_string(obj, "signature_header", false, "", errors))
+      w.signature.header = std::string{*header};
+  } else if (w.signature.kind != signature_kind::sha256_prefixed) {
+    w.signature.header.clear();
+  }
+  if (w.signature.kind == signature_kind::sha256_prefixed && w.signature.header.empty())
+    w.signature.header = default_prefixed_signature_header;
+}
+
+void check_delivery_format(const webhook& w, std::vector<field_error>& errors) {
+  if (w.body_template != template_kind::custom && !w.custom_template.empty())
+    errors.push_back({"/custom_template",
+                      "conflict",
+                      "'custom_template' goes with \"template\": \"custom\"",
+                      {}});
+  check_template(w.body_template, w.custom_template, w.events, errors);
+  if (w.signature.kind == signature_kind::none && !allows_unsigned(w.body_template))
+    errors.push_back({"/signature",
+                      "conflict",
+                      "unsigned deliveries are only for the slack, discord and n8n templates, "
+                      "whose URLs carry the secret",
+                      {}});
+  if (w.signature.kind != signature_kind::sha256_prefixed && !w.signature.header.empty())
+    errors.push_back({"/signature_header",
+                      "conflict",
+                      "'signature_header' goes with \"signature\": \"sha256_prefixed\"",
+                      {}});
+  if (w.signature.kind == signature_kind::sha256_prefixed) {
+    const auto& h = w.signature.header;
+    if (!is_token(h) || h.size() > webhook_limits::max_signature_header || is_reserved_header(h))
+      errors.push_back({"/signature_header", "format",
+                        "'signature_header' is a header name of at most 64 characters, not Host, "
+                        "Content-Length, Transfer-Encoding, Connection or webhook-*",
+                        webhook_limits::max_signature_header});
+  }
+  check_secret(w.signature.kind, w.secret, "/secret", errors);
+  auto taken = signature_header_names(w.signature);
+  for (const auto& h : w.headers) {
+    std::string name = h.name;
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (std::find(taken.begin(), taken.end(), name) != taken.end())
+      errors.push_back({"/headers/" + json_pointer_escape(h.name),
+                        "reserved",
+                        "this header carries the signature",
+                        {}});
+  }
+}
 
 parse_result<webhook> parse_webhook_create(std::string_view body, std::string tenant,
                                            id_generator& ids, int64_t now_ms,
@@ -330,6 +406,7 @@ parse_result<webhook> parse_webhook_create(std::string_view body, std::string te
                         {}});
   apply_fields(obj, w, policy, errors);
   w.secret = read_secret(obj, errors);
+  check_delivery_format(w, errors);
   return result.from(std::move(errors), std::move(w));
 }
 
@@ -345,6 +422,7 @@ parse_result<webhook> parse_webhook_patch(std::string_view body, const webhook& 
   auto w = current;
   w.updated_at_ms = now_ms;
   apply_fields(obj, w, policy, errors);
+  check_delivery_format(w, errors);
   return result.from(std::move(errors), std::move(w));
 }
 
@@ -366,6 +444,7 @@ parse_result<webhook> parse_secret_rotation(std::string_view body, const webhook
     errors.push_back({"/overlap_seconds", "range", "'overlap_seconds' is 0 to 2592000 (30 days)",
                       max_rotation_overlap_seconds});
   w.secret = read_secret(obj, errors);
+  check_secret(w.signature.kind, w.secret, "/secret", errors);
   if (w.secret == current.secret)
     errors.push_back(
         {"/secret", "conflict", "the new secret must differ from the current one", {}});

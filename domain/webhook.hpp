@@ -4,8 +4,12 @@
 #include "domain/event.hpp"
 #include "domain/event_type.hpp"
 #include "domain/id_generator.hpp"
+#include "domain/payload_template.hpp"
 #include "domain/problem.hpp"
 #include "domain/retry_policy.hpp"
+#include "domain/signature_profile.hpp"
+
+#include <simdjson.h>
 
 #include <cstdint>
 #include <optional>
@@ -64,7 +68,8 @@ struct webhook {
   std::vector<label> label_filter;
   /// Custom headers, at most 20.
   std::vector<webhook_header> headers;
-  /// `whsec_` + base64 of 24 to 64 bytes.
+  /// `whsec_` + base64 of 24 to 64 bytes; with the hex signature styles, any 16 to 256
+  /// printable ASCII characters (`check_secret`).
   std::string secret;
   /// Secrets replaced by a rotation that still sign until their overlap ends (newest first,
   /// at most `webhook_limits::max_previous_secrets`).
@@ -80,6 +85,12 @@ struct webhook {
   uint32_t rate_limit_per_second = 0;
   /// Ordering of deliveries.
   delivery_ordering ordering = delivery_ordering::none;
+  /// The body each delivery carries.
+  template_kind body_template = template_kind::standard;
+  /// The text of a `custom` template (empty for the others).
+  std::string custom_template;
+  /// How deliveries are signed.
+  signature_profile signature;
   /// Creation time, ms since the epoch.
   int64_t created_at_ms = 0;
   /// Last change, ms since the epoch.
@@ -129,6 +140,8 @@ constexpr uint32_t max_in_flight = 256;
 constexpr uint32_t max_retry_attempts = 10;
 constexpr uint32_t max_rate_limit_per_second = 10000;
 constexpr uint32_t max_retry_seconds = 86400;
+/// Longest `signature_header`, in bytes.
+constexpr std::size_t max_signature_header = 64;
 } // namespace webhook_limits
 
 /// How long a rotated-out secret keeps signing unless the rotation says otherwise (24 h).
@@ -139,6 +152,18 @@ constexpr uint64_t max_rotation_overlap_seconds = 30 * 86400;
 /// True when `name` may not be set as a custom header: Host, Content-Length,
 /// Transfer-Encoding, Connection, and every `webhook-*` header (any case).
 bool is_reserved_header(std::string_view name) noexcept;
+
+/// Reads the members that choose a webhook's body and signature (`template`,
+/// `custom_template`, `signature`, `signature_header`) from `obj` onto `w`, when present.
+/// A `custom_template` left from an earlier `custom` template is dropped when the template
+/// changes; `sha256_prefixed` gets its default header.
+void read_delivery_format(simdjson::dom::object obj, webhook& w, std::vector<field_error>& errors);
+
+/// The rules between a webhook's fields, checked once all are read: the template renders
+/// valid JSON for every subscribed type, `none` goes only with the slack, discord and n8n
+/// templates, the signature header is a valid name, the secret suits the signature style, and
+/// no custom header repeats a signature header.
+void check_delivery_format(const webhook& w, std::vector<field_error>& errors);
 
 /// Parses a `POST /v1/webhooks` body for `tenant`. Generates the id and, when absent, the
 /// secret. The URL must pass `policy` (https only, no blocked address written as the host;

@@ -198,6 +198,18 @@ void write_webhook(json_writer& w, const webhook& h, bool with_secret) {
   else
     w.null();
   w.key("ordering").value(h.ordering == delivery_ordering::fifo ? "fifo" : "none");
+  w.key("template").value(to_string(h.body_template));
+  w.key("custom_template");
+  if (h.body_template == template_kind::custom)
+    w.value(h.custom_template);
+  else
+    w.null();
+  w.key("signature").value(to_string(h.signature.kind));
+  w.key("signature_header");
+  if (h.signature.kind == signature_kind::sha256_prefixed)
+    w.value(h.signature.header);
+  else
+    w.null();
   w.key("created_at").value(format_rfc3339(h.created_at_ms));
   w.key("updated_at").value(format_rfc3339(h.updated_at_ms));
   // Rotated-out secrets still signing (never the secrets themselves).
@@ -363,6 +375,10 @@ void api::route(const std::shared_ptr<call>& c) {
        "test"},
       {"webhooks", 4, bh::verb::post, [](api& a, auto& c, auto id) { a.rotate_secret(c, id); },
        "rotate-secret"},
+      {"webhooks", 4, bh::verb::post, [](api& a, auto& c, auto id) { a.preview_webhook(c, id); },
+       "preview"},
+      {"templates", 3, bh::verb::post, [](api& a, auto& c, auto) { a.preview_template(c); },
+       "preview"},
       {"events", 4, bh::verb::get, [](api& a, auto& c, auto id) { a.event_deliveries(c, id); },
        "deliveries"},
   };
@@ -812,17 +828,6 @@ void api::list_event_types(const std::shared_ptr<call>& c) {
 // --------------------------------------------------------------------------------------
 
 namespace {
-
-// Reading webhooks needs 'read' or 'manage'.
-template <class Call> bool require_webhook_read(Call& c) {
-  if (c->who->admin || !(c->who->can(scope::read) || c->who->can(scope::manage))) {
-    c->fail(forbidden(c->who->admin ? "the admin key is not scoped to a tenant; webhooks need "
-                                      "a tenant key"
-                                    : "reading webhooks needs the 'read' or 'manage' scope"));
-    return false;
-  }
-  return true;
-}
 
 problem webhook_conflict(const error_info& err) {
   return make_problem(409, "webhook-conflict", "The webhook conflicts with another change",

@@ -203,6 +203,17 @@ template <class Call> bool require_tenant_scope(Call& c, scope s, std::string_vi
   return true;
 }
 
+// Reading webhooks needs 'read' or 'manage'; answers 403 and returns false if not.
+template <class Call> bool require_webhook_read(Call& c) {
+  if (c->who->admin || !(c->who->can(scope::read) || c->who->can(scope::manage))) {
+    c->fail(forbidden(c->who->admin ? "the admin key is not scoped to a tenant; webhooks need "
+                                      "a tenant key"
+                                    : "reading webhooks needs the 'read' or 'manage' scope"));
+    return false;
+  }
+  return true;
+}
+
 } // namespace detail
 
 } // namespace hookd::http

@@ -12,6 +12,7 @@ namespace {
 constexpr uint8_t v1 = 1;
 constexpr uint8_t v2 = 2;
 constexpr uint8_t v3 = 3;
+constexpr uint8_t v4 = 4;
 
 error_info corrupt(std::string_view what) {
   return make_error_info(ec::storage_corruption, std::string{what} + " record is unreadable");
@@ -174,7 +175,7 @@ expected<api_key> decode_api_key(std::string_view id, std::string_view bytes) {
 std::string encode(const webhook& x, const secret_box& box) {
   std::string out;
   byte_writer w{out};
-  w.u8(v3);
+  w.u8(v4);
   w.str16(x.id);
   w.str16(x.tenant);
   w.str16(x.name);
@@ -211,6 +212,10 @@ std::string encode(const webhook& x, const secret_box& box) {
   w.u8(static_cast<uint8_t>(x.ordering));
   w.i64(x.created_at_ms);
   w.i64(x.updated_at_ms);
+  w.u8(static_cast<uint8_t>(x.body_template));
+  w.str16(x.custom_template);
+  w.u8(static_cast<uint8_t>(x.signature.kind));
+  w.str16(x.signature.header);
   return out;
 }
 
@@ -244,7 +249,7 @@ expected<webhook> decode_webhook(std::string_view bytes, const secret_box* box) 
   }
   // Format 1 stored the secret in clear (before secrets were sealed; read once, to seal it).
   // Format 2 seals each secret with the webhook id as associated data; format 3 adds the
-  // delivery rate limit.
+  // delivery rate limit; format 4 the template and the signature style.
   bool sealed_ok = true;
   auto open_secret = [&](std::string_view stored) -> std::string {
     if (version == v1)
@@ -290,8 +295,20 @@ expected<webhook> decode_webhook(std::string_view bytes, const secret_box* box) 
   x.ordering = ordering == 1 ? delivery_ordering::fifo : delivery_ordering::none;
   x.created_at_ms = r.i64();
   x.updated_at_ms = r.i64();
-  if (version < v1 || version > v3 || !finished(r) || ordering > 1)
+  uint8_t body_template = 0;
+  uint8_t signature = 0;
+  if (version >= v4) {
+    body_template = r.u8();
+    x.custom_template = r.str16();
+    signature = r.u8();
+    x.signature.header = r.str16();
+  }
+  if (version < v1 || version > v4 || !finished(r) || ordering > 1 ||
+      body_template > static_cast<uint8_t>(template_kind::custom) ||
+      signature > static_cast<uint8_t>(signature_kind::none))
     return corrupt("webhook");
+  x.body_template = static_cast<template_kind>(body_template);
+  x.signature.kind = static_cast<signature_kind>(signature);
   if (!sealed_ok)
     return make_error_info(ec::storage_corruption,
                            "the secret of webhook " + x.id + " does not open with the master key");
@@ -335,7 +352,7 @@ std::string webhook_seq_key(std::string_view webhook_id, uint64_t number) {
 std::string encode(const attempt_record& x) {
   std::string out;
   byte_writer w{out};
-  w.u8(v1);
+  w.u8(v2);
   w.u64(x.event_seq);
   w.str16(x.event_id);
   w.str16(x.message_id);
@@ -348,6 +365,7 @@ std::string encode(const attempt_record& x) {
   w.i64(x.next_at_ms);
   w.str16(std::string_view{x.response}.substr(0, attempt_excerpt_bytes));
   w.u8(x.test ? 1 : 0);
+  w.str16(std::string_view{x.note}.substr(0, attempt_note_bytes));
   return out;
 }
 
@@ -371,8 +389,10 @@ expected<attempt_record> decode_attempt_record(std::string_view webhook_id, uint
   x.next_at_ms = r.i64();
   x.response = r.str16();
   x.test = r.u8() != 0;
-  if (version != v1 || !finished(r) ||
-      error > static_cast<uint8_t>(transport_error::blocked_address) ||
+  if (version >= v2)
+    x.note = r.str16(); // v2 adds the template's note.
+  if (version < v1 || version > v2 || !finished(r) ||
+      error > static_cast<uint8_t>(transport_error::render_failed) ||
       result > static_cast<uint8_t>(attempt_result::failed))
     return corrupt("attempt");
   x.error = static_cast<transport_error>(error);

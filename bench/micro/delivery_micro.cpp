@@ -40,7 +40,7 @@ void render_and_sign(benchmark::State& state) {
   auto id = hookd::delivery_message_id("wh_1", e.id);
   for (auto _ : state) {
     auto signed_body =
-        hookd::sign_delivery(id, 1'700'000'000, hookd::render_standard_envelope(e), keys, {});
+        hookd::sign_delivery({}, id, 1'700'000'000, hookd::render_standard_envelope(e), keys, {});
     benchmark::DoNotOptimize(signed_body);
   }
 }

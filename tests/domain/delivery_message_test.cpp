@@ -42,7 +42,7 @@ TEST_CASE("signing: headers, one signature per key, verifiable independently",
           "[domain][delivery]") {
   hmac_sha256_key current{*parse_webhook_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")};
   hmac_sha256_key previous{std::string(32, 'p')};
-  auto d = sign_delivery("msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, R"({"test": 2432232314})",
+  auto d = sign_delivery({}, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, R"({"test": 2432232314})",
                          {&current, &previous}, {{"X-Env", "prod"}});
   std::map<std::string, std::string> h(d.headers.begin(), d.headers.end());
   CHECK(h["webhook-id"] == "msg_p5jXN8AQM9LWM0D4loKWxJek");

@@ -150,10 +150,11 @@ TEST_CASE("database: secrets stored in clear by an earlier version are sealed at
     out.str16(w.secret);
     in.u8(); // no previous secrets
     auto rest = current.substr(in.position());
-    // timeout, retry (kind, count, base, cap) and max_in_flight, then (format 3 only) the
-    // rate limit, then ordering and times.
+    // timeout, retry (kind, count, base, cap) and max_in_flight, then (format 3 on) the
+    // rate limit, then ordering and times, then (format 4 on) the template and signature
+    // style: two kinds and two empty strings.
     out.bytes(rest.substr(0, 18));
-    out.bytes(rest.substr(22));
+    out.bytes(rest.substr(22, rest.size() - 22 - 6));
     REQUIRE(db->db()->Put({}, db->handle(column::webhooks), tenant_key("t1", "wh_old"), v1).ok());
     REQUIRE(db->db()->Delete({}, db->handle(column::meta), "master_key_check").ok());
   }
@@ -161,7 +162,7 @@ TEST_CASE("database: secrets stored in clear by an earlier version are sealed at
   std::string stored;
   REQUIRE(
       db->db()->Get({}, db->handle(column::webhooks), tenant_key("t1", "wh_old"), &stored).ok());
-  CHECK(stored[0] == 3); // rewritten in the current format
+  CHECK(stored[0] == 4); // rewritten in the current format
   CHECK(stored.find("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw") == std::string::npos);
   auto back = decode_webhook(stored, test::test_secret_box().get());
   REQUIRE(back);

@@ -350,7 +350,8 @@ TEST_CASE("delivery state: records round-trip, and corrupt ones are refused",
   CHECK_FALSE(back->status);
   CHECK(back->error == transport_error::timeout);
   auto bad = encode(a);
-  bad[bad.size() - 1 - attempt_excerpt_bytes - 2 - 8 - 1] = 9; // an unknown result
+  // Before the empty note (2), the test flag (1), the excerpt and its length, next_at: the result.
+  bad[bad.size() - 2 - 1 - attempt_excerpt_bytes - 2 - 8 - 1] = 9; // an unknown result
   CHECK_FALSE(decode_attempt_record("wh_1", 7, bad));
   CHECK_FALSE(decode_attempt_record("wh_1", 7, encode(a).substr(0, 10)));
 
