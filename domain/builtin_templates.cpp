@@ -1,6 +1,7 @@
 #include "domain/builtin_templates.hpp"
 
 #include "domain/json_writer.hpp"
+#include "domain/url.hpp"
 
 #include <algorithm>
 #include <array>
@@ -92,8 +93,11 @@ std::vector<fact> facts_of(event_variables& v) {
   add("Project", either(variable::project_name, variable::project_id));
   add("Status", v.get(variable::status).text);
   add("Branch", v.get(variable::branch).text);
+  // A hash shortened as git shows it; anything else kept whole.
   auto commit = v.get(variable::commit_hash).text;
-  add("Commit", commit.size() > 7 ? commit.substr(0, 7) : commit);
+  bool hash = std::all_of(commit.begin(), commit.end(),
+                          [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+  add("Commit", hash && commit.size() > 7 ? commit.substr(0, 7) : commit);
   add("Duration", format_duration(v.get(variable::duration)));
   add("Domains", v.get(variable::domains).text);
   add("Triggered by", v.get(variable::triggered_by).text);
@@ -105,9 +109,12 @@ std::vector<fact> facts_of(event_variables& v) {
 std::string link_of(event_variables& v) {
   for (auto which : {variable::logs_url, variable::application_url}) {
     const auto& u = v.get(which);
-    if (u.kind == value_kind::string &&
-        (u.text.starts_with("https://") || u.text.starts_with("http://")) &&
-        u.text.find_first_of(" \t\r\n") == std::string::npos)
+    // A URL Slack and Discord accept: http(s), and nothing that ends or breaks a link.
+    bool plain = std::all_of(u.text.begin(), u.text.end(), [](char c) {
+      return static_cast<unsigned char>(c) > ' ' &&
+             std::string_view{"<>\"|\\^`{}"}.find(c) == std::string_view::npos;
+    });
+    if (u.kind == value_kind::string && plain && parse_url(u.text))
       return u.text;
   }
   return {};
