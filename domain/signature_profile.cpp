@@ -73,12 +73,12 @@ void check_secret(signature_kind kind, std::string_view secret, std::string_view
   case signature_kind::timestamped_hex:
   case signature_kind::sha256_prefixed: {
     bool printable =
-        std::all_of(secret.begin(), secret.end(), [](char c) { return c > ' ' && c < 127; });
+        std::all_of(secret.begin(), secret.end(), [](char c) { return c >= ' ' && c < 127; });
     if (secret.size() < min_plain_secret_bytes || secret.size() > max_plain_secret_bytes ||
         !printable)
       errors.push_back({std::string{field}, "format",
                         "this signature style needs a secret of 16 to 256 printable ASCII "
-                        "characters without spaces",
+                        "characters",
                         max_plain_secret_bytes});
     return;
   }

@@ -999,6 +999,11 @@ void write_attempt(json_writer& w, const attempt_record& a) {
     w.null();
   w.key("response").value(a.response);
   w.key("test").value(a.test);
+  w.key("note");
+  if (a.note.empty())
+    w.null();
+  else
+    w.value(a.note);
   w.end_object();
 }
 
