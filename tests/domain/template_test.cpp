@@ -589,3 +589,23 @@ TEST_CASE("webhooks: template and signature fields, and the rules between them",
   CHECK(first_error(parse_webhook_patch(R"({"events":["git.push.received"]})", *keyed.value, 2000))
             .code == "invalid_output");
 }
+
+TEST_CASE("templates: every variable is in the documented table", "[domain][templates]") {
+  std::ifstream in{std::string{HOOKD_DOCS_DIR} + "/templates.md"};
+  REQUIRE(in.good());
+  std::stringstream text;
+  text << in.rdbuf();
+  auto doc = text.str();
+  for (const auto& v : variables()) {
+    INFO(v.name);
+    auto row = doc.find("| `" + std::string{v.name} + "` |");
+    REQUIRE(row != std::string::npos);
+    // The row names each data field the code looks at, and the label.
+    auto line = doc.substr(row, doc.find('\n', row) - row);
+    for (auto field : v.fields)
+      if (!field.empty())
+        CHECK(line.find("`" + std::string{field} + "`") != std::string::npos);
+    if (!v.label.empty())
+      CHECK(line.find("`" + std::string{v.label} + "`") != std::string::npos);
+  }
+}
