@@ -54,14 +54,13 @@ BENCHMARK(render_and_sign)->Arg(1)->Arg(2);
 hookd::event one_kib_deployment() {
   auto e = one_kib_event();
   e.type = "deployment.failed";
-  e.data =
-      R"({"deployment":{"id":"dep_9","status":"failed","startedAt":"2026-11-24T06:58:00Z",)"
-      R"("finishedAt":"2026-11-24T07:00:05Z"},"application":{"id":"app_42","name":"shop-api",)"
-      R"("type":"docker","url":"https://shop.example.com","domains":["shop.example.com"]},)"
-      R"("project":{"id":"prj_3","name":"Shop"},"source":{"type":"github","branch":"main",)"
-      R"("commit":"9fceb02d0ae598e95dc970b74767f19372d61af8","repository":"acme/shop-api"},)"
-      R"("trigger":{"type":"push","triggeredBy":"octocat"},"error":{"message":"exit 1",)"
-      R"("stage":"build"},"logsUrl":"https://deploy.example.com/d/dep_9/logs","pad":")";
+  e.data = R"({"deployment":{"id":"dep_9","status":"failed","startedAt":"2026-11-24T06:58:00Z",)"
+           R"("finishedAt":"2026-11-24T07:00:05Z"},"application":{"id":"app_42","name":"shop-api",)"
+           R"("type":"docker","url":"https://shop.example.com","domains":["shop.example.com"]},)"
+           R"("project":{"id":"prj_3","name":"Shop"},"source":{"type":"github","branch":"main",)"
+           R"("commit":"9fceb02d0ae598e95dc970b74767f19372d61af8","repository":"acme/shop-api"},)"
+           R"("trigger":{"type":"push","triggeredBy":"octocat"},"error":{"message":"exit 1",)"
+           R"("stage":"build"},"logsUrl":"https://deploy.example.com/d/dep_9/logs","pad":")";
   e.data += std::string(1024 - e.data.size() - 2, 'x') + "\"}";
   return e;
 }
