@@ -1,5 +1,6 @@
 #include "domain/builtin_templates.hpp"
 
+#include "domain/ascii.hpp"
 #include "domain/json_writer.hpp"
 #include "domain/url.hpp"
 
@@ -34,16 +35,9 @@ const outcome_style& style(outcome o) {
   return styles[static_cast<std::size_t>(o)];
 }
 
-std::string lower(std::string_view s) {
-  std::string out{s};
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 // The outcome a status word or type segment names, if it names one.
 std::optional<outcome> outcome_of_word(std::string_view word) {
-  auto w = lower(word);
+  auto w = ascii_lower(word);
   auto in = [&](std::initializer_list<std::string_view> list) {
     return std::find(list.begin(), list.end(), w) != list.end();
   };

@@ -1,12 +1,10 @@
 #include "domain/delivery_message.hpp"
 
+#include "domain/ascii.hpp"
 #include "domain/crypto.hpp"
 #include "domain/json_writer.hpp"
 #include "domain/timestamp.hpp"
 #include "domain/webhook_secret.hpp"
-
-#include <algorithm>
-#include <cctype>
 
 namespace hookd {
 
@@ -111,13 +109,7 @@ prepared_delivery prepare_delivery(const webhook& hook, const payload_renderer& 
 }
 
 bool is_signature_header(const signature_profile& profile, std::string_view name) noexcept {
-  auto same = [&](std::string_view want) {
-    return name.size() == want.size() &&
-           std::equal(name.begin(), name.end(), want.begin(), [](char a, char b) {
-             return std::tolower(static_cast<unsigned char>(a)) ==
-                    std::tolower(static_cast<unsigned char>(b));
-           });
-  };
+  auto same = [&](std::string_view want) { return iequals(name, want); };
   switch (profile.kind) {
   case signature_kind::standard:
     return same("webhook-signature");

@@ -1,5 +1,6 @@
 #include "domain/signature_profile.hpp"
 
+#include "domain/ascii.hpp"
 #include "domain/webhook_secret.hpp"
 
 #include <algorithm>
@@ -12,13 +13,6 @@ namespace {
 
 constexpr std::array<std::string_view, 4> names{"standard", "timestamped_hex", "sha256_prefixed",
                                                 "none"};
-
-std::string lower(std::string_view s) {
-  std::string out{s};
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 } // namespace
 
@@ -38,7 +32,7 @@ std::vector<std::string> signature_header_names(const signature_profile& p) {
   case signature_kind::timestamped_hex:
     return {"x-webhook-signature", "x-webhook-timestamp", "x-webhook-id"};
   case signature_kind::sha256_prefixed:
-    return {lower(p.header)};
+    return {ascii_lower(p.header)};
   default:
     return {};
   }

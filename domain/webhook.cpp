@@ -1,5 +1,6 @@
 #include "domain/webhook.hpp"
 
+#include "domain/ascii.hpp"
 #include "domain/defaults.hpp"
 #include "domain/json_input.hpp"
 #include "domain/url.hpp"
@@ -14,13 +15,6 @@ namespace {
 
 using simdjson::dom::element;
 using simdjson::dom::object;
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 bool is_token(std::string_view name) {
   static constexpr std::string_view extra = "!#$%&'*+-.^_`|~";
@@ -373,10 +367,7 @@ void check_delivery_format(const webhook& w, std::vector<field_error>& errors) {
   check_secret(w.signature.kind, w.secret, "/secret", errors);
   auto taken = signature_header_names(w.signature);
   for (const auto& h : w.headers) {
-    std::string name = h.name;
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (std::find(taken.begin(), taken.end(), name) != taken.end())
+    if (std::find(taken.begin(), taken.end(), ascii_lower(h.name)) != taken.end())
       errors.push_back({"/headers/" + json_pointer_escape(h.name),
                         "reserved",
                         "this header carries the signature",

@@ -97,8 +97,8 @@ class api {
   void rotate_secret(const std::shared_ptr<call>& c, std::string_view id);
   void preview_webhook(const std::shared_ptr<call>& c, std::string_view id);
   void preview_template(const std::shared_ptr<call>& c);
-  void answer_preview(const std::shared_ptr<call>& c, const webhook& h, const event& e,
-                      bool sample, bool with_url);
+  void answer_preview(const std::shared_ptr<call>& c, const webhook& h, const event& e, bool sample,
+                      bool with_url);
   // ops_api.cpp: the queue figures, bulk retry, and the Prometheus page.
   void queue_stats(const std::shared_ptr<call>& c);
   void retry_failed(const std::shared_ptr<call>& c);

@@ -2,6 +2,7 @@
 // stored or sample event, answered with the exact request hookd would send, with nothing sent
 // and every secret redacted.
 
+#include "domain/ascii.hpp"
 #include "domain/delivery_message.hpp"
 #include "domain/json_writer.hpp"
 #include "domain/preview_request.hpp"
@@ -21,16 +22,9 @@ namespace {
 
 constexpr std::string_view redacted = "[redacted]";
 
-std::string lower(std::string_view s) {
-  std::string out{s};
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 // Custom headers that usually hold credentials.
 bool is_credential_header(std::string_view name) {
-  auto n = lower(name);
+  auto n = ascii_lower(name);
   if (n == "authorization" || n == "proxy-authorization" || n == "cookie")
     return true;
   for (auto word : {"token", "secret", "key", "auth", "password", "signature"})

@@ -82,6 +82,15 @@ event hostile_event() {
                     {{"application_id", "app\"<&>\n,\"x\":\""}, {"project_id", "é 🚀"}}, data);
 }
 
+// The whole file at `path`; requires that it opens.
+std::string read_file(const std::string& path) {
+  std::ifstream in{path, std::ios::binary};
+  REQUIRE(in.good());
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 std::string golden_path(const std::string& name) {
   return std::string{HOOKD_GOLDEN_DIR} + "/" + name + ".json";
 }
@@ -94,11 +103,7 @@ void check_golden(const std::string& name, const std::string& body) {
     std::ofstream{golden_path(name), std::ios::binary} << body << '\n';
     return;
   }
-  std::ifstream in{golden_path(name), std::ios::binary};
-  REQUIRE(in.good());
-  std::stringstream text;
-  text << in.rdbuf();
-  auto want = text.str();
+  auto want = read_file(golden_path(name));
   REQUIRE(!want.empty());
   want.pop_back(); // The file's final newline.
   CHECK(body == want);
@@ -591,11 +596,7 @@ TEST_CASE("webhooks: template and signature fields, and the rules between them",
 }
 
 TEST_CASE("templates: every variable is in the documented table", "[domain][templates]") {
-  std::ifstream in{std::string{HOOKD_DOCS_DIR} + "/templates.md"};
-  REQUIRE(in.good());
-  std::stringstream text;
-  text << in.rdbuf();
-  auto doc = text.str();
+  auto doc = read_file(std::string{HOOKD_DOCS_DIR} + "/templates.md");
   for (const auto& v : variables()) {
     INFO(v.name);
     auto row = doc.find("| `" + std::string{v.name} + "` |");
