@@ -1,6 +1,9 @@
 #include "actors/log_writer.hpp"
 
 #include "actors/logging.hpp"
+#include "domain/provisioning.hpp"
+#include "storage/byte_codec.hpp"
+#include "storage/records.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>
@@ -59,12 +62,20 @@ expected<std::shared_ptr<append_outcome>> stage_append(writer_ptr self, append_r
       continue;
     }
     auto id = draft.id;
+    bool watch = draft.type == provisioning_started_type;
     auto seq = store.stage_event(req.tenant, std::move(draft), now);
+    // A provisioning request opens a watch in the same commit, so that it survives a crash
+    // until its outcome closes it (see actors/acme_watcher.hpp).
+    if (watch)
+      store.stage_source_state(storage::watch_key(seq), storage::tenant_key(req.tenant, id));
     outcome->events.push_back({std::move(id), seq, false});
     all_replayed = false;
   }
   outcome->result =
       all_replayed ? append_outcome::status::replayed : append_outcome::status::created;
+  if (!all_replayed)
+    for (const auto& [key, value] : req.source_state)
+      store.stage_source_state(key, value ? std::optional<std::string_view>{*value} : std::nullopt);
   if (req.idempotency_key) {
     storage::idempotency_record rec;
     rec.created_at_ms = now;
@@ -84,6 +95,15 @@ expected<std::optional<webhook>> existing_webhook(storage::log_store& store,
   auto current = store.find_webhook(tenant, id);
   if (current && !*current)
     outcome.error = make_error_info(ec::not_found, "no webhook '" + std::string{id} + "'");
+  return current;
+}
+
+// `tenant`'s source `id`, or nullopt with `outcome.error` set to not_found.
+expected<std::optional<source>> existing_source(storage::log_store& store, std::string_view tenant,
+                                                std::string_view id, config_outcome& outcome) {
+  auto current = store.find_source(tenant, id);
+  if (current && !*current)
+    outcome.error = make_error_info(ec::not_found, "no source '" + std::string{id} + "'");
   return current;
 }
 
@@ -215,6 +235,29 @@ expected<void> stage_config(writer_ptr self, const config_change& change, config
     store.stage_event(w.tenant, std::move(notice), self->state.config.time->now_ms());
     outcome.hook = w;
     self->state.webhook_changes.push_back({std::move(w), false});
+  } else if (auto* op = std::get_if<config_change::create_source>(&change.op)) {
+    store.stage_source(op->value);
+    outcome.changed_source = op->value;
+  } else if (auto* op = std::get_if<config_change::update_source>(&change.op)) {
+    auto current = existing_source(store, op->value.tenant, op->value.id, outcome);
+    if (!current)
+      return current.error();
+    if (!*current)
+      return {};
+    if ((*current)->updated_at_ms != op->based_on_updated_at_ms) {
+      outcome.error = make_error_info(ec::conflict, "the source changed concurrently; retry");
+      return {};
+    }
+    store.stage_source(op->value);
+    outcome.changed_source = op->value;
+  } else if (auto* op = std::get_if<config_change::delete_source>(&change.op)) {
+    auto current = existing_source(store, op->tenant, op->id, outcome);
+    if (!current)
+      return current.error();
+    if (!*current)
+      return {};
+    store.stage_delete_source(**current);
+    outcome.changed_source = **current;
   }
   outcome.audit_seq = store.stage_audit(std::move(audit));
   return {};

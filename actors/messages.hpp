@@ -7,6 +7,7 @@
 #include "domain/error.hpp"
 #include "domain/event.hpp"
 #include "domain/ingest_request.hpp"
+#include "domain/source.hpp"
 #include "domain/tenant.hpp"
 #include "domain/webhook.hpp"
 
@@ -32,6 +33,10 @@ struct append_request {
   std::optional<std::string> idempotency_key;
   /// The parsed events and the request fingerprint.
   ingest_request body;
+  /// Durable state of one of hookd's own event sources, written in the same commit as the
+  /// events when at least one of them is new: key and value, or nullopt to delete the key
+  /// (a provisioning watch closed by its outcome, an expiry warning marked as sent).
+  std::vector<std::pair<std::string, std::optional<std::string>>> source_state;
 };
 
 /// What happened to one event of an append.
@@ -133,9 +138,25 @@ struct config_change {
     int64_t at_ms = 0;
     event_draft notice;
   };
+  /// Create an inbound source.
+  struct create_source {
+    source value;
+  };
+  /// Replace a source. Fails with `not_found` when it is gone, and with `conflict` when it
+  /// changed since `based_on_updated_at_ms`.
+  struct update_source {
+    source value;
+    int64_t based_on_updated_at_ms = 0;
+  };
+  /// Delete a source. Fails with `not_found` when it does not exist in `tenant`.
+  struct delete_source {
+    std::string tenant;
+    std::string id;
+  };
   /// The operation.
   std::variant<create_tenant, update_tenant, create_api_key, revoke_api_key, create_webhook,
-               update_webhook, delete_webhook, disable_webhook>
+               update_webhook, delete_webhook, disable_webhook, create_source, update_source,
+               delete_source>
       op;
   /// The audit entry (its seq is assigned by the writer).
   audit_entry audit;
@@ -153,6 +174,8 @@ struct config_outcome {
   std::optional<webhook> hook;
   /// The stored tenant after an update.
   std::optional<tenant> changed_tenant;
+  /// The stored source after a create or update, or the deleted one.
+  std::optional<source> changed_source;
 };
 
 /// A snapshot of the writer's state, for readiness and metrics.

@@ -60,6 +60,7 @@ struct serve_options {
   std::string log_format = "text";
   std::string checkpoint_dir;
   std::string scheduler = "sharing";
+  std::string public_url;
 };
 
 /// `hookd checkpoint`: asks a running hookd for an online backup.
@@ -209,6 +210,7 @@ int serve(const serve_options& opts) {
   acfg.max_queued_events = opts.max_queued_events;
   acfg.ingest_rate = opts.ingest_rate;
   acfg.ingest_burst = opts.ingest_burst;
+  acfg.public_url = opts.public_url;
   acfg.checkpoint_dir = opts.checkpoint_dir.empty() ? data / "checkpoints"
                                                     : std::filesystem::path{opts.checkpoint_dir};
   hookd::http::api api{sys, **node, time, auth, acfg};
@@ -369,6 +371,11 @@ int main(int argc, char** argv) {
       ->envname("HOOKD_SNAPSHOT_INTERVAL")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
+  serve_cmd
+      ->add_option("--public-url", opts.public_url,
+                   "This server's public base URL (https://hooks.example.com), shown in the "
+                   "setup instructions of git webhook sources; default: from the request's Host")
+      ->envname("HOOKD_PUBLIC_URL");
   serve_cmd
       ->add_option("--checkpoint-dir", opts.checkpoint_dir,
                    "Where POST /v1/admin/checkpoints (hookd checkpoint) writes online backups; "

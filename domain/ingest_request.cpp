@@ -50,37 +50,8 @@ void validate_event(simdjson::dom::element element, const std::string& ptr, even
                         std::nullopt});
   }
   simdjson::dom::element labels_el;
-  if (obj.at_key("labels").get(labels_el) == simdjson::SUCCESS) {
-    simdjson::dom::object labels;
-    if (labels_el.get_object().get(labels) != simdjson::SUCCESS) {
-      errors.push_back(
-          {ptr + "/labels", "type", "'labels' must be an object of strings", std::nullopt});
-    } else {
-      if (labels.size() > defaults::max_labels)
-        errors.push_back(
-            {ptr + "/labels", "too_many", "at most 16 labels are allowed", defaults::max_labels});
-      for (auto [key, value] : labels) {
-        auto lptr = ptr + "/labels/" + json_pointer_escape(key);
-        std::string_view text;
-        if (!is_valid_label_key(key)) {
-          errors.push_back({lptr,
-                            key.size() > defaults::max_label_key_length ? "too_long" : "format",
-                            "label keys must be 1 to 64 characters of [a-z0-9_]",
-                            defaults::max_label_key_length});
-        } else if (value.get_string().get(text) != simdjson::SUCCESS) {
-          errors.push_back({lptr, "type", "label values must be strings", std::nullopt});
-        } else if (text.size() > defaults::max_label_value_length) {
-          errors.push_back({lptr, "too_long", "label values are at most 256 bytes",
-                            defaults::max_label_value_length});
-        } else if (find_label(draft.labels, key)) {
-          errors.push_back(
-              {lptr, "duplicate_key", "the label appears more than once", std::nullopt});
-        } else {
-          draft.labels.push_back({std::string{key}, std::string{text}});
-        }
-      }
-    }
-  }
+  if (obj.at_key("labels").get(labels_el) == simdjson::SUCCESS)
+    read_labels(labels_el, ptr + "/labels", draft.labels, errors);
   simdjson::dom::element data;
   if (obj.at_key("data").get(data) != simdjson::SUCCESS)
     errors.push_back({ptr + "/data", "required", "'data' is required", std::nullopt});

@@ -1,5 +1,7 @@
 #include "domain/json_input.hpp"
 
+#include "domain/defaults.hpp"
+
 #include <algorithm>
 
 namespace hookd {
@@ -103,6 +105,38 @@ std::optional<uint32_t> read_nullable_limit(simdjson::dom::object object, std::s
     return std::nullopt;
   }
   return static_cast<uint32_t>(v);
+}
+
+void read_labels(simdjson::dom::element value, const std::string& pointer, std::vector<label>& out,
+                 std::vector<field_error>& errors) {
+  out.clear();
+  simdjson::dom::object labels;
+  if (value.get_object().get(labels) != simdjson::SUCCESS) {
+    errors.push_back(
+        {pointer, "type",
+         "'" + pointer.substr(pointer.rfind('/') + 1) + "' must be an object of strings",
+         std::nullopt});
+    return;
+  }
+  if (labels.size() > defaults::max_labels)
+    errors.push_back({pointer, "too_many", "at most 16 labels are allowed", defaults::max_labels});
+  for (auto [key, v] : labels) {
+    auto ptr = pointer + "/" + json_pointer_escape(key);
+    std::string_view text;
+    if (!is_valid_label_key(key))
+      errors.push_back({ptr, key.size() > defaults::max_label_key_length ? "too_long" : "format",
+                        "label keys must be 1 to 64 characters of [a-z0-9_]",
+                        defaults::max_label_key_length});
+    else if (v.get_string().get(text) != simdjson::SUCCESS)
+      errors.push_back({ptr, "type", "label values must be strings", std::nullopt});
+    else if (text.size() > defaults::max_label_value_length)
+      errors.push_back({ptr, "too_long", "label values are at most 256 bytes",
+                        defaults::max_label_value_length});
+    else if (find_label(out, key))
+      errors.push_back({ptr, "duplicate_key", "the label appears more than once", std::nullopt});
+    else
+      out.push_back({std::string{key}, std::string{text}});
+  }
 }
 
 } // namespace hookd

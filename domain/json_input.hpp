@@ -1,5 +1,6 @@
 #pragma once
 
+#include "domain/event.hpp"
 #include "domain/problem.hpp"
 
 #include <simdjson.h>
@@ -62,6 +63,31 @@ std::optional<std::string_view> read_string(simdjson::dom::object object, std::s
 /// invalid.
 std::optional<uint32_t> read_nullable_limit(simdjson::dom::object object, std::string_view key,
                                             uint32_t max, std::vector<field_error>& errors);
+
+/// Parses `body` as a JSON object whose keys are all in `allowed`, and builds the value with
+/// `read(object, errors)`: the value when no rule was broken, else the 400 or 422 problem
+/// listing every error. An empty or blank body counts as `{}` when `empty_is_object`.
+template <class T, class Read>
+parse_result<T> parse_object(std::string_view body, std::initializer_list<std::string_view> allowed,
+                             Read read, bool empty_is_object = false) {
+  parse_result<T> result;
+  if (empty_is_object && body.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    body = "{}";
+  json_input input{body};
+  simdjson::dom::object obj;
+  if ((result.failure = root_object(input, obj)))
+    return result;
+  std::vector<field_error> errors;
+  check_object_keys(obj, allowed, "", errors);
+  auto value = read(obj, errors);
+  return result.from(std::move(errors), std::move(value));
+}
+
+/// Reads `value` as a label object (`{"key":"value",…}`: at most 16 labels, keys of
+/// `[a-z0-9_]` up to 64 bytes, string values up to 256 bytes, no key twice) into `out`, which
+/// is cleared first. `pointer` names the member in errors (`/labels`, `/events/3/labels`).
+void read_labels(simdjson::dom::element value, const std::string& pointer, std::vector<label>& out,
+                 std::vector<field_error>& errors);
 
 /// Escapes a key for use in a JSON pointer (RFC 6901: `~` to `~0`, `/` to `~1`).
 std::string json_pointer_escape(std::string_view key);

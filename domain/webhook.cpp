@@ -102,30 +102,8 @@ void apply_fields(object obj, webhook& w, const address_policy& policy,
       }
     }
   }
-  if (obj.at_key("label_filter").get(el) == simdjson::SUCCESS) {
-    object filter;
-    if (el.get_object().get(filter) != simdjson::SUCCESS) {
-      errors.push_back(
-          {"/label_filter", "type", "'label_filter' must be an object of strings", {}});
-    } else {
-      w.label_filter.clear();
-      if (filter.size() > defaults::max_labels)
-        errors.push_back({"/label_filter", "too_many", "at most 16 labels", defaults::max_labels});
-      for (auto [k, v] : filter) {
-        auto ptr = "/label_filter/" + json_pointer_escape(k);
-        std::string_view text;
-        if (!is_valid_label_key(k))
-          errors.push_back({ptr, "format", "label keys are 1 to 64 characters of [a-z0-9_]", {}});
-        else if (v.get_string().get(text) != simdjson::SUCCESS)
-          errors.push_back({ptr, "type", "label values must be strings", {}});
-        else if (text.size() > defaults::max_label_value_length)
-          errors.push_back({ptr, "too_long", "label values are at most 256 bytes",
-                            defaults::max_label_value_length});
-        else
-          w.label_filter.push_back({std::string{k}, std::string{text}});
-      }
-    }
-  }
+  if (obj.at_key("label_filter").get(el) == simdjson::SUCCESS)
+    read_labels(el, "/label_filter", w.label_filter, errors);
   if (obj.at_key("headers").get(el) == simdjson::SUCCESS) {
     object hs;
     if (el.get_object().get(hs) != simdjson::SUCCESS) {

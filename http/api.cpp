@@ -57,13 +57,6 @@ template <class Call> bool read_cursor(const Call& c, uint64_t& out) {
   return true;
 }
 
-void write_labels(json_writer& w, const std::vector<label>& labels) {
-  w.begin_object();
-  for (const auto& l : labels)
-    w.key(l.key).value(l.value);
-  w.end_object();
-}
-
 void write_event(json_writer& w, const event& e) {
   w.begin_object();
   w.key("id").value(e.id);
@@ -78,40 +71,6 @@ void write_event(json_writer& w, const event& e) {
   w.key("data").raw(e.data);
   w.key("hash").value(to_hex(e.hash));
   w.end_object();
-}
-
-// A configuration change by the caller of `c` at `now`, with its audit entry (who: the
-// calling key). Every route that changes configuration builds its change here.
-template <class Call, class Op>
-std::shared_ptr<config_change> audited_change(const Call& c, int64_t now, std::string tenant,
-                                              std::string action, std::string object_id,
-                                              std::string details, Op op) {
-  auto change = std::make_shared<config_change>();
-  change->audit = audit_entry{0,
-                              now,
-                              c->who->key_id,
-                              std::move(tenant),
-                              std::move(action),
-                              std::move(object_id),
-                              std::move(details)};
-  change->op = std::move(op);
-  return change;
-}
-
-// A page of a listing: `{"data":[...],"next_cursor": <cursor of the last item> | null}`.
-template <class T, class Write, class Cursor>
-std::string page_json(const std::vector<T>& items, bool more, Write write, Cursor cursor) {
-  json_writer w;
-  w.begin_object().key("data").begin_array();
-  for (const auto& x : items)
-    write(w, x);
-  w.end_array().key("next_cursor");
-  if (more && !items.empty())
-    w.value(cursor(items.back()));
-  else
-    w.null();
-  w.end_object();
-  return w.take();
 }
 
 void write_tenant(json_writer& w, const tenant& t) {
@@ -312,6 +271,12 @@ void api::route(const std::shared_ptr<call>& c) {
       return allow("GET");
     return readiness(c);
   }
+  // Inbound git webhooks: public, proven by the source's secret instead of a key.
+  if (segs.size() == 3 && segs[0] == "hooks") {
+    if (method != bh::verb::post)
+      return allow("POST");
+    return receive_git_hook(c, segs[1], segs[2]);
+  }
   bool metrics_route = segs.size() == 1 && segs[0] == "metrics";
   if (!metrics_route && (segs.empty() || segs[0] != "v1"))
     return c->fail(not_found("no route for " + c->tgt.path));
@@ -360,6 +325,15 @@ void api::route(const std::shared_ptr<call>& c) {
       {"webhooks", 3, bh::verb::get, [](api& a, auto& c, auto id) { a.get_webhook(c, id); }},
       {"webhooks", 3, bh::verb::patch, [](api& a, auto& c, auto id) { a.patch_webhook(c, id); }},
       {"webhooks", 3, bh::verb::delete_, [](api& a, auto& c, auto id) { a.delete_webhook(c, id); }},
+      {"sources", 2, bh::verb::get, [](api& a, auto& c, auto) { a.list_sources(c); }},
+      {"sources", 2, bh::verb::post, [](api& a, auto& c, auto) { a.create_source(c); }},
+      {"sources", 3, bh::verb::get, [](api& a, auto& c, auto id) { a.get_source(c, id); }},
+      {"sources", 3, bh::verb::patch, [](api& a, auto& c, auto id) { a.patch_source(c, id); }},
+      {"sources", 3, bh::verb::delete_, [](api& a, auto& c, auto id) { a.delete_source(c, id); }},
+      {"sources", 4, bh::verb::post,
+       [](api& a, auto& c, auto id) { a.rotate_source_secret(c, id); }, "rotate-secret"},
+      {"sources", 4, bh::verb::get, [](api& a, auto& c, auto id) { a.source_webhook_url(c, id); },
+       "webhook-url"},
       {"event-types", 2, bh::verb::get, [](api& a, auto& c, auto) { a.list_event_types(c); }},
       {"audit", 2, bh::verb::get, [](api& a, auto& c, auto) { a.list_audit(c); }},
       {"queue", 3, bh::verb::get, [](api& a, auto& c, auto) { a.queue_stats(c); }, "stats"},
@@ -634,6 +608,60 @@ void api::ingest(const std::shared_ptr<call>& c) {
     p.limit = static_cast<uint64_t>(cfg_.ingest_burst);
     return c->fail(p);
   }
+  auto req = std::make_shared<append_request>();
+  req->tenant = c->who->tenant;
+  req->idempotency_key = std::move(idem);
+  req->body = std::move(*parsed.value);
+  submit_append(c, std::move(req), [c](const append_outcome& out) {
+    using st = append_outcome::status;
+    if (out.result == st::idempotency_conflict)
+      return c->fail(make_problem(409, "idempotency-conflict",
+                                  "The Idempotency-Key was used with a different body",
+                                  "this Idempotency-Key was used within 24 h for a request "
+                                  "with different content",
+                                  "Idempotency-Key"));
+    if (out.result == st::id_conflict) {
+      std::vector<field_error> errors;
+      for (auto i : out.conflicts)
+        errors.push_back({out.batch ? "/events/" + std::to_string(i) + "/id" : "/id",
+                          "conflict",
+                          "an event with this id exists with different content",
+                          {}});
+      auto p = make_problem(409, "event-id-conflict", "An event id is already used",
+                            errors.front().detail, errors.front().field);
+      p.errors = std::move(errors);
+      return c->fail(p);
+    }
+    json_writer w;
+    auto write_one = [&](const appended_event& e, bool flag) {
+      w.begin_object().key("id").value(e.id).key("seq").value(e.seq);
+      if (flag)
+        w.key("replayed").value(e.replayed);
+      w.end_object();
+    };
+    if (out.batch) {
+      w.begin_object().key("events").begin_array();
+      for (const auto& e : out.events)
+        write_one(e, true);
+      w.end_array().end_object();
+    } else {
+      write_one(out.events.front(), false);
+    }
+    bool replayed = out.result == st::replayed;
+    response res{replayed ? bh::status::ok : bh::status::accepted, c->req.version()};
+    res.set(bh::field::content_type, "application/json");
+    if (replayed)
+      res.set("Idempotent-Replayed", "true");
+    res.keep_alive(c->req.keep_alive());
+    res.body() = w.take();
+    res.prepare_payload();
+    c->reply(std::move(res));
+  });
+}
+
+void api::submit_append(const std::shared_ptr<call>& c, std::shared_ptr<append_request> req,
+                        std::function<void(const append_outcome&)> on_done) {
+  auto count = req->body.events.size();
   // Admission: never queue more than the writer can absorb; refuse before accepting.
   auto before = queued_events_.fetch_add(count);
   if (before + count > cfg_.max_queued_events) {
@@ -641,59 +669,12 @@ void api::ingest(const std::shared_ptr<call>& c) {
     return c->fail(overloaded("the log writer has " + std::to_string(before) +
                               " events queued; retry after the Retry-After delay"));
   }
-  auto req = std::make_shared<append_request>();
-  req->tenant = c->who->tenant;
-  req->idempotency_key = std::move(idem);
-  req->body = std::move(*parsed.value);
   auto callback = std::make_shared<std::function<void(caf::expected<append_outcome_ptr>)>>(
-      [this, c, count](caf::expected<append_outcome_ptr> result) {
+      [this, c, count, on_done = std::move(on_done)](caf::expected<append_outcome_ptr> result) {
         queued_events_.fetch_sub(count);
         if (!result)
           return c->fail(problem_from(result.error()));
-        const auto& out = **result;
-        using st = append_outcome::status;
-        if (out.result == st::idempotency_conflict)
-          return c->fail(make_problem(409, "idempotency-conflict",
-                                      "The Idempotency-Key was used with a different body",
-                                      "this Idempotency-Key was used within 24 h for a request "
-                                      "with different content",
-                                      "Idempotency-Key"));
-        if (out.result == st::id_conflict) {
-          std::vector<field_error> errors;
-          for (auto i : out.conflicts)
-            errors.push_back({out.batch ? "/events/" + std::to_string(i) + "/id" : "/id",
-                              "conflict",
-                              "an event with this id exists with different content",
-                              {}});
-          auto p = make_problem(409, "event-id-conflict", "An event id is already used",
-                                errors.front().detail, errors.front().field);
-          p.errors = std::move(errors);
-          return c->fail(p);
-        }
-        json_writer w;
-        auto write_one = [&](const appended_event& e, bool flag) {
-          w.begin_object().key("id").value(e.id).key("seq").value(e.seq);
-          if (flag)
-            w.key("replayed").value(e.replayed);
-          w.end_object();
-        };
-        if (out.batch) {
-          w.begin_object().key("events").begin_array();
-          for (const auto& e : out.events)
-            write_one(e, true);
-          w.end_array().end_object();
-        } else {
-          write_one(out.events.front(), false);
-        }
-        bool replayed = out.result == st::replayed;
-        response res{replayed ? bh::status::ok : bh::status::accepted, c->req.version()};
-        res.set(bh::field::content_type, "application/json");
-        if (replayed)
-          res.set("Idempotent-Replayed", "true");
-        res.keep_alive(c->req.keep_alive());
-        res.body() = w.take();
-        res.prepare_payload();
-        c->reply(std::move(res));
+        on_done(**result);
       });
   caf::anon_send(bridge_, atom::append_v, std::move(req), std::move(callback));
 }
@@ -960,10 +941,7 @@ void api::delete_webhook(const std::shared_ptr<call>& c, std::string_view id) {
       return c->fail(not_found("no webhook '" + id + "'"));
     if (out.error)
       return c->fail(make_problem(500, "internal", "Internal error", out.error.detail));
-    response res{bh::status::no_content, c->req.version()};
-    res.keep_alive(c->req.keep_alive());
-    res.prepare_payload();
-    c->reply(std::move(res));
+    reply_no_content(c);
   });
 }
 

@@ -37,6 +37,9 @@ struct api_config {
   double ingest_rate = 100000;
   /// Events an API key may send at once above its rate.
   double ingest_burst = 200000;
+  /// The public base URL of this server (`https://hooks.example.com`), used in the setup
+  /// instructions of sources; empty: derived from the request's Host header.
+  std::string public_url;
   /// Where `POST /v1/admin/checkpoints` writes checkpoints (empty: the route answers 409).
   std::filesystem::path checkpoint_dir;
 };
@@ -112,6 +115,25 @@ class api {
                       bool with_secret,
                       const std::function<parse_result<webhook>(const webhook&, int64_t)>& parse);
   void event_deliveries(const std::shared_ptr<call>& c, std::string_view id);
+  // Hands `req` to the log writer unless too many events wait already (503), and calls
+  // `on_done` with the outcome once it is durable (errors are answered here).
+  void submit_append(const std::shared_ptr<call>& c, std::shared_ptr<append_request> req,
+                     std::function<void(const append_outcome&)> on_done);
+  // sources_api.cpp: inbound git webhook sources, and the public receiving route.
+  void create_source(const std::shared_ptr<call>& c);
+  void list_sources(const std::shared_ptr<call>& c);
+  void get_source(const std::shared_ptr<call>& c, std::string_view id);
+  void patch_source(const std::shared_ptr<call>& c, std::string_view id);
+  void delete_source(const std::shared_ptr<call>& c, std::string_view id);
+  void rotate_source_secret(const std::shared_ptr<call>& c, std::string_view id);
+  void source_webhook_url(const std::shared_ptr<call>& c, std::string_view id);
+  void receive_git_hook(const std::shared_ptr<call>& c, std::string_view provider,
+                        std::string_view source_id);
+  // Reads `tenant`'s source `id`, applies `parse` to it, stores the result with an audit
+  // entry `action`, and answers with the source (with its secret when `with_secret`).
+  void change_source(const std::shared_ptr<call>& c, std::string_view id, std::string_view action,
+                     bool with_secret,
+                     const std::function<parse_result<source>(const source&, int64_t)>& parse);
   void send_config(const std::shared_ptr<call>& c, config_change_ptr change,
                    std::function<void(const config_outcome&)> on_success);
 

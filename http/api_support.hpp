@@ -5,6 +5,7 @@
 
 #include "actors/logging.hpp"
 #include "domain/defaults.hpp"
+#include "domain/json_writer.hpp"
 #include "domain/timestamp.hpp"
 #include "http/api.hpp"
 #include "http/query.hpp"
@@ -212,6 +213,56 @@ template <class Call> bool require_webhook_read(Call& c) {
     return false;
   }
   return true;
+}
+
+/// Writes labels as a JSON object.
+inline void write_labels(json_writer& w, const std::vector<label>& labels) {
+  w.begin_object();
+  for (const auto& l : labels)
+    w.key(l.key).value(l.value);
+  w.end_object();
+}
+
+// A configuration change by the caller of `c` at `now`, with its audit entry (who: the
+// calling key). Every route that changes configuration builds its change here.
+template <class Call, class Op>
+std::shared_ptr<config_change> audited_change(const Call& c, int64_t now, std::string tenant,
+                                              std::string action, std::string object_id,
+                                              std::string details, Op op) {
+  auto change = std::make_shared<config_change>();
+  change->audit = audit_entry{0,
+                              now,
+                              c->who->key_id,
+                              std::move(tenant),
+                              std::move(action),
+                              std::move(object_id),
+                              std::move(details)};
+  change->op = std::move(op);
+  return change;
+}
+
+// A page of a listing: `{"data":[...],"next_cursor": <cursor of the last item> | null}`.
+template <class T, class Write, class Cursor>
+std::string page_json(const std::vector<T>& items, bool more, Write write, Cursor cursor) {
+  json_writer w;
+  w.begin_object().key("data").begin_array();
+  for (const auto& x : items)
+    write(w, x);
+  w.end_array().key("next_cursor");
+  if (more && !items.empty())
+    w.value(cursor(items.back()));
+  else
+    w.null();
+  w.end_object();
+  return w.take();
+}
+
+/// Answers 204 No Content.
+template <class Call> void reply_no_content(const Call& c) {
+  response res{bh::status::no_content, c->req.version()};
+  res.keep_alive(c->req.keep_alive());
+  res.prepare_payload();
+  c->reply(std::move(res));
 }
 
 } // namespace detail

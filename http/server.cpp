@@ -2,6 +2,7 @@
 
 #include "actors/logging.hpp"
 #include "domain/defaults.hpp"
+#include "domain/source.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -29,6 +30,13 @@ problem connection_problem(int status, std::string type, std::string title, std:
   p.detail = std::move(detail);
   p.limit = limit;
   return p;
+}
+
+/// Inbound git webhooks' routes, which take larger bodies.
+constexpr std::string_view hooks_prefix = "/hooks/";
+
+std::size_t owner_hook_limit(const server_config& cfg) {
+  return cfg.max_hook_body_bytes != 0 ? cfg.max_hook_body_bytes : source_limits::max_body_bytes;
 }
 
 } // namespace
@@ -78,6 +86,8 @@ class server::session : public std::enable_shared_from_this<server::session> {
   }
 
  private:
+  // The body limit of the request being read.
+  std::size_t body_limit_ = 0;
   struct slot {
     uint64_t id = 0;
     std::optional<response> res;
@@ -103,25 +113,55 @@ class server::session : public std::enable_shared_from_this<server::session> {
   }
 
   // Phase two: read the whole request under the request timeout (slow clients are cut off).
+  // The header comes first, so that the body limit can depend on the route: inbound git
+  // webhooks (`/hooks/...`) may be larger than API requests.
   void read_request() {
     parser_.emplace();
     apply_limits(*parser_, owner_.cfg_);
+    // Beast checks a Content-Length against the limit while parsing the header: start with the
+    // larger limit, and narrow it once the route is known.
+    body_limit_ = std::max(owner_.cfg_.max_body_bytes, owner_hook_limit(owner_.cfg_));
+    parser_->body_limit(body_limit_);
     in_read_body_ = true;
     stream_.expires_after(owner_.cfg_.request_timeout);
+    bh::async_read_header(stream_, buffer_, *parser_,
+                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                            if (ec)
+                              return self->on_read_failed(ec);
+                            bool hook = self->parser_->get().target().starts_with(hooks_prefix);
+                            self->body_limit_ = hook ? owner_hook_limit(self->owner_.cfg_)
+                                                     : self->owner_.cfg_.max_body_bytes;
+                            auto length = self->parser_->content_length();
+                            if (length && *length > self->body_limit_)
+                              return self->on_read_failed(bh::error::body_limit);
+                            self->parser_->body_limit(self->body_limit_);
+                            self->read_body();
+                          });
+  }
+
+  void read_body() {
     bh::async_read(stream_, buffer_, *parser_,
                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                     if (ec)
+                       return self->on_read_failed(ec);
                      self->in_read_body_ = false;
                      self->reading_ = false;
-                     if (ec)
-                       return self->on_read_error(ec);
                      self->on_request();
                    });
+  }
+
+  void on_read_failed(beast::error_code ec) {
+    in_read_body_ = false;
+    reading_ = false;
+    on_read_error(ec);
   }
 
   void on_read_error(beast::error_code ec) {
     if (closed_)
       return;
-    auto p = read_error_problem(ec, owner_.cfg_);
+    auto limits = owner_.cfg_;
+    limits.max_body_bytes = body_limit_;
+    auto p = read_error_problem(ec, limits);
     if (!p) {
       // End of stream, reset, idle keep-alive or a client too slow to send: just close, after
       // the answers still in flight.

@@ -28,6 +28,8 @@ struct server_config {
   std::size_t max_header_bytes = 0;
   /// Largest body, in bytes.
   std::size_t max_body_bytes = 0;
+  /// Largest body of an inbound git webhook (`/hooks/...`), in bytes (0: 5 MiB).
+  std::size_t max_hook_body_bytes = 0;
   /// Time to receive one whole request once its first byte arrived.
   std::chrono::seconds request_timeout{0};
   /// Time an idle keep-alive connection stays open.

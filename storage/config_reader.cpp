@@ -10,6 +10,36 @@
 
 namespace hookd::storage {
 
+namespace {
+
+// Up to `limit` of `tenant`'s objects in column `c` (keyed tenant NUL id) with ids after
+// `after`, in id order; `decode` gets the id and the value.
+template <class T, class Decode>
+expected<std::vector<T>> list_tenant_objects(const database& db, column c, std::string_view tenant,
+                                             std::string_view after, std::size_t limit,
+                                             std::string_view what, Decode decode) {
+  std::vector<T> out;
+  auto prefix = tenant_key(tenant, {});
+  std::unique_ptr<rocksdb::Iterator> it{db.db()->NewIterator({}, db.handle(c))};
+  auto start = tenant_key(tenant, after);
+  for (it->Seek(start); it->Valid() && out.size() < limit; it->Next()) {
+    auto key = view(it->key());
+    if (!key.starts_with(prefix))
+      break;
+    if (!after.empty() && key == start)
+      continue;
+    auto x = decode(key.substr(prefix.size()), view(it->value()));
+    if (!x)
+      return x.error();
+    out.push_back(std::move(*x));
+  }
+  if (!it->status().ok())
+    return from_status(it->status(), "listing " + std::string{what});
+  return out;
+}
+
+} // namespace
+
 expected<std::optional<tenant>> config_reader::get_tenant(std::string_view id) const {
   return lookup(db_, column::tenants, id, "a tenant",
                 [&](std::string_view v) { return decode_tenant(id, v); });
@@ -62,24 +92,33 @@ expected<std::optional<webhook>> config_reader::get_webhook(std::string_view ten
 expected<std::vector<webhook>> config_reader::list_webhooks(std::string_view tenant,
                                                             std::string_view after,
                                                             std::size_t limit) const {
-  std::vector<webhook> out;
-  auto prefix = tenant_key(tenant, {});
-  std::unique_ptr<rocksdb::Iterator> it{db_.db()->NewIterator({}, db_.handle(column::webhooks))};
-  auto start = tenant_key(tenant, after);
-  for (it->Seek(start); it->Valid() && out.size() < limit; it->Next()) {
-    auto key = view(it->key());
-    if (!key.starts_with(prefix))
-      break;
-    if (!after.empty() && key == start)
-      continue;
-    auto w = decode_webhook(view(it->value()), db_.secrets());
-    if (!w)
-      return w.error();
-    out.push_back(std::move(*w));
-  }
-  if (!it->status().ok())
-    return from_status(it->status(), "listing webhooks");
-  return out;
+  return list_tenant_objects<webhook>(
+      db_, column::webhooks, tenant, after, limit, "webhooks",
+      [this](std::string_view, std::string_view v) { return decode_webhook(v, db_.secrets()); });
+}
+
+expected<std::optional<source>> config_reader::get_source(std::string_view tenant,
+                                                          std::string_view id) const {
+  return lookup(db_, column::sources, tenant_key(tenant, id), "a source",
+                [this, id](std::string_view v) { return decode_source(id, v, db_.secrets()); });
+}
+
+expected<std::optional<source>> config_reader::find_source(std::string_view id) const {
+  auto tenant = db_.get(column::source_ids, id, "a source id");
+  if (!tenant)
+    return tenant.error();
+  if (!*tenant)
+    return std::optional<source>{};
+  return get_source(**tenant, id);
+}
+
+expected<std::vector<source>> config_reader::list_sources(std::string_view tenant,
+                                                          std::string_view after,
+                                                          std::size_t limit) const {
+  return list_tenant_objects<source>(db_, column::sources, tenant, after, limit, "sources",
+                                     [this](std::string_view id, std::string_view v) {
+                                       return decode_source(id, v, db_.secrets());
+                                     });
 }
 
 expected<std::vector<webhook>> config_reader::list_all_webhooks() const {

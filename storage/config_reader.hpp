@@ -3,6 +3,7 @@
 #include "domain/api_key.hpp"
 #include "domain/audit.hpp"
 #include "domain/error.hpp"
+#include "domain/source.hpp"
 #include "domain/tenant.hpp"
 #include "domain/webhook.hpp"
 #include "storage/database.hpp"
@@ -43,6 +44,13 @@ class config_reader {
   /// Up to `limit` of `tenant`'s webhooks with ids after `after`, in id order.
   expected<std::vector<webhook>> list_webhooks(std::string_view tenant, std::string_view after,
                                                std::size_t limit) const;
+  /// `tenant`'s source `id`, or nullopt.
+  expected<std::optional<source>> get_source(std::string_view tenant, std::string_view id) const;
+  /// The source `id` of whichever tenant owns it, or nullopt (the public receiving route).
+  expected<std::optional<source>> find_source(std::string_view id) const;
+  /// Up to `limit` of `tenant`'s sources with ids after `after`, in id order.
+  expected<std::vector<source>> list_sources(std::string_view tenant, std::string_view after,
+                                             std::size_t limit) const;
   /// Every webhook of every tenant (the router's start-up load).
   expected<std::vector<webhook>> list_all_webhooks() const;
   /// The event types `tenant` has used, in type order.

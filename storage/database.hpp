@@ -54,6 +54,14 @@ enum class column : uint8_t {
   /// counter key (see `counter_key`) -> u64 BE: per-tenant figures kept in the commits that
   /// change them (events in the log, exhausted deliveries per hour).
   counters,
+  /// tenant NUL source id -> inbound webhook source (secrets sealed).
+  sources,
+  /// source id -> tenant: resolves the public `/hooks/{provider}/{id}` URL.
+  source_ids,
+  /// key -> value: durable state of hookd's own event sources, written in the commit of the
+  /// events it concerns (`watch/<seq>`: a provisioning watch in progress; `expiry/...`: an
+  /// expiry warning sent).
+  source_state,
 };
 
 /// Names of the singletons in the `meta` column family.
@@ -69,7 +77,7 @@ constexpr std::string_view master_key_check = "master_key_check";
 } // namespace meta_key
 
 /// Number of hookd column families.
-constexpr std::size_t column_count = 15;
+constexpr std::size_t column_count = 18;
 
 /// The column family names, indexed by `column`.
 std::string_view column_name(column c) noexcept;

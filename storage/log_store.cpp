@@ -185,6 +185,44 @@ void log_store::stage_delete_webhook(const webhook& w) {
   staged_webhook_names_[name_key] = std::nullopt;
 }
 
+void log_store::stage_source(const source& src) {
+  auto key = tenant_key(src.tenant, src.id);
+  batch_->wb.Put(db_.handle(column::sources), key, encode(src, *db_.secrets()));
+  batch_->wb.Put(db_.handle(column::source_ids), src.id, src.tenant);
+  staged_sources_[key] = src;
+}
+
+void log_store::stage_delete_source(const source& src) {
+  auto key = tenant_key(src.tenant, src.id);
+  batch_->wb.Delete(db_.handle(column::sources), key);
+  batch_->wb.Delete(db_.handle(column::source_ids), src.id);
+  staged_sources_[key] = std::nullopt;
+}
+
+void log_store::stage_source_state(std::string_view key, std::optional<std::string_view> value) {
+  if (value)
+    batch_->wb.Put(db_.handle(column::source_state), key, *value);
+  else
+    batch_->wb.Delete(db_.handle(column::source_state), key);
+  staged_source_state_[std::string{key}] =
+      value ? std::optional<std::string>{std::string{*value}} : std::nullopt;
+}
+
+expected<std::optional<source>> log_store::find_source(std::string_view tenant,
+                                                       std::string_view id) const {
+  auto key = tenant_key(tenant, id);
+  if (auto i = staged_sources_.find(key); i != staged_sources_.end())
+    return i->second;
+  return lookup(db_, column::sources, key, "a source",
+                [this, id](std::string_view v) { return decode_source(id, v, db_.secrets()); });
+}
+
+expected<std::optional<std::string>> log_store::find_source_state(std::string_view key) const {
+  if (auto i = staged_source_state_.find(std::string{key}); i != staged_source_state_.end())
+    return i->second;
+  return db_.get(column::source_state, key, "source state");
+}
+
 expected<std::optional<webhook>> log_store::find_webhook(std::string_view tenant,
                                                          std::string_view id) const {
   auto key = tenant_key(tenant, id);
@@ -312,6 +350,8 @@ expected<std::vector<event>> log_store::commit() {
   staged_keys_.clear();
   staged_webhooks_.clear();
   staged_webhook_names_.clear();
+  staged_sources_.clear();
+  staged_source_state_.clear();
   staged_types_.clear();
   return committed;
 }
@@ -330,6 +370,8 @@ void log_store::discard() {
   staged_keys_.clear();
   staged_webhooks_.clear();
   staged_webhook_names_.clear();
+  staged_sources_.clear();
+  staged_source_state_.clear();
   staged_head_ = head_;
   staged_audit_head_ = audit_head_;
 }

@@ -51,6 +51,12 @@ class log_store {
   void stage_webhook(const webhook& w, std::string_view previous_name = {});
   /// Stages the deletion of a webhook and its name.
   void stage_delete_webhook(const webhook& w);
+  /// Stages a new or changed source and its id index entry.
+  void stage_source(const source& src);
+  /// Stages the deletion of a source and its id index entry.
+  void stage_delete_source(const source& src);
+  /// Stages `value` under `key` in the event sources' state (nullopt deletes the key).
+  void stage_source_state(std::string_view key, std::optional<std::string_view> value);
   /// Stages an attempt record.
   void stage_attempt(const attempt_record& r);
   /// Stages how a delivery of `tenant`'s webhook ended; a failure counts towards the tenant's
@@ -89,6 +95,10 @@ class log_store {
   /// The id of `tenant`'s webhook named `name`, staged or committed, or nullopt.
   expected<std::optional<std::string>> find_webhook_name(std::string_view tenant,
                                                          std::string_view name) const;
+  /// `tenant`'s source `id`, staged or committed (nullopt when absent or deleted).
+  expected<std::optional<source>> find_source(std::string_view tenant, std::string_view id) const;
+  /// The event sources' state under `key`, staged or committed (nullopt when absent).
+  expected<std::optional<std::string>> find_source_state(std::string_view key) const;
   /// The API key `id`, staged or committed, or nullopt.
   expected<std::optional<api_key>> find_api_key(std::string_view id) const;
 
@@ -123,6 +133,9 @@ class log_store {
   // Staged webhooks and names; nullopt marks a staged deletion.
   std::unordered_map<std::string, std::optional<webhook>> staged_webhooks_;
   std::unordered_map<std::string, std::optional<std::string>> staged_webhook_names_;
+  // Staged sources (tenant NUL id) and source state; nullopt marks a staged deletion.
+  std::unordered_map<std::string, std::optional<source>> staged_sources_;
+  std::unordered_map<std::string, std::optional<std::string>> staged_source_state_;
   std::unordered_set<std::string> known_types_; // tenant NUL type, committed or staged
   std::vector<std::string> staged_types_;       // the staged subset of known_types_
   // Counter increments of the staged batch, written (added to the committed value) at commit.

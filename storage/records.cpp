@@ -31,6 +31,37 @@ sha256_digest get_digest(byte_reader& r) {
 }
 
 // True when the reader consumed a well-formed value of version 1.
+void put_labels(byte_writer& w, const std::vector<label>& labels) {
+  w.u8(static_cast<uint8_t>(labels.size()));
+  for (const auto& l : labels) {
+    w.str16(l.key);
+    w.str16(l.value);
+  }
+}
+
+std::vector<label> get_labels(byte_reader& r) {
+  std::vector<label> out;
+  auto n = r.u8();
+  for (uint8_t i = 0; i < n && r.ok(); ++i) {
+    label l;
+    l.key = r.str16();
+    l.value = r.str16();
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+// Opens a secret sealed with `id` as associated data: empty without a box (a read-only tool)
+// or for an empty field; clears `ok` when it does not open with the master key.
+std::string open_sealed(const secret_box* box, std::string_view stored, std::string_view id,
+                        bool& ok) {
+  if (box == nullptr || stored.empty())
+    return {};
+  auto plain = box->open(stored, id);
+  ok = ok && plain.has_value();
+  return plain.value_or(std::string{});
+}
+
 bool finished(const byte_reader& r) {
   return r.ok() && r.at_end();
 }
@@ -186,11 +217,7 @@ std::string encode(const webhook& x, const secret_box& box) {
   w.u16(static_cast<uint16_t>(x.events.size()));
   for (const auto& e : x.events)
     w.str16(e);
-  w.u8(static_cast<uint8_t>(x.label_filter.size()));
-  for (const auto& l : x.label_filter) {
-    w.str16(l.key);
-    w.str16(l.value);
-  }
+  put_labels(w, x.label_filter);
   w.u8(static_cast<uint8_t>(x.headers.size()));
   for (const auto& h : x.headers) {
     w.str16(h.name);
@@ -233,13 +260,8 @@ expected<webhook> decode_webhook(std::string_view bytes, const secret_box* box) 
   auto n = r.u16();
   for (uint16_t i = 0; i < n && r.ok(); ++i)
     x.events.emplace_back(r.str16());
-  auto labels = r.u8();
-  for (uint8_t i = 0; i < labels && r.ok(); ++i) {
-    label l;
-    l.key = r.str16();
-    l.value = r.str16();
-    x.label_filter.push_back(std::move(l));
-  }
+  x.label_filter = get_labels(r);
+
   auto headers = r.u8();
   for (uint8_t i = 0; i < headers && r.ok(); ++i) {
     webhook_header h;
@@ -254,11 +276,7 @@ expected<webhook> decode_webhook(std::string_view bytes, const secret_box* box) 
   auto open_secret = [&](std::string_view stored) -> std::string {
     if (version == v1)
       return std::string{stored};
-    if (box == nullptr)
-      return {};
-    auto plain = box->open(stored, x.id);
-    sealed_ok = sealed_ok && plain.has_value();
-    return plain.value_or(std::string{});
+    return open_sealed(box, stored, x.id, sealed_ok);
   };
   x.secret = open_secret(r.str16());
   if (version >= v2) {
@@ -347,6 +365,57 @@ expected<audit_entry> decode_audit_entry(std::string_view bytes) {
 
 std::string webhook_seq_key(std::string_view webhook_id, uint64_t number) {
   return composite_key(webhook_id, seq_key(number));
+}
+
+std::string encode(const source& x, const secret_box& box) {
+  std::string out;
+  byte_writer w{out};
+  w.u8(v1);
+  w.str16(x.tenant);
+  w.str16(x.name);
+  w.u8(static_cast<uint8_t>(x.provider));
+  w.str16(box.seal(x.secret, x.id));
+  w.str16(x.signing_secret.empty() ? std::string{} : box.seal(x.signing_secret, x.id));
+  w.str16(x.repository);
+  for (const auto* patterns : {&x.branches, &x.tags}) {
+    w.u16(static_cast<uint16_t>(patterns->size()));
+    for (const auto& p : *patterns)
+      w.str16(p);
+  }
+  put_labels(w, x.labels);
+  w.i64(x.created_at_ms);
+  w.i64(x.updated_at_ms);
+  return out;
+}
+
+expected<source> decode_source(std::string_view id, std::string_view bytes, const secret_box* box) {
+  byte_reader r{bytes};
+  source x;
+  x.id = id;
+  auto version = r.u8();
+  x.tenant = r.str16();
+  x.name = r.str16();
+  auto provider = r.u8();
+  x.provider = static_cast<git_provider>(provider);
+  bool sealed_ok = true;
+  x.secret = open_sealed(box, r.str16(), x.id, sealed_ok);
+  x.signing_secret = open_sealed(box, r.str16(), x.id, sealed_ok);
+  x.repository = r.str16();
+  for (auto* patterns : {&x.branches, &x.tags}) {
+    patterns->clear();
+    auto n = r.u16();
+    for (uint16_t i = 0; i < n && r.ok(); ++i)
+      patterns->emplace_back(r.str16());
+  }
+  x.labels = get_labels(r);
+  x.created_at_ms = r.i64();
+  x.updated_at_ms = r.i64();
+  if (version != v1 || provider > static_cast<uint8_t>(git_provider::bitbucket) || !finished(r))
+    return corrupt("source");
+  if (!sealed_ok)
+    return make_error_info(ec::storage_corruption,
+                           "the secret of source " + x.id + " does not open with the master key");
+  return x;
 }
 
 std::string encode(const attempt_record& x) {
@@ -532,6 +601,20 @@ std::string encode_counter(uint64_t n) {
 
 uint64_t decode_counter(std::string_view bytes) noexcept {
   return parse_seq_key(bytes).value_or(0);
+}
+
+std::string watch_key(uint64_t seq) {
+  std::string out{watch_key_prefix};
+  byte_writer w{out};
+  w.u64(seq);
+  return out;
+}
+
+std::optional<uint64_t> parse_watch_key(std::string_view key) {
+  if (!key.starts_with(watch_key_prefix) || key.size() != watch_key_prefix.size() + 8)
+    return std::nullopt;
+  byte_reader r{key.substr(watch_key_prefix.size())};
+  return r.u64();
 }
 
 } // namespace hookd::storage

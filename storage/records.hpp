@@ -5,6 +5,7 @@
 #include "domain/delivery_record.hpp"
 #include "domain/error.hpp"
 #include "domain/secret_box.hpp"
+#include "domain/source.hpp"
 #include "domain/tenant.hpp"
 #include "domain/webhook.hpp"
 
@@ -74,6 +75,12 @@ std::string encode(const webhook& x, const secret_box& box);
 /// Decodes a webhook configuration, opening its secrets with `box`. Without a box (a
 /// read-only tool), secrets read as empty. A secret that does not open is corruption.
 expected<webhook> decode_webhook(std::string_view bytes, const secret_box* box);
+/// Encodes an inbound source; its secrets are sealed by `box` with the source id as
+/// associated data (the key holds the id).
+std::string encode(const source& x, const secret_box& box);
+/// Decodes the source stored under `id`, opening its secrets with `box` (empty without one).
+/// A secret that does not open is corruption.
+expected<source> decode_source(std::string_view id, std::string_view bytes, const secret_box* box);
 /// Encodes an attempt record (the key holds the webhook id and number).
 std::string encode(const attempt_record& x);
 /// Decodes an attempt record of `webhook_id`, number `number`.
@@ -119,5 +126,13 @@ uint64_t decode_counter(std::string_view bytes) noexcept;
 std::string encode(const audit_entry& x);
 /// Decodes an audit entry.
 expected<audit_entry> decode_audit_entry(std::string_view bytes);
+
+/// The source-state key of the provisioning watch opened by the event at `seq`
+/// (`watch/` + seq, u64 BE, so that keys sort in log order). Its value is tenant NUL event id.
+std::string watch_key(uint64_t seq);
+/// The prefix of every watch key.
+constexpr std::string_view watch_key_prefix = "watch/";
+/// The seq of a watch key, or nullopt for another key.
+std::optional<uint64_t> parse_watch_key(std::string_view key);
 
 } // namespace hookd::storage

@@ -10,10 +10,10 @@
 #include "domain/payload_template.hpp"
 #include "domain/webhook.hpp"
 #include "domain/webhook_secret.hpp"
+#include "tests/support/openssl_oracle.hpp"
 
 #include <catch2/catch.hpp>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <simdjson.h>
 
 #include <cstdlib>
@@ -277,11 +277,7 @@ event oversized_event() {
 }
 
 std::string hmac_hex(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
-  return to_hex({out, len});
+  return test::oracle_hex(test::oracle_hmac(key, data));
 }
 
 std::map<std::string, std::string> header_map(const signed_delivery& d) {

@@ -4,12 +4,11 @@
 // nothing.
 
 #include "tests/support/api_steps.hpp"
+#include "tests/support/openssl_oracle.hpp"
 #include "tests/support/receiver.hpp"
 #include "tests/support/test_server.hpp"
 
 #include <catch2/catch.hpp>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 using namespace hookd;
 using namespace std::chrono_literals;
@@ -20,42 +19,10 @@ using test::test_server;
 
 namespace {
 
-std::string hmac(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
-  return {reinterpret_cast<char*>(out), len};
-}
-
-std::string hex(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out;
-}
-
-std::string base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  auto n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                           reinterpret_cast<const unsigned char*>(bytes.data()),
-                           static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
-std::string unbase64(std::string_view text) {
-  std::string out(3 * text.size() / 4 + 1, '\0');
-  auto n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                           reinterpret_cast<const unsigned char*>(text.data()),
-                           static_cast<int>(text.size()));
-  REQUIRE(n >= 0);
-  out.resize(static_cast<std::size_t>(n) - std::count(text.end() - 2, text.end(), '='));
-  return out;
-}
+using test::oracle_base64;
+using test::oracle_hex;
+using test::oracle_hmac;
+using test::oracle_unbase64;
 
 const test::received_request& by_path(const std::vector<test::received_request>& all,
                                       const std::string& path) {
@@ -98,28 +65,28 @@ TEST_CASE("templates: each signature profile verifies from the raw bytes receive
   auto signed_content =
       s.headers.at("webhook-id") + "." + s.headers.at("webhook-timestamp") + "." + s.body;
   CHECK(s.headers.at("webhook-signature") ==
-        "v1," + base64(hmac(unbase64(secret.substr(6)), signed_content)));
+        "v1," + oracle_base64(oracle_hmac(oracle_unbase64(secret.substr(6)), signed_content)));
   CHECK(s.body.starts_with(R"({"type":"deployment.failed")"));
 
   // Timestamped hex: hex HMAC of "timestamp.body", keyed by the secret's text.
   const auto& h = by_path(all, "/hex");
-  CHECK(
-      h.headers.at("x-webhook-signature") ==
-      hex(hmac("receiver-secret-0123456789", h.headers.at("x-webhook-timestamp") + "." + h.body)));
+  CHECK(h.headers.at("x-webhook-signature") ==
+        oracle_hex(oracle_hmac("receiver-secret-0123456789",
+                               h.headers.at("x-webhook-timestamp") + "." + h.body)));
   CHECK(h.headers.at("x-webhook-id") == h.headers.at("webhook-id"));
   CHECK(h.headers.count("webhook-signature") == 0);
   CHECK(h.body.find(R"("error":{"message":"exit 1","stage":"build"})") != std::string::npos);
   // One changed byte no longer verifies.
   auto altered = h.body;
   altered[altered.size() / 2] ^= 1;
-  CHECK(
-      h.headers.at("x-webhook-signature") !=
-      hex(hmac("receiver-secret-0123456789", h.headers.at("x-webhook-timestamp") + "." + altered)));
+  CHECK(h.headers.at("x-webhook-signature") !=
+        oracle_hex(oracle_hmac("receiver-secret-0123456789",
+                               h.headers.at("x-webhook-timestamp") + "." + altered)));
 
   // sha256= prefixed, under the configured header name.
   const auto& v = by_path(all, "/vaultls");
   CHECK(v.headers.at("x-vaultls-signature") ==
-        "sha256=" + hex(hmac("It's a Secret to Everybody", v.body)));
+        "sha256=" + oracle_hex(oracle_hmac("It's a Secret to Everybody", v.body)));
   CHECK(v.body.starts_with(R"({"event":"DeploymentFailed","timestamp":)"));
 
   // Unsigned Slack message, still with webhook-id for deduplication.
