@@ -81,6 +81,17 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& sys, node_config 
   self->router_ = sys.spawn(hookd::router, std::move(rcfg));
   caf::anon_send(self->writer_, atom::subscribe_v,
                  caf::actor_cast<batch_subscriber_actor>(self->router_));
+  acme_watcher_setup acme;
+  acme.config = std::move(cfg.acme);
+  acme.db = self->db_.get();
+  acme.writer = self->writer_;
+  acme.time = &time;
+  // It reads files: detached, like the other actors that block (on the test coordinator too,
+  // where the writer is not, it runs on the scheduler like everything else).
+  self->acme_ = cfg.detach_writer ? sys.spawn<caf::detached>(acme_watcher, std::move(acme))
+                                  : sys.spawn(acme_watcher, std::move(acme));
+  caf::anon_send(self->writer_, atom::subscribe_v,
+                 caf::actor_cast<batch_subscriber_actor>(self->acme_));
   self->running_ = true;
   HOOKD_INFO("node: started; log head at seq {}", head.seq);
   return self;
@@ -102,6 +113,11 @@ void node::stop() {
                [](caf::error& err) {
                  HOOKD_WARN("node: webhook actors did not all stop: {}", to_string(err));
                });
+  // The ACME watcher starts nothing new; an outcome it was appending is appended again after
+  // a restart (its watch stays open until the outcome is committed).
+  waiter->send_exit(acme_, caf::exit_reason::user_shutdown);
+  waiter->wait_for(acme_);
+  acme_ = nullptr;
   // ...then the writer commits what is staged, and quits.
   waiter->send_exit(writer_, caf::exit_reason::user_shutdown);
   waiter->wait_for(writer_);

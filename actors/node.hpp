@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/acme_watcher.hpp"
 #include "actors/actors.hpp"
 #include "actors/webhook.hpp"
 #include "domain/address_policy.hpp"
@@ -41,6 +42,8 @@ struct node_config {
   uint64_t keep_attempts = 100;
   /// The metrics registry (a new one when null).
   std::shared_ptr<metrics> counters;
+  /// ACME stores, provisioning timeouts and the certificate expiry scan.
+  acme_watch_config acme;
 };
 
 /// The running core of hookd: the database and the actors around it. Starts components in
@@ -83,6 +86,7 @@ class node {
   log_writer_actor writer_;
   router_actor router_;
   delivery_reader_actor reader_;
+  acme_watcher_actor acme_;
   std::shared_ptr<delivery_transport> transport_;
   address_policy policy_;
   std::shared_ptr<metrics> counters_;

@@ -61,7 +61,74 @@ struct serve_options {
   std::string checkpoint_dir;
   std::string scheduler = "sharing";
   std::string public_url;
+  std::vector<std::string> acme_stores;
+  std::vector<std::string> acme_allow_dirs;
+  double acme_poll_seconds = 5;
+  int acme_timeout = 600;
+  std::string acme_error_log;
+  std::vector<std::string> expiry_scan;
+  std::string expiry_thresholds = "30,14,7,1";
+  double expiry_interval_seconds = 3600;
 };
+
+/// Reads the ACME and expiry options into `cfg`; false (after logging why) when one is wrong.
+bool read_acme_options(const serve_options& opts, hookd::acme_watch_config& cfg) {
+  auto split = [](const std::string& spec) -> std::pair<std::string, std::string> {
+    auto eq = spec.find('=');
+    if (eq == std::string::npos)
+      return {{}, spec};
+    return {spec.substr(0, eq), spec.substr(eq + 1)};
+  };
+  for (const auto& spec : opts.acme_stores) {
+    auto [who, path] = split(spec);
+    hookd::acme_store_route r;
+    auto slash = who.find('/');
+    r.tenant = who.substr(0, slash);
+    if (slash != std::string::npos)
+      r.server_id = who.substr(slash + 1);
+    r.path = path;
+    if (path.empty() || !r.path.is_absolute()) {
+      HOOKD_ERROR("hookd: --acme-store '{}' must be [TENANT[/SERVER_ID]=]/absolute/acme.json",
+                  spec);
+      return false;
+    }
+    cfg.stores.push_back(std::move(r));
+  }
+  // Most specific first: server routes, then tenant routes, then the default.
+  std::stable_sort(cfg.stores.begin(), cfg.stores.end(), [](const auto& a, const auto& b) {
+    auto rank = [](const hookd::acme_store_route& r) {
+      return r.tenant.empty() ? 2 : r.server_id.empty() ? 1 : 0;
+    };
+    return rank(a) < rank(b);
+  });
+  for (const auto& d : opts.acme_allow_dirs)
+    cfg.allowed_dirs.emplace_back(d);
+  cfg.poll_interval =
+      std::chrono::milliseconds{static_cast<int64_t>(opts.acme_poll_seconds * 1000)};
+  cfg.default_timeout = std::chrono::seconds{opts.acme_timeout};
+  cfg.error_log = opts.acme_error_log;
+  for (const auto& spec : opts.expiry_scan) {
+    auto [tenant, path] = split(spec);
+    if (tenant.empty() || path.empty()) {
+      HOOKD_ERROR("hookd: --expiry-scan '{}' must be TENANT=PATH (a PEM file, a folder of them, "
+                  "or an acme.json)",
+                  spec);
+      return false;
+    }
+    cfg.expiry_targets.push_back({tenant, path});
+  }
+  auto thresholds = hookd::parse_thresholds(opts.expiry_thresholds);
+  if (!thresholds) {
+    HOOKD_ERROR("hookd: --expiry-thresholds '{}' must be 1 to 16 distinct days from 1 to 3650, "
+                "such as 30,14,7,1",
+                opts.expiry_thresholds);
+    return false;
+  }
+  cfg.thresholds = *thresholds;
+  cfg.expiry_interval =
+      std::chrono::milliseconds{static_cast<int64_t>(opts.expiry_interval_seconds * 1000)};
+  return true;
+}
 
 /// `hookd checkpoint`: asks a running hookd for an online backup.
 struct checkpoint_options {
@@ -190,6 +257,8 @@ int serve(const serve_options& opts) {
   ncfg.data_dir = data;
   ncfg.secrets = master->box;
   ncfg.policy = policy;
+  if (!read_acme_options(opts, ncfg.acme))
+    return 2;
   ncfg.keep_attempts = opts.keep_attempts;
   ncfg.tuning.window = opts.delivery_window;
   ncfg.tuning.disable_after = std::chrono::hours{opts.disable_after_hours};
@@ -376,6 +445,53 @@ int main(int argc, char** argv) {
                    "This server's public base URL (https://hooks.example.com), shown in the "
                    "setup instructions of git webhook sources; default: from the request's Host")
       ->envname("HOOKD_PUBLIC_URL");
+  serve_cmd
+      ->add_option("--acme-store", opts.acme_stores,
+                   "A Traefik acme.json to watch for domain.provisioning.started requests: PATH "
+                   "(the default), TENANT=PATH, or TENANT/SERVER_ID=PATH (repeatable)")
+      ->envname("HOOKD_ACME_STORE")
+      ->delimiter(',');
+  serve_cmd
+      ->add_option("--acme-allow-dir", opts.acme_allow_dirs,
+                   "A folder a request's own acme_path may point into (repeatable; default: "
+                   "any absolute path)")
+      ->envname("HOOKD_ACME_ALLOW_DIR")
+      ->delimiter(',');
+  serve_cmd
+      ->add_option("--acme-poll-interval", opts.acme_poll_seconds,
+                   "Seconds between reads of the watched ACME stores (inotify reports sooner)")
+      ->envname("HOOKD_ACME_POLL_INTERVAL")
+      ->check(CLI::Range(0.05, 3600.0))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--acme-timeout", opts.acme_timeout,
+                   "Seconds a provisioning request waits before domain.provisioning.failed "
+                   "(a request's timeout_seconds overrides it)")
+      ->envname("HOOKD_ACME_TIMEOUT")
+      ->check(CLI::Range(1, 604800))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--acme-error-log", opts.acme_error_log,
+                   "A log file (Traefik's) scanned for ACME errors naming a requested domain, "
+                   "which fail the request early")
+      ->envname("HOOKD_ACME_ERROR_LOG");
+  serve_cmd
+      ->add_option("--expiry-scan", opts.expiry_scan,
+                   "TENANT=PATH: a PEM file, a folder of them, or an acme.json scanned for "
+                   "certificates close to expiry (repeatable; watched stores are scanned too)")
+      ->envname("HOOKD_EXPIRY_SCAN")
+      ->delimiter(',');
+  serve_cmd
+      ->add_option("--expiry-thresholds", opts.expiry_thresholds,
+                   "Days before expiry at which certificate.expiring is sent, once each")
+      ->envname("HOOKD_EXPIRY_THRESHOLDS")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--expiry-interval", opts.expiry_interval_seconds,
+                   "Seconds between expiry scans (the first runs at start)")
+      ->envname("HOOKD_EXPIRY_INTERVAL")
+      ->check(CLI::Range(1.0, 604800.0))
+      ->capture_default_str();
   serve_cmd
       ->add_option("--checkpoint-dir", opts.checkpoint_dir,
                    "Where POST /v1/admin/checkpoints (hookd checkpoint) writes online backups; "

@@ -172,4 +172,21 @@ config_reader::list_audit(int64_t since, int64_t until, uint64_t after, std::siz
   return out;
 }
 
+expected<std::vector<std::pair<std::string, std::string>>>
+config_reader::list_source_state(std::string_view prefix) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::unique_ptr<rocksdb::Iterator> it{
+      db_.db()->NewIterator({}, db_.handle(column::source_state))};
+  for (it->Seek(rocksdb::Slice{prefix.data(), prefix.size()});
+       it->Valid() && view(it->key()).starts_with(prefix); it->Next())
+    out.emplace_back(std::string{view(it->key())}, std::string{view(it->value())});
+  if (!it->status().ok())
+    return from_status(it->status(), "listing source state");
+  return out;
+}
+
+expected<std::optional<std::string>> config_reader::source_state(std::string_view key) const {
+  return db_.get(column::source_state, key, "source state");
+}
+
 } // namespace hookd::storage

@@ -51,6 +51,11 @@ class config_reader {
   /// Up to `limit` of `tenant`'s sources with ids after `after`, in id order.
   expected<std::vector<source>> list_sources(std::string_view tenant, std::string_view after,
                                              std::size_t limit) const;
+  /// The event sources' state entries whose keys start with `prefix`, in key order.
+  expected<std::vector<std::pair<std::string, std::string>>>
+  list_source_state(std::string_view prefix) const;
+  /// The event sources' state under `key`, or nullopt.
+  expected<std::optional<std::string>> source_state(std::string_view key) const;
   /// Every webhook of every tenant (the router's start-up load).
   expected<std::vector<webhook>> list_all_webhooks() const;
   /// The event types `tenant` has used, in type order.

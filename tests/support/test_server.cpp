@@ -14,7 +14,9 @@ test_server::test_server(test_server_options opts) {
   cfg_.set("scheduler.max-threads", std::size_t{2});
   sys_ = std::make_unique<caf::actor_system>(cfg_);
   node_config ncfg;
-  ncfg.data_dir = dir_.path();
+  data_ = opts.data_dir.empty() ? dir_.path() : opts.data_dir;
+  ncfg.data_dir = data_;
+  ncfg.acme = opts.acme;
   ncfg.secrets = test::test_secret_box();
   ncfg.policy = opts.policy;
   auto n = node::start(*sys_, ncfg, time_);

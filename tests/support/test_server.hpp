@@ -25,6 +25,10 @@ struct test_server_options {
   http::server_config server;
   /// Where webhooks may point; loopback and plain http by default (the test receivers).
   address_policy policy = loopback_policy();
+  /// The ACME watcher and expiry scan (no stores by default).
+  acme_watch_config acme;
+  /// Reuse this data folder (a restart) instead of a fresh one; it must outlive the server.
+  std::filesystem::path data_dir;
 };
 
 /// A real hookd (node, API, Beast server) in this process, on 127.0.0.1 and a free port, with
@@ -39,7 +43,7 @@ class test_server {
   /// The admin bearer token.
   static std::string admin_token() { return "test-admin-token-0123456789"; }
   /// The data folder.
-  const std::filesystem::path& data_dir() const noexcept { return dir_.path(); }
+  const std::filesystem::path& data_dir() const noexcept { return data_; }
   /// The node (for reading the log directly).
   hookd::node& core() { return *node_; }
   /// The API.
@@ -51,6 +55,7 @@ class test_server {
 
  private:
   temp_dir dir_;
+  std::filesystem::path data_;
   caf::actor_system_config cfg_;
   std::unique_ptr<caf::actor_system> sys_;
   system_clock time_;
