@@ -384,7 +384,9 @@ TEST_CASE("restart: a tenant's per-application limit is in force after a restart
   std::string stats;
   for (int i = 0; i < 200; ++i) {
     stats = c.request("GET", "/v1/webhooks/" + hook + "/stats", {}, key).body;
-    if (stats.find(R"("application_limited":1)") != std::string::npos)
+    // The receiver may have the second delivery before hookd has its answer: wait for both.
+    if (stats.find(R"("application_limited":1)") != std::string::npos &&
+        stats.find(R"("in_flight":0)") != std::string::npos)
       break;
     std::this_thread::sleep_for(std::chrono::milliseconds{50});
   }
