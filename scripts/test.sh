@@ -12,7 +12,7 @@ if [ "$fuzz_seconds" != 0 ]; then
   CXX=clang++-14 cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DHOOKD_FUZZ=ON -DHOOKD_BUILD_TESTS=OFF -DHOOKD_BUILD_BENCH=OFF \
     -DHOOKD_FUZZ_SECONDS="$fuzz_seconds"
-  cmake --build build/fuzz -j "${HOOKD_JOBS:-2}" --target event_fuzzer webhook_fuzzer address_fuzzer template_fuzzer
+  cmake --build build/fuzz -j "${HOOKD_JOBS:-2}" --target event_fuzzer webhook_fuzzer address_fuzzer template_fuzzer sources_fuzzer
   (cd build/fuzz && ctest --output-on-failure -L fuzz)
 fi
 cd build/test
