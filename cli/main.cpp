@@ -5,8 +5,10 @@
 #include "actors/type_ids.hpp"
 #include "cli/admin_client.hpp"
 #include "cli/admin_token.hpp"
+#include "cli/exit_codes.hpp"
 #include "cli/master_key.hpp"
 #include "cli/open_files.hpp"
+#include "cli/replay.hpp"
 #include "domain/defaults.hpp"
 #include "domain/id_generator.hpp"
 #include "http/api.hpp"
@@ -26,15 +28,7 @@
 
 namespace {
 
-/// Process exit codes, documented in docs/operations.md.
-enum exit_code : int {
-  exit_ok = 0,
-  exit_failed = 1,
-  exit_usage = 2,
-  exit_storage = 3,
-  exit_listen = 4,
-  exit_config = 5,
-};
+using namespace hookd::cli; // the exit codes
 
 struct serve_options {
   std::string data = "./data";
@@ -526,6 +520,28 @@ int main(int argc, char** argv) {
   checkpoint_cmd->add_option("--timeout", copts.timeout, "Seconds to wait for the answer")
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
+  hookd::cli::replay_options ropts;
+  auto* replay_cmd = app.add_subcommand(
+      "replay", "Read-only audit of a data folder (runs while the server is up)");
+  replay_cmd->require_subcommand(1);
+  replay_cmd->add_option("--data", ropts.data, "The data folder")
+      ->envname("HOOKD_DATA")
+      ->capture_default_str();
+  auto* events_cmd = replay_cmd->add_subcommand("events", "List events, streaming");
+  events_cmd->add_option("--since", ropts.since, "RFC 3339, or relative: -24h, -30m, -7d");
+  events_cmd->add_option("--until", ropts.until, "RFC 3339, or relative (exclusive)");
+  events_cmd->add_option("--type", ropts.types, "Type patterns (deployment.*), repeatable");
+  events_cmd->add_option("--tenant", ropts.tenant, "Only this tenant's events");
+  events_cmd->add_option("--label", ropts.labels, "k=v that every event must carry, repeatable");
+  events_cmd->add_option("--format", ropts.format, "table, ndjson or csv")
+      ->check(CLI::IsMember({"table", "ndjson", "csv"}))
+      ->capture_default_str();
+  auto* verify_cmd =
+      replay_cmd->add_subcommand("verify", "Recompute the hash chain; print the head hash to note");
+  verify_cmd->add_option("--from", ropts.from, "First sequence number")->capture_default_str();
+  verify_cmd->add_option("--to", ropts.to, "Last sequence number (default: the head)");
+  verify_cmd->add_option("--from-anchor", ropts.from_anchor,
+                         "HASH@SEQ printed by an earlier verify: check what came after it");
   // An optional settings file (TOML): a `[serve]` table with one key per long flag, without
   // its dashes (`listen = "0.0.0.0:8080"`, `allow-net = ["10.0.0.0/8"]`). Precedence: flags, then
   // HOOKD_* variables (see `with_environment`), then the file, then the defaults.
@@ -543,5 +559,9 @@ int main(int argc, char** argv) {
     return serve(opts);
   if (checkpoint_cmd->parsed())
     return checkpoint(copts);
+  if (events_cmd->parsed())
+    return hookd::cli::replay_events(ropts, std::cout, std::cerr);
+  if (verify_cmd->parsed())
+    return hookd::cli::replay_verify(ropts, std::cout, std::cerr);
   return exit_usage;
 }

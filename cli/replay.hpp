@@ -1,0 +1,49 @@
+#pragma once
+
+/// `hookd replay`: read-only audit commands over a data folder. They open the database
+/// read-only (RocksDB does not lock a read-only open), so they run while the server is up,
+/// and never write.
+
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hookd::cli {
+
+/// Options shared by the replay commands.
+struct replay_options {
+  /// The server's data folder (the database is `<data>/db`).
+  std::string data = "./data";
+  /// `hookd replay events`: window (RFC 3339, or relative to now: `-24h`, `-30m`, `-7d`).
+  std::string since;
+  std::string until;
+  /// Type patterns (`deployment.*`); any when empty.
+  std::vector<std::string> types;
+  /// Only this tenant's events, when set.
+  std::string tenant;
+  /// Labels every listed event must carry (`k=v`).
+  std::vector<std::string> labels;
+  /// `table`, `ndjson` or `csv`.
+  std::string format = "table";
+  /// `hookd replay verify`: the range, and a noted checkpoint `HASH@SEQ` to start from.
+  uint64_t from = 1;
+  uint64_t to = UINT64_MAX;
+  std::string from_anchor;
+};
+
+/// Parses a time given as RFC 3339 or relative to `now_ms` (`-24h`, `-90m`, `-7d`, `-30s`).
+std::optional<int64_t> parse_time_arg(const std::string& text, int64_t now_ms);
+
+/// `hookd replay events`: streams the matching events to `out` (constant memory). Returns the
+/// process exit code (0, also when no event matches; 2 for bad options; 3 for a missing or
+/// unreadable data folder or another schema version).
+int replay_events(const replay_options& opts, std::ostream& out, std::ostream& err);
+
+/// `hookd replay verify`: recomputes the hash chain (all, a range, or from an anchor), prints
+/// the head hash to note, and a progress bar on a terminal. Returns 0 when intact, 1 naming the
+/// first broken sequence number, 2 for bad options, 3 for an unusable data folder.
+int replay_verify(const replay_options& opts, std::ostream& out, std::ostream& err);
+
+} // namespace hookd::cli
