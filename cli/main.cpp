@@ -536,6 +536,11 @@ int main(int argc, char** argv) {
   events_cmd->add_option("--format", ropts.format, "table, ndjson or csv")
       ->check(CLI::IsMember({"table", "ndjson", "csv"}))
       ->capture_default_str();
+  auto* show_cmd =
+      replay_cmd->add_subcommand("show", "One event, its hash, and every webhook's attempts on it");
+  show_cmd->add_option("event", ropts.event, "A sequence number, or an event id with --tenant")
+      ->required();
+  show_cmd->add_option("--tenant", ropts.tenant, "The event's tenant (with an id)");
   auto* verify_cmd =
       replay_cmd->add_subcommand("verify", "Recompute the hash chain; print the head hash to note");
   verify_cmd->add_option("--from", ropts.from, "First sequence number")->capture_default_str();
@@ -561,6 +566,8 @@ int main(int argc, char** argv) {
     return checkpoint(copts);
   if (events_cmd->parsed())
     return hookd::cli::replay_events(ropts, std::cout, std::cerr);
+  if (show_cmd->parsed())
+    return hookd::cli::replay_show(ropts, std::cout, std::cerr);
   if (verify_cmd->parsed())
     return hookd::cli::replay_verify(ropts, std::cout, std::cerr);
   return exit_usage;

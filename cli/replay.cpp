@@ -1,14 +1,16 @@
 #include "cli/replay.hpp"
 
 #include "cli/exit_codes.hpp"
-
 #include "domain/crypto.hpp"
+#include "domain/delivery_outcome.hpp"
 #include "domain/event_type.hpp"
 #include "domain/json_writer.hpp"
 #include "domain/timestamp.hpp"
 #include "storage/database.hpp"
+#include "storage/delivery_reader.hpp"
 #include "storage/log_reader.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <filesystem>
@@ -18,7 +20,6 @@
 namespace hookd::cli {
 
 namespace {
-
 
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -282,6 +283,78 @@ int replay_verify(const replay_options& opts, std::ostream& out, std::ostream& e
   out << "head: " << hex(last.hash) << "@" << last.seq << "\n";
   out << "(note the head; `hookd replay verify --from-anchor " << hex(last.hash) << "@" << last.seq
       << "` later checks only what came after it)\n";
+  return exit_ok;
+}
+
+int replay_show(const replay_options& opts, std::ostream& out, std::ostream& err) {
+  bool by_seq = !opts.event.empty() && std::all_of(opts.event.begin(), opts.event.end(),
+                                                   [](char c) { return c >= '0' && c <= '9'; });
+  if (!by_seq && opts.tenant.empty()) {
+    err << "hookd replay: show needs --tenant with an event id (ids are unique per tenant), "
+           "or a sequence number\n";
+    return exit_usage;
+  }
+  auto db = open_read_only(opts.data, err);
+  if (!db)
+    return exit_storage;
+  storage::log_reader log{*db};
+  expected<std::optional<event>> found = std::optional<event>{};
+  if (by_seq) {
+    uint64_t seq = 0;
+    std::from_chars(opts.event.data(), opts.event.data() + opts.event.size(), seq);
+    found = log.get(seq);
+  } else {
+    found = log.find(opts.tenant, opts.event);
+  }
+  if (!found) {
+    err << "hookd replay: reading the log failed: " << found.error().detail << "\n";
+    return exit_storage;
+  }
+  if (!*found || (!opts.tenant.empty() && (*found)->tenant != opts.tenant)) {
+    err << "hookd replay: no event '" << opts.event << "'"
+        << (opts.tenant.empty() ? "" : " of tenant " + opts.tenant) << "\n";
+    return exit_failed;
+  }
+  const auto& e = **found;
+  out << "event     " << e.id << "\n";
+  out << "seq       " << e.seq << "\n";
+  out << "tenant    " << e.tenant << "\n";
+  out << "type      " << e.type << "\n";
+  out << "received  " << format_rfc3339(e.received_at_ms) << "\n";
+  if (e.occurred_at_ms)
+    out << "occurred  " << format_rfc3339(*e.occurred_at_ms) << "\n";
+  out << "labels    " << labels_text(e.labels) << "\n";
+  out << "hash      " << hex(e.hash) << "\n";
+  out << "prev hash " << hex(e.prev_hash) << "\n";
+  out << "data      " << e.data << "\n";
+  auto timeline = storage::delivery_reader{*db}.timeline(e);
+  if (!timeline) {
+    err << "hookd replay: reading deliveries failed: " << timeline.error().detail << "\n";
+    return exit_storage;
+  }
+  for (const auto& t : *timeline) {
+    out << "\nwebhook " << t.hook.id << " (" << t.hook.name << "): " << t.state;
+    if (t.next_attempt_ms)
+      out << ", next attempt " << format_rfc3339(*t.next_attempt_ms);
+    out << "\n";
+    for (const auto& a : t.attempts) {
+      out << "  " << format_rfc3339(a.at_ms) << "  #" << a.attempt << "  " << to_string(a.result)
+          << "  ";
+      if (a.status)
+        out << "HTTP " << *a.status;
+      else
+        out << to_string(a.error);
+      out << "  " << a.duration_us / 1000 << " ms  " << a.message_id;
+      if (!a.response.empty()) {
+        auto excerpt = a.response.substr(0, 120);
+        std::replace(excerpt.begin(), excerpt.end(), '\n', ' ');
+        out << "  \"" << excerpt << (a.response.size() > 120 ? "…" : "") << "\"";
+      }
+      if (!a.note.empty())
+        out << "  (" << a.note << ")";
+      out << "\n";
+    }
+  }
   return exit_ok;
 }
 

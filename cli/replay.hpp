@@ -27,10 +27,18 @@ struct replay_options {
   std::vector<std::string> labels;
   /// `table`, `ndjson` or `csv`.
   std::string format = "table";
+  /// `hookd replay show <event>`: the event (a sequence number, or an id with `--tenant`), its
+  /// hash and sequence number, and for every webhook of its tenant what happened: the state and
+  /// the full timeline of attempts (time, attempt, status or error, latency, response excerpt).
+  /// Returns 0, 2 for bad options, 3 for an unusable data folder, 1 when there is no such event.
+  int replay_show(const replay_options& opts, std::ostream& out, std::ostream& err);
+
   /// `hookd replay verify`: the range, and a noted checkpoint `HASH@SEQ` to start from.
   uint64_t from = 1;
   uint64_t to = UINT64_MAX;
   std::string from_anchor;
+  /// `hookd replay show`: the event (its id, or its sequence number).
+  std::string event;
 };
 
 /// Parses a time given as RFC 3339 or relative to `now_ms` (`-24h`, `-90m`, `-7d`, `-30s`).
@@ -40,6 +48,12 @@ std::optional<int64_t> parse_time_arg(const std::string& text, int64_t now_ms);
 /// process exit code (0, also when no event matches; 2 for bad options; 3 for a missing or
 /// unreadable data folder or another schema version).
 int replay_events(const replay_options& opts, std::ostream& out, std::ostream& err);
+
+/// `hookd replay show <event>`: the event (a sequence number, or an id with `--tenant`), its
+/// hash and sequence number, and for every webhook of its tenant what happened: the state and
+/// the full timeline of attempts (time, attempt, status or error, latency, response excerpt).
+/// Returns 0, 2 for bad options, 3 for an unusable data folder, 1 when there is no such event.
+int replay_show(const replay_options& opts, std::ostream& out, std::ostream& err);
 
 /// `hookd replay verify`: recomputes the hash chain (all, a range, or from an anchor), prints
 /// the head hash to note, and a progress bar on a terminal. Returns 0 when intact, 1 naming the

@@ -1179,63 +1179,30 @@ void api::event_deliveries(const std::shared_ptr<call>& c, std::string_view id) 
   if (!*e)
     return c->fail(not_found("no event '" + std::string{id} + "'"));
   const auto& ev = **e;
-  storage::config_reader config{node_.db()};
-  storage::delivery_reader deliveries{node_.db()};
+  auto timeline = storage::delivery_reader{node_.db()}.timeline(ev);
+  if (!timeline)
+    return c->fail(problem_from(to_caf_error(timeline.error())));
   json_writer w;
   w.begin_object();
   w.key("event_id").value(ev.id);
   w.key("seq").value(ev.seq);
   w.key("data").begin_array();
-  std::string after;
-  for (;;) {
-    auto hooks = config.list_webhooks(c->who->tenant, after, defaults::max_page_size);
-    if (!hooks)
-      return c->fail(problem_from(to_caf_error(hooks.error())));
-    for (const auto& h : *hooks) {
-      w.begin_object();
-      w.key("webhook_id").value(h.id);
-      w.key("name").value(h.name);
-      w.key("enabled").value(h.enabled);
-      std::vector<attempt_record> attempts;
-      std::string_view state = "pending";
-      std::optional<int64_t> next_at;
-      if (!h.matches(ev.type, ev.labels)) {
-        state = "filtered_out";
-      } else if (h.created_at_ms > ev.received_at_ms) {
-        state = "not_subscribed"; // The webhook did not exist yet.
-      } else {
-        auto scan = deliveries.scan_attempts(h.id, 0, [&](const attempt_record& a) {
-          if (a.event_seq == ev.seq && !a.test)
-            attempts.push_back(a);
-          return true;
-        });
-        if (!scan)
-          return c->fail(problem_from(to_caf_error(scan.error())));
-        auto done = deliveries.outcome(h.id, ev.seq);
-        if (!done)
-          return c->fail(problem_from(to_caf_error(done.error())));
-        if (*done) {
-          state = to_string((*done)->state);
-        } else if (!attempts.empty() && attempts.back().result == attempt_result::retrying) {
-          state = "retrying";
-          next_at = attempts.back().next_at_ms;
-        }
-      }
-      w.key("state").value(state);
-      w.key("next_attempt_at");
-      if (next_at)
-        w.value(format_rfc3339(*next_at));
-      else
-        w.null();
-      w.key("attempts").begin_array();
-      for (const auto& a : attempts)
-        write_attempt(w, a);
-      w.end_array();
-      w.end_object();
-    }
-    if (hooks->size() < defaults::max_page_size)
-      break;
-    after = hooks->back().id;
+  for (const auto& t : *timeline) {
+    w.begin_object();
+    w.key("webhook_id").value(t.hook.id);
+    w.key("name").value(t.hook.name);
+    w.key("enabled").value(t.hook.enabled);
+    w.key("state").value(t.state);
+    w.key("next_attempt_at");
+    if (t.next_attempt_ms)
+      w.value(format_rfc3339(*t.next_attempt_ms));
+    else
+      w.null();
+    w.key("attempts").begin_array();
+    for (const auto& a : t.attempts)
+      write_attempt(w, a);
+    w.end_array();
+    w.end_object();
   }
   w.end_array();
   w.end_object();

@@ -1,6 +1,7 @@
 #include "storage/delivery_reader.hpp"
 
 #include "storage/byte_codec.hpp"
+#include "storage/config_reader.hpp"
 #include "storage/log_reader.hpp"
 #include "storage/records.hpp"
 #include "storage/slice.hpp"
@@ -237,6 +238,50 @@ expected<uint64_t> delivery_reader::event_count(std::string_view tenant) const {
 expected<uint64_t> delivery_reader::exhausted_since(std::string_view tenant,
                                                     int64_t since_ms) const {
   return sum_of(totals(tenant, since_ms), &tenant_totals::exhausted);
+}
+
+expected<std::vector<event_delivery_timeline>> delivery_reader::timeline(const event& e) const {
+  std::vector<event_delivery_timeline> out;
+  config_reader config{db_};
+  std::string after;
+  for (;;) {
+    constexpr std::size_t page = 1000;
+    auto hooks = config.list_webhooks(e.tenant, after, page);
+    if (!hooks)
+      return hooks.error();
+    for (auto& h : *hooks) {
+      event_delivery_timeline t;
+      t.state = "pending";
+      if (!h.matches(e.type, e.labels)) {
+        t.state = "filtered_out";
+      } else if (h.created_at_ms > e.received_at_ms) {
+        t.state = "not_subscribed"; // The webhook did not exist yet.
+      } else {
+        auto scan = scan_attempts(h.id, 0, [&](const attempt_record& a) {
+          if (a.event_seq == e.seq && !a.test)
+            t.attempts.push_back(a);
+          return true;
+        });
+        if (!scan)
+          return scan.error();
+        auto done = outcome(h.id, e.seq);
+        if (!done)
+          return done.error();
+        if (*done) {
+          t.state = std::string{to_string((*done)->state)};
+        } else if (!t.attempts.empty() && t.attempts.back().result == attempt_result::retrying) {
+          t.state = "retrying";
+          t.next_attempt_ms = t.attempts.back().next_at_ms;
+        }
+      }
+      t.hook = std::move(h);
+      out.push_back(std::move(t));
+    }
+    if (hooks->size() < page)
+      break;
+    after = out.back().hook.id;
+  }
+  return out;
 }
 
 } // namespace hookd::storage

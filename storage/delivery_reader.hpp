@@ -10,10 +10,23 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
 namespace hookd::storage {
+
+/// One webhook's part in an event's history (see `delivery_reader::timeline`).
+struct event_delivery_timeline {
+  /// The webhook as configured now.
+  webhook hook;
+  /// `filtered_out`, `not_subscribed`, `pending`, `retrying`, `delivered`, `failed`, `dropped`.
+  std::string state;
+  /// When the next attempt is due (`retrying` only), ms since the epoch.
+  std::optional<int64_t> next_attempt_ms;
+  /// The attempts on the event, oldest first.
+  std::vector<attempt_record> attempts;
+};
 
 /// A page of a webhook's backlog: the events it still has to deliver, read back from the log.
 struct backlog_page {
@@ -37,6 +50,12 @@ class delivery_reader {
  public:
   /// Reads from `db`, which must outlive the reader.
   explicit delivery_reader(const database& db) : db_(db) {}
+  /// Every webhook of `e`'s tenant with what happened to `e` there: `filtered_out` (it does
+  /// not match), `not_subscribed` (created after the event), `pending`, `retrying` (with the
+  /// next attempt's time), or how it ended (`delivered`, `failed`, `dropped`); and the
+  /// attempts, oldest first (test deliveries excluded). The attempt log is pruned to the
+  /// newest records per webhook, so an old event's attempts may be gone while its outcome stays.
+  expected<std::vector<event_delivery_timeline>> timeline(const event& e) const;
 
   /// `webhook_id`'s snapshot, or nullopt.
   expected<std::optional<delivery_snapshot>> snapshot(std::string_view webhook_id) const;

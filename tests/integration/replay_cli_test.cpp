@@ -8,12 +8,14 @@
 #include "tests/support/api_steps.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/receiver.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_server.hpp"
 
 #include <catch2/catch.hpp>
 #include <rocksdb/db.h>
 
+#include <atomic>
 #include <sstream>
 
 using namespace hookd;
@@ -144,4 +146,60 @@ TEST_CASE("replay: listings while the server runs, filters, formats and verifica
   CHECK(wrong_anchor.status == 1);
   CHECK(wrong_anchor.out.find("BROKEN at seq 2: the record's hash differs from the anchor") !=
         std::string::npos);
+}
+
+TEST_CASE("replay: show reproduces a delivery that failed twice, then succeeded", "[cli][replay]") {
+  test::temp_dir dir;
+  auto data = dir.path() / "data";
+  const std::string token = "replay-admin-token-0123456";
+  std::map<std::string, std::string> env{
+      {"HOOKD_ADMIN_TOKEN", token}, {"HOOKD_ALLOW_HTTP", "1"}, {"HOOKD_ALLOW_NET", "127.0.0.1"}};
+  std::atomic<int> calls{0};
+  test::receiver rx{[&](const test::received_request&) {
+    auto n = ++calls;
+    return n <= 2 ? test::reply{503, "busy " + std::to_string(n), {}} : test::reply{200, "ok", {}};
+  }};
+  test::hookd_process proc{HOOKD_BINARY, data.string(), env};
+  REQUIRE(proc.port() != 0);
+  test::http_client c{proc.port()};
+  REQUIRE(c.request("POST", "/v1/tenants", R"({"id":"acme","name":"A"})", token).status == 201);
+  auto k = c.request("POST", "/v1/api-keys",
+                     R"({"tenant":"acme","scopes":["ingest","read","manage"]})", token);
+  auto key = test::json_string(k.body, "key");
+  auto hook = test::create_webhook_id(
+      c, key, "flaky", rx.port(),
+      R"("events":["deployment.*"],"retry":{"attempts":5,"base_seconds":1,"max_seconds":1})");
+  test::create_webhook_id(c, key, "other", rx.port(), R"("events":["build.*"])");
+  auto id = test::post_event_id(c, key, R"({"type":"deployment.failed","data":{"n":1}})");
+  auto history =
+      test::poll_get(c, key, "/v1/events/" + id + "/deliveries", [](const std::string& b) {
+        return b.find(R"("state":"delivered")") != std::string::npos;
+      });
+  REQUIRE(history.find(R"("state":"delivered")") != std::string::npos);
+
+  // While the server runs, by id (with the tenant) and by sequence number: the same story.
+  auto shown = replay(data, {"show", id, "--tenant", "acme"});
+  INFO(shown.out);
+  REQUIRE(shown.status == 0);
+  CHECK(replay(data, {"show", "1"}).out == shown.out);
+  auto out = lines(shown.out);
+  CHECK(out[0] == "event     " + id);
+  CHECK(out[1] == "seq       1");
+  // The flaky webhook's three attempts, in order, with their statuses and answers.
+  auto at = std::find(out.begin(), out.end(), "webhook " + hook + " (flaky): delivered");
+  REQUIRE(at != out.end());
+  REQUIRE(out.end() - at >= 4);
+  CHECK(at[1].find("#1  retrying  HTTP 503") != std::string::npos);
+  CHECK(at[1].find(R"("busy 1")") != std::string::npos);
+  CHECK(at[2].find("#2  retrying  HTTP 503") != std::string::npos);
+  CHECK(at[2].find(R"("busy 2")") != std::string::npos);
+  CHECK(at[3].find("#3  succeeded  HTTP 200") != std::string::npos);
+  // Every attempt has the same message id (receivers deduplicate on it).
+  auto msg = at[1].substr(at[1].find("msg_"), 30);
+  CHECK(at[3].find(msg) != std::string::npos);
+  CHECK(shown.out.find("(other): filtered_out") != std::string::npos);
+  CHECK(replay(data, {"show", id}).status == 2);                       // an id needs --tenant
+  CHECK(replay(data, {"show", id, "--tenant", "globex"}).status == 1); // not theirs
+  CHECK(replay(data, {"show", "99"}).status == 1);
+  CHECK(proc.stop(SIGTERM) == 0);
 }
