@@ -533,9 +533,15 @@ int main(int argc, char** argv) {
   events_cmd->add_option("--type", ropts.types, "Type patterns (deployment.*), repeatable");
   events_cmd->add_option("--tenant", ropts.tenant, "Only this tenant's events");
   events_cmd->add_option("--label", ropts.labels, "k=v that every event must carry, repeatable");
+  events_cmd->add_option("--webhook", ropts.webhook, "Only the events this webhook matched");
   events_cmd->add_option("--format", ropts.format, "table, ndjson or csv")
       ->check(CLI::IsMember({"table", "ndjson", "csv"}))
       ->capture_default_str();
+  auto* webhook_cmd = replay_cmd->add_subcommand(
+      "webhook", "Everything sent to one endpoint in a window, with the answers");
+  webhook_cmd->add_option("id", ropts.webhook, "The webhook id")->required();
+  webhook_cmd->add_option("--since", ropts.since, "RFC 3339, or relative: -24h, -30m, -7d");
+  webhook_cmd->add_option("--until", ropts.until, "RFC 3339, or relative (exclusive)");
   auto* show_cmd =
       replay_cmd->add_subcommand("show", "One event, its hash, and every webhook's attempts on it");
   show_cmd->add_option("event", ropts.event, "A sequence number, or an event id with --tenant")
@@ -566,6 +572,8 @@ int main(int argc, char** argv) {
     return checkpoint(copts);
   if (events_cmd->parsed())
     return hookd::cli::replay_events(ropts, std::cout, std::cerr);
+  if (webhook_cmd->parsed())
+    return hookd::cli::replay_webhook(ropts, std::cout, std::cerr);
   if (show_cmd->parsed())
     return hookd::cli::replay_show(ropts, std::cout, std::cerr);
   if (verify_cmd->parsed())

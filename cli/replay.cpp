@@ -6,6 +6,7 @@
 #include "domain/event_type.hpp"
 #include "domain/json_writer.hpp"
 #include "domain/timestamp.hpp"
+#include "storage/config_reader.hpp"
 #include "storage/database.hpp"
 #include "storage/delivery_reader.hpp"
 #include "storage/log_reader.hpp"
@@ -15,6 +16,7 @@
 #include <chrono>
 #include <filesystem>
 #include <ostream>
+#include <set>
 #include <unistd.h>
 
 namespace hookd::cli {
@@ -70,6 +72,61 @@ std::string labels_text(const std::vector<label>& labels) {
   return out;
 }
 
+// One attempt as a line: time, [event,] attempt number, result, status or error, latency,
+// message id, response excerpt and note.
+void write_attempt_line(std::ostream& out, const attempt_record& a, bool with_event) {
+  out << "  " << format_rfc3339(a.at_ms);
+  if (with_event)
+    out << "  seq " << a.event_seq << "  " << a.event_id;
+  out << "  #" << a.attempt << "  " << to_string(a.result) << "  ";
+  if (a.status)
+    out << "HTTP " << *a.status;
+  else
+    out << to_string(a.error);
+  out << "  " << a.duration_us / 1000 << " ms  " << a.message_id;
+  if (!a.response.empty()) {
+    auto excerpt = a.response.substr(0, 120);
+    std::replace(excerpt.begin(), excerpt.end(), '\n', ' ');
+    out << "  \"" << excerpt << (a.response.size() > 120 ? "…" : "") << "\"";
+  }
+  if (!a.note.empty())
+    out << "  (" << a.note << ")";
+  out << "\n";
+}
+
+// The webhook `id` of whichever tenant owns it; nullopt after explaining on `err` (`rc` says
+// the exit code).
+std::optional<webhook> find_webhook(const storage::database& db, const std::string& id,
+                                    std::ostream& err, int& rc) {
+  auto all = storage::config_reader{db}.list_all_webhooks();
+  if (!all) {
+    err << "hookd replay: reading webhooks failed: " << all.error().detail << "\n";
+    rc = exit_storage;
+    return std::nullopt;
+  }
+  for (auto& h : *all)
+    if (h.id == id)
+      return std::move(h);
+  err << "hookd replay: no webhook '" << id << "' (a deleted webhook's history is gone with it)\n";
+  rc = exit_failed;
+  return std::nullopt;
+}
+
+// Parses --since and --until into [since, until); false after explaining on `err`.
+bool read_window(const replay_options& opts, std::optional<int64_t>& since,
+                 std::optional<int64_t>& until, std::ostream& err) {
+  auto now = now_ms();
+  if (!opts.since.empty() && !(since = parse_time_arg(opts.since, now))) {
+    err << "hookd replay: --since '" << opts.since << "' is not RFC 3339 or relative (-24h)\n";
+    return false;
+  }
+  if (!opts.until.empty() && !(until = parse_time_arg(opts.until, now))) {
+    err << "hookd replay: --until '" << opts.until << "' is not RFC 3339 or relative (-1h)\n";
+    return false;
+  }
+  return true;
+}
+
 } // namespace
 
 std::optional<int64_t> parse_time_arg(const std::string& text, int64_t now) {
@@ -92,16 +149,9 @@ std::optional<int64_t> parse_time_arg(const std::string& text, int64_t now) {
 }
 
 int replay_events(const replay_options& opts, std::ostream& out, std::ostream& err) {
-  auto now = now_ms();
   std::optional<int64_t> since, until;
-  if (!opts.since.empty() && !(since = parse_time_arg(opts.since, now))) {
-    err << "hookd replay: --since '" << opts.since << "' is not RFC 3339 or relative (-24h)\n";
+  if (!read_window(opts, since, until, err))
     return exit_usage;
-  }
-  if (!opts.until.empty() && !(until = parse_time_arg(opts.until, now))) {
-    err << "hookd replay: --until '" << opts.until << "' is not RFC 3339 or relative (-1h)\n";
-    return exit_usage;
-  }
   std::vector<event_type_pattern> patterns;
   for (const auto& t : opts.types) {
     auto p = event_type_pattern::parse(t);
@@ -127,6 +177,12 @@ int replay_events(const replay_options& opts, std::ostream& out, std::ostream& e
   auto db = open_read_only(opts.data, err);
   if (!db)
     return exit_storage;
+  std::optional<webhook> hook;
+  if (!opts.webhook.empty()) {
+    int rc = exit_ok;
+    if (!(hook = find_webhook(*db, opts.webhook, err, rc)))
+      return rc;
+  }
   storage::log_reader log{*db};
   uint64_t from = 1;
   if (since) {
@@ -146,6 +202,10 @@ int replay_events(const replay_options& opts, std::ostream& out, std::ostream& e
     if (until && e.received_at_ms >= *until)
       return false; // received_at never decreases: nothing later matches
     if (!opts.tenant.empty() && e.tenant != opts.tenant)
+      return true;
+    // Only the events that webhook matched: its tenant's, after it existed, by its filter.
+    if (hook && (e.tenant != hook->tenant || e.received_at_ms < hook->created_at_ms ||
+                 !hook->matches(e.type, e.labels)))
       return true;
     if (!patterns.empty() && std::none_of(patterns.begin(), patterns.end(),
                                           [&](const auto& p) { return p.matches(e.type); }))
@@ -337,24 +397,49 @@ int replay_show(const replay_options& opts, std::ostream& out, std::ostream& err
     if (t.next_attempt_ms)
       out << ", next attempt " << format_rfc3339(*t.next_attempt_ms);
     out << "\n";
-    for (const auto& a : t.attempts) {
-      out << "  " << format_rfc3339(a.at_ms) << "  #" << a.attempt << "  " << to_string(a.result)
-          << "  ";
-      if (a.status)
-        out << "HTTP " << *a.status;
-      else
-        out << to_string(a.error);
-      out << "  " << a.duration_us / 1000 << " ms  " << a.message_id;
-      if (!a.response.empty()) {
-        auto excerpt = a.response.substr(0, 120);
-        std::replace(excerpt.begin(), excerpt.end(), '\n', ' ');
-        out << "  \"" << excerpt << (a.response.size() > 120 ? "…" : "") << "\"";
-      }
-      if (!a.note.empty())
-        out << "  (" << a.note << ")";
-      out << "\n";
-    }
+    for (const auto& a : t.attempts)
+      write_attempt_line(out, a, false);
   }
+  return exit_ok;
+}
+
+int replay_webhook(const replay_options& opts, std::ostream& out, std::ostream& err) {
+  std::optional<int64_t> since, until;
+  if (!read_window(opts, since, until, err))
+    return exit_usage;
+  auto db = open_read_only(opts.data, err);
+  if (!db)
+    return exit_storage;
+  int rc = exit_ok;
+  auto hook = find_webhook(*db, opts.webhook, err, rc);
+  if (!hook)
+    return rc;
+  out << "webhook " << hook->id << " (" << hook->name << ") of " << hook->tenant << "\n";
+  out << "url     " << hook->url << "\n";
+  out << "window  " << (since ? format_rfc3339(*since) : std::string{"the start"}) << " to "
+      << (until ? format_rfc3339(*until) : std::string{"now"}) << "\n";
+  uint64_t attempts = 0, succeeded = 0, failed = 0;
+  std::set<uint64_t> events;
+  auto scanned =
+      storage::delivery_reader{*db}.scan_attempts(hook->id, 0, [&](const attempt_record& a) {
+        if ((since && a.at_ms < *since) || (until && a.at_ms >= *until))
+          return true;
+        ++attempts;
+        if (a.result == attempt_result::succeeded)
+          ++succeeded;
+        else if (a.result != attempt_result::retrying)
+          ++failed;
+        if (!a.test)
+          events.insert(a.event_seq);
+        write_attempt_line(out, a, true);
+        return true;
+      });
+  if (!scanned) {
+    err << "hookd replay: reading attempts failed: " << scanned.error().detail << "\n";
+    return exit_storage;
+  }
+  out << attempts << " attempts on " << events.size() << " events: " << succeeded << " succeeded, "
+      << failed << " failed for good, " << attempts - succeeded - failed << " to be retried\n";
   return exit_ok;
 }
 

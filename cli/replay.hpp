@@ -33,12 +33,19 @@ struct replay_options {
   /// Returns 0, 2 for bad options, 3 for an unusable data folder, 1 when there is no such event.
   int replay_show(const replay_options& opts, std::ostream& out, std::ostream& err);
 
+  /// `hookd replay webhook <id>`: every attempt sent to the webhook in the window (`--since`,
+  /// `--until`), oldest first, with its event, status, latency and answer, and a summary. The
+  /// answer to "what did they receive". Attempt records are pruned to the newest per webhook.
+  int replay_webhook(const replay_options& opts, std::ostream& out, std::ostream& err);
+
   /// `hookd replay verify`: the range, and a noted checkpoint `HASH@SEQ` to start from.
   uint64_t from = 1;
   uint64_t to = UINT64_MAX;
   std::string from_anchor;
   /// `hookd replay show`: the event (its id, or its sequence number).
   std::string event;
+  /// `hookd replay webhook <id>`, and `events --webhook`: the webhook.
+  std::string webhook;
 };
 
 /// Parses a time given as RFC 3339 or relative to `now_ms` (`-24h`, `-90m`, `-7d`, `-30s`).
@@ -54,6 +61,11 @@ int replay_events(const replay_options& opts, std::ostream& out, std::ostream& e
 /// the full timeline of attempts (time, attempt, status or error, latency, response excerpt).
 /// Returns 0, 2 for bad options, 3 for an unusable data folder, 1 when there is no such event.
 int replay_show(const replay_options& opts, std::ostream& out, std::ostream& err);
+
+/// `hookd replay webhook <id>`: every attempt sent to the webhook in the window (`--since`,
+/// `--until`), oldest first, with its event, status, latency and answer, and a summary. The
+/// answer to "what did they receive". Attempt records are pruned to the newest per webhook.
+int replay_webhook(const replay_options& opts, std::ostream& out, std::ostream& err);
 
 /// `hookd replay verify`: recomputes the hash chain (all, a range, or from an anchor), prints
 /// the head hash to note, and a progress bar on a terminal. Returns 0 when intact, 1 naming the

@@ -15,6 +15,7 @@
 #include <catch2/catch.hpp>
 #include <rocksdb/db.h>
 
+#include <algorithm>
 #include <atomic>
 #include <sstream>
 
@@ -169,7 +170,7 @@ TEST_CASE("replay: show reproduces a delivery that failed twice, then succeeded"
   auto hook = test::create_webhook_id(
       c, key, "flaky", rx.port(),
       R"("events":["deployment.*"],"retry":{"attempts":5,"base_seconds":1,"max_seconds":1})");
-  test::create_webhook_id(c, key, "other", rx.port(), R"("events":["build.*"])");
+  auto other = test::create_webhook_id(c, key, "other", rx.port(), R"("events":["build.*"])");
   auto id = test::post_event_id(c, key, R"({"type":"deployment.failed","data":{"n":1}})");
   auto history =
       test::poll_get(c, key, "/v1/events/" + id + "/deliveries", [](const std::string& b) {
@@ -201,5 +202,26 @@ TEST_CASE("replay: show reproduces a delivery that failed twice, then succeeded"
   CHECK(replay(data, {"show", id}).status == 2);                       // an id needs --tenant
   CHECK(replay(data, {"show", id, "--tenant", "globex"}).status == 1); // not theirs
   CHECK(replay(data, {"show", "99"}).status == 1);
+
+  // What did the flaky endpoint receive: three attempts on one event, with the answers.
+  auto sent = replay(data, {"webhook", hook, "--since", "-1h"});
+  REQUIRE(sent.status == 0);
+  auto rows = lines(sent.out);
+  CHECK(rows[0] == "webhook " + hook + " (flaky) of acme");
+  CHECK(std::count_if(rows.begin(), rows.end(), [&](const std::string& r) {
+          return r.find("seq 1  " + id) != std::string::npos;
+        }) == 3);
+  CHECK(rows.back() == "3 attempts on 1 events: 1 succeeded, 0 failed for good, 2 to be retried");
+  CHECK(lines(replay(data, {"webhook", hook, "--until", "2000-01-01T00:00:00Z"}).out).back() ==
+        "0 attempts on 0 events: 0 succeeded, 0 failed for good, 0 to be retried");
+  CHECK(replay(data, {"webhook", "wh_nope"}).status == 1);
+  // The events each webhook matched.
+  auto build = test::post_event_id(c, key, R"({"type":"build.started","data":{}})");
+  auto matched = lines(replay(data, {"events", "--webhook", hook, "--format", "csv"}).out);
+  REQUIRE(matched.size() == 2);
+  CHECK(matched[1].find(id) != std::string::npos);
+  auto matched_other = lines(replay(data, {"events", "--webhook", other, "--format", "csv"}).out);
+  REQUIRE(matched_other.size() == 2);
+  CHECK(matched_other[1].find(build) != std::string::npos);
   CHECK(proc.stop(SIGTERM) == 0);
 }
