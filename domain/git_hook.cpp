@@ -76,27 +76,59 @@ std::optional<problem> not_a_push(std::string_view provider, std::string_view wh
                               std::nullopt}});
 }
 
+// Where a single-ref push payload keeps each field (JSON pointers; empty: absent).
+struct ref_push_shape {
+  git_provider provider;
+  std::string_view name;
+  std::string_view repository;
+  std::string_view repository_url;
+  std::string_view pusher_name;
+  std::string_view pusher_email;
+  std::string_view pusher_username;
+  std::string_view compare;
+};
+
 // GitHub's `push` event (docs.github.com, "Webhook events and payloads", push).
-void parse_github(element root, git_hook_content& out) {
+constexpr ref_push_shape github_shape{
+    git_provider::github, "GitHub",        "/repository/full_name", "/repository/html_url",
+    "/pusher/name",       "/pusher/email", "/sender/login",         "/compare"};
+// GitLab's push and tag push events (docs.gitlab.com, "Webhook events"): no compare link, and
+// `total_commits_count` counts the commits it left out.
+constexpr ref_push_shape gitlab_shape{git_provider::gitlab,
+                                      "GitLab",
+                                      "/project/path_with_namespace",
+                                      "/project/web_url",
+                                      "/user_name",
+                                      "/user_email",
+                                      "/user_username",
+                                      ""};
+
+// Parses a payload that updates one ref (GitHub, GitLab), laid out as `shape` says.
+void parse_ref_push(element root, const ref_push_shape& shape, git_hook_content& out) {
   git_push p;
-  p.provider = git_provider::github;
+  p.provider = shape.provider;
   auto ref = text_at(root, "/ref");
-  p.repository = text_at(root, "/repository/full_name");
+  p.repository = text_at(root, shape.repository);
   if (ref.empty() || p.repository.empty()) {
-    out.failure = not_a_push("GitHub", "'ref' and 'repository.full_name' are required");
+    auto field = std::string{shape.repository.substr(1)};
+    std::replace(field.begin(), field.end(), '/', '.');
+    out.failure = not_a_push(shape.name, "'ref' and '" + field + "' are required");
     return;
   }
   set_ref(p, ref);
-  p.repository_url = text_at(root, "/repository/html_url");
+  p.repository_url = text_at(root, shape.repository_url);
   p.before = text_at(root, "/before");
   p.after = text_at(root, "/after");
   p.created = bool_at(root, "/created") || p.before == zero_sha;
   p.deleted = bool_at(root, "/deleted") || p.after == zero_sha;
   p.forced = bool_at(root, "/forced");
-  p.pusher_name = text_at(root, "/pusher/name");
-  p.pusher_email = text_at(root, "/pusher/email");
-  p.pusher_username = text_at(root, "/sender/login");
-  p.compare_url = text_at(root, "/compare");
+  p.pusher_name = text_at(root, shape.pusher_name);
+  p.pusher_email = text_at(root, shape.pusher_email);
+  p.pusher_username = text_at(root, shape.pusher_username);
+  if (!shape.compare.empty())
+    p.compare_url = text_at(root, shape.compare);
+  else if (!p.repository_url.empty() && !p.created && !p.deleted)
+    p.compare_url = p.repository_url + "/-/compare/" + p.before + "..." + p.after;
   std::vector<git_commit> commits;
   simdjson::dom::array arr;
   if (root.at_pointer("/commits").get_array().get(arr) == simdjson::SUCCESS)
@@ -104,43 +136,6 @@ void parse_github(element root, git_hook_content& out) {
       commits.push_back({text_at(c, "/id"), cut_message(text_at(c, "/message")),
                          text_at(c, "/author/name"), text_at(c, "/author/email"),
                          text_at(c, "/author/username"), text_at(c, "/url"),
-                         text_at(c, "/timestamp")});
-  auto total = commits.size();
-  keep_recent(p, std::move(commits), total);
-  out.pushes.push_back(std::move(p));
-}
-
-// GitLab's push and tag push events (docs.gitlab.com, "Webhook events").
-void parse_gitlab(element root, git_hook_content& out) {
-  git_push p;
-  p.provider = git_provider::gitlab;
-  auto ref = text_at(root, "/ref");
-  p.repository = text_at(root, "/project/path_with_namespace");
-  if (ref.empty() || p.repository.empty()) {
-    out.failure = not_a_push("GitLab", "'ref' and 'project.path_with_namespace' are required");
-    return;
-  }
-  set_ref(p, ref);
-  p.repository_url = text_at(root, "/project/web_url");
-  p.before = text_at(root, "/before");
-  p.after = text_at(root, "/after");
-  p.created = p.before == zero_sha;
-  p.deleted = p.after == zero_sha;
-  p.pusher_name = text_at(root, "/user_name");
-  p.pusher_email = text_at(root, "/user_email");
-  p.pusher_username = text_at(root, "/user_username");
-  if (!p.repository_url.empty() && !p.created && !p.deleted)
-    p.compare_url = p.repository_url + "/-/compare/" + p.before + "..." + p.after;
-  std::vector<git_commit> commits;
-  simdjson::dom::array arr;
-  if (root.at_pointer("/commits").get_array().get(arr) == simdjson::SUCCESS)
-    for (auto c : arr)
-      commits.push_back({text_at(c, "/id"),
-                         cut_message(text_at(c, "/message")),
-                         text_at(c, "/author/name"),
-                         text_at(c, "/author/email"),
-                         {},
-                         text_at(c, "/url"),
                          text_at(c, "/timestamp")});
   uint64_t total = commits.size();
   uint64_t declared = 0;
@@ -322,10 +317,10 @@ git_hook_content parse_git_hook(git_provider provider, std::string_view event,
     return out;
   switch (provider) {
   case git_provider::github:
-    parse_github(input.root(), out);
+    parse_ref_push(input.root(), github_shape, out);
     break;
   case git_provider::gitlab:
-    parse_gitlab(input.root(), out);
+    parse_ref_push(input.root(), gitlab_shape, out);
     break;
   case git_provider::bitbucket:
     parse_bitbucket(input.root(), out);

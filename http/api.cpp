@@ -917,17 +917,14 @@ void api::change_webhook(
   auto current = load_webhook(c, id);
   if (!current)
     return;
-  auto now = std::max(time_.now_ms(), current->updated_at_ms + 1);
-  auto parsed = parse(*current, now);
-  if (parsed.failure)
-    return c->fail(*parsed.failure);
-  auto details = webhook_audit_details(*parsed.value);
-  auto change = audited_change(
-      c, now, c->who->tenant, std::string{action}, std::string{id}, std::move(details),
-      config_change::update_webhook{std::move(*parsed.value), current->updated_at_ms});
-  send_config(c, std::move(change), [c, with_secret](const config_outcome& out) {
-    answer_webhook_change(c, out, bh::status::ok, with_secret);
-  });
+  update_object(
+      c, *current, id, action, parse, webhook_audit_details,
+      [](webhook v, int64_t based_on) {
+        return config_change::update_webhook{std::move(v), based_on};
+      },
+      [with_secret](const auto& call, const config_outcome& out) {
+        answer_webhook_change(call, out, bh::status::ok, with_secret);
+      });
 }
 
 void api::delete_webhook(const std::shared_ptr<call>& c, std::string_view id) {

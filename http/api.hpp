@@ -100,6 +100,11 @@ class api {
   void rotate_secret(const std::shared_ptr<call>& c, std::string_view id);
   void preview_webhook(const std::shared_ptr<call>& c, std::string_view id);
   void preview_template(const std::shared_ptr<call>& c);
+  // Previews stored event `event_id` of the caller's tenant (404 when absent), or else a
+  // sample of type `sample_of`, rendered as `format`.
+  void preview_event(const std::shared_ptr<call>& c, const webhook& format,
+                     const std::optional<std::string>& event_id, const std::string& sample_of,
+                     bool with_url);
   void answer_preview(const std::shared_ptr<call>& c, const webhook& h, const event& e, bool sample,
                       bool with_url);
   // ops_api.cpp: the queue figures, bulk retry, and the Prometheus page.
@@ -129,6 +134,15 @@ class api {
   void source_webhook_url(const std::shared_ptr<call>& c, std::string_view id);
   void receive_git_hook(const std::shared_ptr<call>& c, std::string_view provider,
                         std::string_view source_id);
+  // The steps every update of a stored object shares: parse `current` at a time after its last
+  // change, audit the result as `action` (details from `details`), send `make_op(value,
+  // current's updated_at)` to the writer, and hand the outcome to `answer`. Defined in
+  // api_support.hpp.
+  template <class T, class Details, class MakeOp, class Answer>
+  void update_object(const std::shared_ptr<call>& c, const T& current, std::string_view id,
+                     std::string_view action,
+                     const std::function<parse_result<T>(const T&, int64_t)>& parse,
+                     Details details, MakeOp make_op, Answer answer);
   // Reads `tenant`'s source `id`, applies `parse` to it, stores the result with an audit
   // entry `action`, and answers with the source (with its secret when `with_secret`).
   void change_source(const std::shared_ptr<call>& c, std::string_view id, std::string_view action,

@@ -267,4 +267,21 @@ template <class Call> void reply_no_content(const Call& c) {
 
 } // namespace detail
 
+template <class T, class Details, class MakeOp, class Answer>
+void api::update_object(const std::shared_ptr<call>& c, const T& current, std::string_view id,
+                        std::string_view action,
+                        const std::function<parse_result<T>(const T&, int64_t)>& parse,
+                        Details details, MakeOp make_op, Answer answer) {
+  // Strictly after the last change, so that the writer's concurrency check can tell them apart.
+  auto now = std::max(time_.now_ms(), current.updated_at_ms + 1);
+  auto parsed = parse(current, now);
+  if (parsed.failure)
+    return c->fail(*parsed.failure);
+  auto audit = details(*parsed.value);
+  auto change = detail::audited_change(c, now, c->who->tenant, std::string{action}, std::string{id},
+                                       std::move(audit),
+                                       make_op(std::move(*parsed.value), current.updated_at_ms));
+  send_config(c, std::move(change), [c, answer](const config_outcome& out) { answer(c, out); });
+}
+
 } // namespace hookd::http

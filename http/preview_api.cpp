@@ -83,16 +83,8 @@ void api::preview_webhook(const std::shared_ptr<call>& c, std::string_view id) {
     parsed.value->event_type = sample_type(h->events.front());
   auto request = std::move(*parsed.value);
   request.format = std::move(*h);
-  if (request.event_id) {
-    auto e = storage::log_reader{node_.db()}.find(c->who->tenant, *request.event_id);
-    if (!e)
-      return c->fail(problem_from(to_caf_error(e.error())));
-    if (!*e)
-      return c->fail(not_found("no event '" + *request.event_id + "'"));
-    return answer_preview(c, request.format, **e, false, true);
-  }
-  auto sample = sample_event(*request.event_type, c->who->tenant, time_.now_ms());
-  answer_preview(c, request.format, sample, true, true);
+  preview_event(c, request.format, request.event_id, request.event_type.value_or(sample_type("*")),
+                true);
 }
 
 void api::preview_template(const std::shared_ptr<call>& c) {
@@ -102,17 +94,22 @@ void api::preview_template(const std::shared_ptr<call>& c) {
   if (parsed.failure)
     return c->fail(*parsed.failure);
   const auto& request = *parsed.value;
-  if (request.event_id) {
-    auto e = storage::log_reader{node_.db()}.find(c->who->tenant, *request.event_id);
-    if (!e)
-      return c->fail(problem_from(to_caf_error(e.error())));
-    if (!*e)
-      return c->fail(not_found("no event '" + *request.event_id + "'"));
-    return answer_preview(c, request.format, **e, false, false);
-  }
-  auto type = request.event_type.value_or(sample_type("*"));
-  answer_preview(c, request.format, sample_event(type, c->who->tenant, time_.now_ms()), true,
-                 false);
+  preview_event(c, request.format, request.event_id, request.event_type.value_or(sample_type("*")),
+                false);
+}
+
+void api::preview_event(const std::shared_ptr<call>& c, const webhook& format,
+                        const std::optional<std::string>& event_id, const std::string& sample_of,
+                        bool with_url) {
+  if (!event_id)
+    return answer_preview(c, format, sample_event(sample_of, c->who->tenant, time_.now_ms()), true,
+                          with_url);
+  auto e = storage::log_reader{node_.db()}.find(c->who->tenant, *event_id);
+  if (!e)
+    return c->fail(problem_from(to_caf_error(e.error())));
+  if (!*e)
+    return c->fail(not_found("no event '" + *event_id + "'"));
+  answer_preview(c, format, **e, false, with_url);
 }
 
 void api::answer_preview(const std::shared_ptr<call>& c, const webhook& h, const event& e,

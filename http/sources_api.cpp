@@ -206,17 +206,14 @@ void api::change_source(const std::shared_ptr<call>& c, std::string_view id,
   auto current = load_source(c, node_.db(), id);
   if (!current)
     return;
-  auto now = std::max(time_.now_ms(), current->updated_at_ms + 1);
-  auto parsed = parse(*current, now);
-  if (parsed.failure)
-    return c->fail(*parsed.failure);
-  auto details = source_audit_details(*parsed.value);
-  auto change = audited_change(
-      c, now, c->who->tenant, std::string{action}, std::string{id}, std::move(details),
-      config_change::update_source{std::move(*parsed.value), current->updated_at_ms});
-  send_config(c, std::move(change), [c, with_secret](const config_outcome& out) {
-    answer_source_change(c, out, bh::status::ok, with_secret);
-  });
+  update_object(
+      c, *current, id, action, parse, source_audit_details,
+      [](source v, int64_t based_on) {
+        return config_change::update_source{std::move(v), based_on};
+      },
+      [with_secret](const auto& call, const config_outcome& out) {
+        answer_source_change(call, out, bh::status::ok, with_secret);
+      });
 }
 
 void api::patch_source(const std::shared_ptr<call>& c, std::string_view id) {

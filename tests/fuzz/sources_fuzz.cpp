@@ -17,11 +17,11 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   std::string_view text{reinterpret_cast<const char*>(data), size};
   simdjson::dom::parser parser;
-  for (auto p : {hookd::git_provider::github, hookd::git_provider::gitlab,
-                 hookd::git_provider::bitbucket}) {
+  for (auto p :
+       {hookd::git_provider::github, hookd::git_provider::gitlab, hookd::git_provider::bitbucket}) {
     auto event = p == hookd::git_provider::github   ? "push"
                  : p == hookd::git_provider::gitlab ? "Push Hook"
-                                                     : "repo:push";
+                                                    : "repo:push";
     auto content = hookd::parse_git_hook(p, event, text);
     for (const auto& push : content.pushes) {
       if (push.commits.size() > hookd::max_push_commits)
