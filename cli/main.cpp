@@ -537,6 +537,17 @@ int main(int argc, char** argv) {
   events_cmd->add_option("--format", ropts.format, "table, ndjson or csv")
       ->check(CLI::IsMember({"table", "ndjson", "csv"}))
       ->capture_default_str();
+  auto* export_cmd = replay_cmd->add_subcommand(
+      "export", "Write the selected events to an NDJSON or gzip file that verifies on its own");
+  export_cmd->add_option("--since", ropts.since, "RFC 3339, or relative: -24h, -30m, -7d");
+  export_cmd->add_option("--until", ropts.until, "RFC 3339, or relative (exclusive)");
+  export_cmd->add_option("--type", ropts.types, "Type patterns (deployment.*), repeatable");
+  export_cmd->add_option("--tenant", ropts.tenant, "Only this tenant's events");
+  export_cmd->add_option("--label", ropts.labels, "k=v that every event must carry, repeatable");
+  export_cmd->add_option("--webhook", ropts.webhook, "Only the events this webhook matched");
+  export_cmd->add_option("-o,--output", ropts.output, "The file (- for standard output)")
+      ->capture_default_str();
+  export_cmd->add_flag("--gzip", ropts.gzip, "Compress (implied by an output ending in .gz)");
   auto* webhook_cmd = replay_cmd->add_subcommand(
       "webhook", "Everything sent to one endpoint in a window, with the answers");
   webhook_cmd->add_option("id", ropts.webhook, "The webhook id")->required();
@@ -553,6 +564,8 @@ int main(int argc, char** argv) {
   verify_cmd->add_option("--to", ropts.to, "Last sequence number (default: the head)");
   verify_cmd->add_option("--from-anchor", ropts.from_anchor,
                          "HASH@SEQ printed by an earlier verify: check what came after it");
+  verify_cmd->add_option("--export", ropts.export_file,
+                         "Verify an export file (NDJSON or gzip) on its own, without the log");
   // An optional settings file (TOML): a `[serve]` table with one key per long flag, without
   // its dashes (`listen = "0.0.0.0:8080"`, `allow-net = ["10.0.0.0/8"]`). Precedence: flags, then
   // HOOKD_* variables (see `with_environment`), then the file, then the defaults.
@@ -572,6 +585,8 @@ int main(int argc, char** argv) {
     return checkpoint(copts);
   if (events_cmd->parsed())
     return hookd::cli::replay_events(ropts, std::cout, std::cerr);
+  if (export_cmd->parsed())
+    return hookd::cli::replay_export(ropts, std::cout, std::cerr);
   if (webhook_cmd->parsed())
     return hookd::cli::replay_webhook(ropts, std::cout, std::cerr);
   if (show_cmd->parsed())

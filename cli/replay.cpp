@@ -3,21 +3,28 @@
 #include "cli/exit_codes.hpp"
 #include "domain/crypto.hpp"
 #include "domain/delivery_outcome.hpp"
+#include "domain/event_json.hpp"
 #include "domain/event_type.hpp"
 #include "domain/json_writer.hpp"
 #include "domain/timestamp.hpp"
 #include "storage/config_reader.hpp"
 #include "storage/database.hpp"
 #include "storage/delivery_reader.hpp"
+#include "storage/log_export.hpp"
 #include "storage/log_reader.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <ostream>
 #include <set>
 #include <unistd.h>
+#include <zlib.h>
 
 namespace hookd::cli {
 
@@ -148,97 +155,106 @@ std::optional<int64_t> parse_time_arg(const std::string& text, int64_t now) {
   return parse_rfc3339(text);
 }
 
-int replay_events(const replay_options& opts, std::ostream& out, std::ostream& err) {
+namespace {
+
+// What `events` and `export` select: a window, type patterns, a tenant, labels, and the
+// events one webhook matched.
+struct event_selection {
   std::optional<int64_t> since, until;
-  if (!read_window(opts, since, until, err))
-    return exit_usage;
   std::vector<event_type_pattern> patterns;
+  std::vector<label> labels;
+  std::string tenant;
+  std::optional<webhook> hook;
+
+  bool matches(const event& e) const {
+    if (!tenant.empty() && e.tenant != tenant)
+      return false;
+    // Only the events that webhook matched: its tenant's, after it existed, by its filter.
+    if (hook && (e.tenant != hook->tenant || e.received_at_ms < hook->created_at_ms ||
+                 !hook->matches(e.type, e.labels)))
+      return false;
+    if (!patterns.empty() && std::none_of(patterns.begin(), patterns.end(),
+                                          [&](const auto& p) { return p.matches(e.type); }))
+      return false;
+    for (const auto& w : labels)
+      if (find_label(e.labels, w.key) != std::optional<std::string_view>{w.value})
+        return false;
+    return true;
+  }
+
+  // A human description, for an export's trailer.
+  std::string describe(const replay_options& opts) const {
+    std::string out;
+    auto add = [&](std::string part) { out += (out.empty() ? "" : " ") + part; };
+    if (since)
+      add("since=" + format_rfc3339(*since));
+    if (until)
+      add("until=" + format_rfc3339(*until));
+    for (const auto& t : opts.types)
+      add("type=" + t);
+    if (!tenant.empty())
+      add("tenant=" + tenant);
+    for (const auto& l : opts.labels)
+      add("label=" + l);
+    if (hook)
+      add("webhook=" + hook->id);
+    return out.empty() ? "all" : out;
+  }
+};
+
+// Parses the selection options; false after explaining on `err`.
+bool parse_selection(const replay_options& opts, event_selection& sel, std::ostream& err) {
+  if (!read_window(opts, sel.since, sel.until, err))
+    return false;
   for (const auto& t : opts.types) {
     auto p = event_type_pattern::parse(t);
     if (!p) {
       err << "hookd replay: --type '" << t << "' is not a type, 'prefix.*' or '*'\n";
-      return exit_usage;
+      return false;
     }
-    patterns.push_back(*p);
+    sel.patterns.push_back(*p);
   }
-  std::vector<label> wanted;
   for (const auto& l : opts.labels) {
     auto eq = l.find('=');
     if (eq == std::string::npos || eq == 0) {
       err << "hookd replay: --label '" << l << "' must be key=value\n";
-      return exit_usage;
+      return false;
     }
-    wanted.push_back({l.substr(0, eq), l.substr(eq + 1)});
+    sel.labels.push_back({l.substr(0, eq), l.substr(eq + 1)});
   }
-  if (opts.format != "table" && opts.format != "ndjson" && opts.format != "csv") {
-    err << "hookd replay: --format is table, ndjson or csv\n";
-    return exit_usage;
-  }
+  sel.tenant = opts.tenant;
+  return true;
+}
+
+// Opens the data folder, resolves `--webhook`, and streams the selected events with their
+// stored records to `visit`. Returns the exit code; `selected` counts the events.
+int scan_selection(const replay_options& opts, event_selection& sel, std::ostream& err,
+                   uint64_t& selected,
+                   const std::function<void(const event&, std::string_view)>& visit) {
   auto db = open_read_only(opts.data, err);
   if (!db)
     return exit_storage;
-  std::optional<webhook> hook;
   if (!opts.webhook.empty()) {
     int rc = exit_ok;
-    if (!(hook = find_webhook(*db, opts.webhook, err, rc)))
+    if (!(sel.hook = find_webhook(*db, opts.webhook, err, rc)))
       return rc;
   }
   storage::log_reader log{*db};
   uint64_t from = 1;
-  if (since) {
-    auto first = log.first_seq_at_or_after(*since);
+  if (sel.since) {
+    auto first = log.first_seq_at_or_after(*sel.since);
     if (!first) {
       err << "hookd replay: " << first.error().detail << "\n";
       return exit_storage;
     }
     from = *first;
   }
-  if (opts.format == "table")
-    out << "seq       received_at               tenant        type                          id\n";
-  else if (opts.format == "csv")
-    out << "seq,received_at,tenant,id,type,labels,hash\n";
-  uint64_t shown = 0;
-  auto scanned = log.scan(from, UINT64_MAX, [&](const event& e) {
-    if (until && e.received_at_ms >= *until)
+  auto scanned = log.scan_records(from, UINT64_MAX, [&](const event& e, std::string_view record) {
+    if (sel.until && e.received_at_ms >= *sel.until)
       return false; // received_at never decreases: nothing later matches
-    if (!opts.tenant.empty() && e.tenant != opts.tenant)
-      return true;
-    // Only the events that webhook matched: its tenant's, after it existed, by its filter.
-    if (hook && (e.tenant != hook->tenant || e.received_at_ms < hook->created_at_ms ||
-                 !hook->matches(e.type, e.labels)))
-      return true;
-    if (!patterns.empty() && std::none_of(patterns.begin(), patterns.end(),
-                                          [&](const auto& p) { return p.matches(e.type); }))
-      return true;
-    for (const auto& w : wanted)
-      if (find_label(e.labels, w.key) != std::optional<std::string_view>{w.value})
-        return true;
-    ++shown;
-    if (opts.format == "ndjson") {
-      json_writer w;
-      w.begin_object();
-      w.key("seq").value(e.seq).key("id").value(e.id).key("tenant").value(e.tenant);
-      w.key("type").value(e.type).key("received_at").value(format_rfc3339(e.received_at_ms));
-      w.key("labels").begin_object();
-      for (const auto& l : e.labels)
-        w.key(l.key).value(l.value);
-      w.end_object();
-      w.key("hash").value(hex(e.hash));
-      w.key("data").raw(e.data);
-      w.end_object();
-      out << w.str() << "\n";
-    } else if (opts.format == "csv") {
-      out << e.seq << "," << format_rfc3339(e.received_at_ms) << "," << csv(e.tenant) << ","
-          << csv(e.id) << "," << csv(e.type) << "," << csv(labels_text(e.labels)) << ","
-          << hex(e.hash) << "\n";
-    } else {
-      auto pad = [](std::string s, std::size_t n) {
-        if (s.size() < n)
-          s.append(n - s.size(), ' ');
-        return s;
-      };
-      out << pad(std::to_string(e.seq), 10) << pad(format_rfc3339(e.received_at_ms), 26)
-          << pad(e.tenant, 14) << pad(e.type, 30) << e.id << "\n";
+    if (sel.matches(e)) {
+      ++selected;
+      visit(e, record);
     }
     return true;
   });
@@ -246,12 +262,235 @@ int replay_events(const replay_options& opts, std::ostream& out, std::ostream& e
     err << "hookd replay: reading the log failed: " << scanned.error().detail << "\n";
     return exit_storage;
   }
-  if (shown == 0)
+  if (selected == 0)
     err << "hookd replay: no events match\n";
   return exit_ok;
 }
 
+std::string pad(std::string s, std::size_t n) {
+  if (s.size() < n)
+    s.append(n - s.size(), ' ');
+  return s;
+}
+
+// Where an export goes: standard output, a file, or a gzip file; files are written beside
+// their target and renamed into place by `commit`.
+class export_sink {
+ public:
+  export_sink(const replay_options& opts, std::ostream& out) : out_(out) {
+    if (opts.output == "-" || opts.output.empty())
+      return;
+    target_ = opts.output;
+    temp_ = opts.output + ".partial";
+    if (opts.gzip || opts.output.ends_with(".gz")) {
+      gz_ = gzopen(temp_.c_str(), "wb6");
+      ok_ = gz_ != nullptr;
+    } else {
+      file_.open(temp_, std::ios::binary | std::ios::trunc);
+      ok_ = file_.good();
+    }
+  }
+  ~export_sink() {
+    if (gz_)
+      gzclose(gz_);
+    if (!committed_ && !temp_.empty()) {
+      std::error_code ec;
+      std::filesystem::remove(temp_, ec);
+    }
+  }
+  export_sink(const export_sink&) = delete;
+  export_sink& operator=(const export_sink&) = delete;
+
+  bool ok() const { return ok_; }
+  const std::string& temp() const { return temp_; }
+
+  void write(std::string_view text) {
+    if (!ok_)
+      return;
+    if (gz_)
+      ok_ = gzwrite(gz_, text.data(), static_cast<unsigned>(text.size())) ==
+            static_cast<int>(text.size());
+    else if (target_.empty())
+      ok_ = static_cast<bool>(out_.write(text.data(), static_cast<std::streamsize>(text.size())));
+    else
+      ok_ = static_cast<bool>(file_.write(text.data(), static_cast<std::streamsize>(text.size())));
+  }
+
+  // Finishes the file and renames it into place; false when something failed.
+  bool commit() {
+    if (gz_) {
+      ok_ = gzclose(gz_) == Z_OK && ok_;
+      gz_ = nullptr;
+    } else if (file_.is_open()) {
+      file_.flush();
+      ok_ = file_.good() && ok_;
+      file_.close();
+    } else {
+      out_.flush();
+    }
+    if (!ok_ || temp_.empty())
+      return ok_;
+    std::error_code ec;
+    std::filesystem::rename(temp_, target_, ec);
+    committed_ = !ec;
+    return committed_;
+  }
+
+ private:
+  std::ostream& out_;
+  std::string target_, temp_;
+  std::ofstream file_;
+  gzFile gz_ = nullptr;
+  bool ok_ = true;
+  bool committed_ = false;
+};
+
+} // namespace
+
+int replay_events(const replay_options& opts, std::ostream& out, std::ostream& err) {
+  event_selection sel;
+  if (!parse_selection(opts, sel, err))
+    return exit_usage;
+  if (opts.format != "table" && opts.format != "ndjson" && opts.format != "csv") {
+    err << "hookd replay: --format is table, ndjson or csv\n";
+    return exit_usage;
+  }
+  bool header = false;
+  uint64_t shown = 0;
+  return scan_selection(opts, sel, err, shown, [&](const event& e, std::string_view) {
+    if (!header && opts.format == "table")
+      out << "seq       received_at               tenant        type                          id\n";
+    else if (!header && opts.format == "csv")
+      out << "seq,received_at,tenant,id,type,labels,hash\n";
+    header = true;
+    if (opts.format == "ndjson") {
+      json_writer w;
+      w.begin_object();
+      write_event_fields(w, e);
+      w.end_object();
+      out << w.str() << "\n";
+    } else if (opts.format == "csv") {
+      out << e.seq << "," << format_rfc3339(e.received_at_ms) << "," << csv(e.tenant) << ","
+          << csv(e.id) << "," << csv(e.type) << "," << csv(labels_text(e.labels)) << ","
+          << hex(e.hash) << "\n";
+    } else {
+      out << pad(std::to_string(e.seq), 10) << pad(format_rfc3339(e.received_at_ms), 26)
+          << pad(e.tenant, 14) << pad(e.type, 30) << e.id << "\n";
+    }
+  });
+}
+
+int replay_export(const replay_options& opts, std::ostream& out, std::ostream& err) {
+  event_selection sel;
+  if (!parse_selection(opts, sel, err))
+    return exit_usage;
+  export_sink sink{opts, out};
+  if (!sink.ok()) {
+    err << "hookd replay: cannot write " << sink.temp() << ": " << std::strerror(errno) << "\n";
+    return exit_storage;
+  }
+  std::optional<storage::export_writer> writer;
+  uint64_t exported = 0;
+  auto rc = scan_selection(opts, sel, err, exported, [&](const event& e, std::string_view record) {
+    if (!writer)
+      writer.emplace(sel.describe(opts));
+    sink.write(writer->record(e, record));
+  });
+  if (rc != exit_ok)
+    return rc;
+  if (!writer)
+    writer.emplace(sel.describe(opts)); // An empty export still says what was asked.
+  sink.write(writer->trailer());
+  if (!sink.commit()) {
+    err << "hookd replay: writing " << opts.output << " failed: " << std::strerror(errno) << "\n";
+    return exit_storage;
+  }
+  if (opts.output != "-")
+    err << "hookd replay: exported " << exported << " events to " << opts.output << "\n";
+  return exit_ok;
+}
+
+namespace {
+
+// `verify --export FILE`: reads the file (gzip or plain) in blocks and checks it line by line.
+int verify_export(const replay_options& opts, std::ostream& out, std::ostream& err) {
+  gzFile in = gzopen(opts.export_file.c_str(), "rb");
+  if (!in) {
+    err << "hookd replay: cannot read " << opts.export_file << ": " << std::strerror(errno) << "\n";
+    return exit_storage;
+  }
+  storage::export_verifier verifier;
+  std::string pending;
+  std::vector<char> block(1 << 16);
+  int n = 0;
+  while ((n = gzread(in, block.data(), static_cast<unsigned>(block.size()))) > 0) {
+    pending.append(block.data(), static_cast<std::size_t>(n));
+    std::size_t start = 0;
+    for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n', start)) {
+      verifier.line(std::string_view{pending}.substr(start, nl - start));
+      start = nl + 1;
+    }
+    pending.erase(0, start);
+  }
+  int gz_error = Z_OK;
+  const char* gz_message = gzerror(in, &gz_error);
+  std::string read_error = n < 0 ? std::string{gz_message} : std::string{};
+  gzclose(in);
+  if (n < 0) {
+    err << "hookd replay: reading " << opts.export_file << " failed: " << read_error << "\n";
+    return exit_failed; // A damaged gzip stream is a failed verification, not a usage error.
+  }
+  if (!pending.empty())
+    verifier.line(pending); // A last line without its newline.
+  auto v = verifier.finish();
+  if (!v.intact) {
+    out << "BROKEN at line " << v.bad_line;
+    if (v.bad_seq != 0)
+      out << " (seq " << v.bad_seq << ")";
+    out << ": " << v.reason << "\n";
+    return exit_failed;
+  }
+  out << "intact: " << v.records << " records";
+  if (v.records > 0)
+    out << ", seq " << v.first_seq << " to " << v.last_seq << ", " << v.links
+        << " consecutive links checked";
+  out << "\nselection: " << v.filters << "\n";
+  if (v.records > 0) {
+    out << "last: " << hex(v.last_hash) << "@" << v.last_seq
+        << " (equal to a noted head at that seq: the export matches that log)\n";
+    out << "before: " << hex(v.first_prev_hash) << " (the hash of seq " << v.first_seq - 1 << ")\n";
+  }
+  return exit_ok;
+}
+
+// After an intact chain up to the head: every attempt record, outcome and snapshot must
+// reference an event in the log. Returns the exit code.
+int verify_references(const storage::database& db, const storage::chain_head& head,
+                      std::ostream& out, std::ostream& err) {
+  auto oldest = storage::log_reader{db}.oldest_seq();
+  if (!oldest) {
+    err << "hookd replay: reading the log failed: " << oldest.error().detail << "\n";
+    return exit_storage;
+  }
+  auto refs = storage::delivery_reader{db}.check_references(*oldest, head.seq);
+  if (!refs) {
+    err << "hookd replay: reading delivery records failed: " << refs.error().detail << "\n";
+    return exit_storage;
+  }
+  if (!refs->intact) {
+    out << "BROKEN reference to seq " << refs->seq << ": " << refs->problem << "\n";
+    return exit_failed;
+  }
+  out << "references: " << refs->attempts << " attempt records, " << refs->outcomes
+      << " delivery outcomes and " << refs->snapshots << " snapshots name events in the log\n";
+  return exit_ok;
+}
+
+} // namespace
+
 int replay_verify(const replay_options& opts, std::ostream& out, std::ostream& err) {
+  if (!opts.export_file.empty())
+    return verify_export(opts, out, err);
   uint64_t from = opts.from;
   std::optional<sha256_digest> anchor;
   if (!opts.from_anchor.empty()) {
@@ -340,6 +579,9 @@ int replay_verify(const replay_options& opts, std::ostream& out, std::ostream& e
   if (progress)
     err << "\n";
   out << "intact: " << checked << " records, seq " << from << " to " << last.seq << "\n";
+  if (last.seq == head->seq)
+    if (auto rc = verify_references(*db, *head, out, err); rc != exit_ok)
+      return rc;
   out << "head: " << hex(last.hash) << "@" << last.seq << "\n";
   out << "(note the head; `hookd replay verify --from-anchor " << hex(last.hash) << "@" << last.seq
       << "` later checks only what came after it)\n";

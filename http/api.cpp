@@ -59,17 +59,7 @@ template <class Call> bool read_cursor(const Call& c, uint64_t& out) {
 
 void write_event(json_writer& w, const event& e) {
   w.begin_object();
-  w.key("id").value(e.id);
-  w.key("seq").value(e.seq);
-  w.key("type").value(e.type);
-  w.key("tenant").value(e.tenant);
-  if (e.occurred_at_ms)
-    w.key("occurred_at").value(format_rfc3339(*e.occurred_at_ms));
-  w.key("received_at").value(format_rfc3339(e.received_at_ms));
-  w.key("labels");
-  write_labels(w, e.labels);
-  w.key("data").raw(e.data);
-  w.key("hash").value(to_hex(e.hash));
+  write_event_fields(w, e);
   w.end_object();
 }
 

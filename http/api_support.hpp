@@ -5,6 +5,7 @@
 
 #include "actors/logging.hpp"
 #include "domain/defaults.hpp"
+#include "domain/event_json.hpp"
 #include "domain/json_writer.hpp"
 #include "domain/timestamp.hpp"
 #include "http/api.hpp"
@@ -213,14 +214,6 @@ template <class Call> bool require_webhook_read(Call& c) {
     return false;
   }
   return true;
-}
-
-/// Writes labels as a JSON object.
-inline void write_labels(json_writer& w, const std::vector<label>& labels) {
-  w.begin_object();
-  for (const auto& l : labels)
-    w.key(l.key).value(l.value);
-  w.end_object();
 }
 
 // A configuration change by the caller of `c` at `now`, with its audit entry (who: the

@@ -38,6 +38,87 @@ attempt_at(const rocksdb::Iterator& it, std::string_view webhook_id, std::string
 
 } // namespace
 
+expected<reference_check> delivery_reader::check_references(uint64_t oldest, uint64_t head) const {
+  reference_check result;
+  auto in_log = [&](uint64_t seq) { return seq >= oldest && seq <= head; };
+  auto broken = [&](uint64_t seq, std::string what) {
+    result.intact = false;
+    result.seq = seq;
+    result.problem = std::move(what);
+  };
+  // webhook id NUL u64: the id and the number.
+  auto split = [](std::string_view key) -> std::optional<std::pair<std::string_view, uint64_t>> {
+    auto nul = key.find('\0');
+    if (nul == std::string_view::npos)
+      return std::nullopt;
+    auto n = parse_seq_key(key.substr(nul + 1));
+    if (!n)
+      return std::nullopt;
+    return std::pair{key.substr(0, nul), *n};
+  };
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  log_reader log{db_};
+  std::unique_ptr<rocksdb::Iterator> it{db_.db()->NewIterator(ro, db_.handle(column::attempts))};
+  for (it->SeekToFirst(); it->Valid() && result.intact; it->Next()) {
+    auto key = split(view(it->key()));
+    if (!key)
+      return make_error_info(ec::storage_corruption, "an attempt key is unreadable");
+    auto rec = decode_attempt_record(key->first, key->second, view(it->value()));
+    if (!rec)
+      return rec.error();
+    ++result.attempts;
+    if (rec->test)
+      continue; // A test delivery's event is never in the log.
+    auto what =
+        "attempt record " + std::to_string(key->second) + " of webhook " + std::string{key->first};
+    if (!in_log(rec->event_seq)) {
+      broken(rec->event_seq, what + " references an event that is not in the log");
+      break;
+    }
+    auto e = log.get(rec->event_seq);
+    if (!e)
+      return e.error();
+    if (!*e || (*e)->id != rec->event_id)
+      broken(rec->event_seq, what + " names event '" + rec->event_id +
+                                 "', which is not the event at that sequence number");
+  }
+  if (!it->status().ok())
+    return from_status(it->status(), "checking attempt records");
+  it.reset(db_.db()->NewIterator(ro, db_.handle(column::deliveries)));
+  for (it->SeekToFirst(); it->Valid() && result.intact; it->Next()) {
+    auto key = split(view(it->key()));
+    if (!key)
+      return make_error_info(ec::storage_corruption, "a delivery outcome key is unreadable");
+    ++result.outcomes;
+    if (!in_log(key->second))
+      broken(key->second, "the delivery outcome of webhook " + std::string{key->first} +
+                              " references an event that is not in the log");
+  }
+  if (!it->status().ok())
+    return from_status(it->status(), "checking delivery outcomes");
+  it.reset(db_.db()->NewIterator(ro, db_.handle(column::snapshots)));
+  for (it->SeekToFirst(); it->Valid() && result.intact; it->Next()) {
+    auto snap = decode_delivery_snapshot(view(it->value()));
+    if (!snap)
+      return snap.error();
+    ++result.snapshots;
+    auto what = "the snapshot of webhook " + std::string{view(it->key())};
+    if (snap->cursor > head) {
+      broken(snap->cursor, what + " has its cursor past the log's head");
+      break;
+    }
+    for (const auto& p : snap->pending)
+      if (!in_log(p.seq)) {
+        broken(p.seq, what + " holds a pending delivery of an event that is not in the log");
+        break;
+      }
+  }
+  if (!it->status().ok())
+    return from_status(it->status(), "checking snapshots");
+  return result;
+}
+
 expected<std::optional<delivery_snapshot>>
 delivery_reader::snapshot(std::string_view webhook_id) const {
   return lookup(db_, column::snapshots, webhook_id, "a delivery snapshot",

@@ -44,6 +44,19 @@ struct tenant_totals {
   uint64_t exhausted = 0;
 };
 
+/// What `delivery_reader::check_references` found.
+struct reference_check {
+  /// True when every record references an event in the log.
+  bool intact = true;
+  /// Records checked.
+  uint64_t attempts = 0;
+  uint64_t outcomes = 0;
+  uint64_t snapshots = 0;
+  /// When not intact: the sequence number referenced, and which record and why.
+  uint64_t seq = 0;
+  std::string problem;
+};
+
 /// Read-only access to delivery state: attempt records, outcomes, snapshots, and a webhook's
 /// backlog in the log. Thread-safe.
 class delivery_reader {
@@ -56,6 +69,11 @@ class delivery_reader {
   /// attempts, oldest first (test deliveries excluded). The attempt log is pruned to the
   /// newest records per webhook, so an old event's attempts may be gone while its outcome stays.
   expected<std::vector<event_delivery_timeline>> timeline(const event& e) const;
+
+  /// Checks that every attempt record, delivery outcome and snapshot references an event in
+  /// the log: a sequence number within [oldest, head] (the log holds each of them, as a
+  /// verified chain shows), and for attempt records the event id stored at that number.
+  expected<reference_check> check_references(uint64_t oldest, uint64_t head) const;
 
   /// `webhook_id`'s snapshot, or nullopt.
   expected<std::optional<delivery_snapshot>> snapshot(std::string_view webhook_id) const;

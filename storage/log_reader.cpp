@@ -17,6 +17,19 @@ expected<chain_head> log_reader::head() const {
   return head->value_or(chain_head{});
 }
 
+expected<uint64_t> log_reader::oldest_seq() const {
+  std::unique_ptr<rocksdb::Iterator> it{db_.db()->NewIterator({}, db_.handle(column::events))};
+  it->SeekToFirst();
+  if (!it->status().ok())
+    return from_status(it->status(), "finding the oldest event");
+  if (!it->Valid())
+    return uint64_t{0};
+  auto seq = parse_seq_key(view(it->key()));
+  if (!seq)
+    return make_error_info(ec::storage_corruption, "an event key is not 8 bytes");
+  return *seq;
+}
+
 expected<std::optional<event>> log_reader::get(uint64_t seq) const {
   return lookup(db_, column::events, seq_key(seq), "an event", decode_event_record);
 }
@@ -61,6 +74,12 @@ expected<uint64_t> log_reader::first_seq_at_or_after(int64_t ms) const {
 
 expected<void> log_reader::scan(uint64_t from, uint64_t to,
                                 const std::function<bool(const event&)>& visit) const {
+  return scan_records(from, to, [&](const event& e, std::string_view) { return visit(e); });
+}
+
+expected<void> log_reader::scan_records(
+    uint64_t from, uint64_t to,
+    const std::function<bool(const event&, std::string_view record)>& visit) const {
   rocksdb::ReadOptions ro;
   ro.fill_cache = false; // Long scans should not evict the hot working set.
   std::unique_ptr<rocksdb::Iterator> it{db_.db()->NewIterator(ro, db_.handle(column::events))};
@@ -73,7 +92,7 @@ expected<void> log_reader::scan(uint64_t from, uint64_t to,
     auto e = decode_event_record(view(it->value()));
     if (!e)
       return e.error();
-    if (!visit(*e))
+    if (!visit(*e, view(it->value())))
       break;
   }
   if (!it->status().ok())

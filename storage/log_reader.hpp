@@ -46,6 +46,9 @@ class log_reader {
 
   /// The committed head as stored in the database.
   expected<chain_head> head() const;
+  /// The lowest sequence number still in the log (retention deletes the oldest), or 0 when
+  /// the log is empty.
+  expected<uint64_t> oldest_seq() const;
   /// The event at `seq`, or nullopt.
   expected<std::optional<event>> get(uint64_t seq) const;
   /// `tenant`'s event `id`, or nullopt.
@@ -57,6 +60,10 @@ class log_reader {
   /// false. Streams: constant memory for any range.
   expected<void> scan(uint64_t from, uint64_t to,
                       const std::function<bool(const event&)>& visit) const;
+  /// Like `scan`, and also passes each event's stored record bytes (valid during the call).
+  expected<void>
+  scan_records(uint64_t from, uint64_t to,
+               const std::function<bool(const event&, std::string_view record)>& visit) const;
   /// Calls `visit` for each of `tenant`'s events with seq >= `from`, in order, until it
   /// returns false; the visitor decides cheaply before anything is decoded.
   expected<void> scan_tenant(std::string_view tenant, uint64_t from,

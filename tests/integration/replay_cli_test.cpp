@@ -5,6 +5,7 @@
 #include "cli/master_key.hpp"
 #include "storage/byte_codec.hpp"
 #include "storage/database.hpp"
+#include "storage/records.hpp"
 #include "tests/support/api_steps.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/http_client.hpp"
@@ -17,6 +18,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <fstream>
 #include <sstream>
 
 using namespace hookd;
@@ -34,6 +36,41 @@ std::vector<std::string> lines(const std::string& text) {
 test::command_result replay(const std::filesystem::path& data, std::vector<std::string> args) {
   args.insert(args.begin(), {"replay", "--data", data.string()});
   return test::run_command(HOOKD_BINARY, args);
+}
+
+// Opens the (stopped) server's database for writing, to tamper with it.
+std::unique_ptr<storage::database> open_for_tampering(const std::filesystem::path& data) {
+  auto master = cli::load_master_key(data, "", nullptr);
+  REQUIRE(master);
+  storage::database_options opts;
+  opts.secrets = master->box;
+  auto db = storage::database::open(data / "db", opts);
+  REQUIRE(db);
+  return std::move(*db);
+}
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in{p, std::ios::binary};
+  return {std::istreambuf_iterator<char>{in}, {}};
+}
+
+void write_file(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream out{p, std::ios::binary | std::ios::trunc};
+  out << text;
+}
+
+// A copy of the data folder, to tamper with one way.
+std::filesystem::path copy_of(const std::filesystem::path& data, const std::string& name) {
+  auto copy = data.parent_path() / name;
+  std::filesystem::copy(data, copy, std::filesystem::copy_options::recursive);
+  return copy;
+}
+
+std::string join(const std::vector<std::string>& rows) {
+  std::string out;
+  for (const auto& r : rows)
+    out += r + "\n";
+  return out;
 }
 
 } // namespace
@@ -106,8 +143,10 @@ TEST_CASE("replay: listings while the server runs, filters, formats and verifica
     INFO(verified.out);
     REQUIRE(verified.status == 0);
     CHECK(verified.out.find("intact: 5 records, seq 1 to 5") != std::string::npos);
-    head_line = lines(verified.out).at(1);
-    CHECK(head_line.starts_with("head: "));
+    for (const auto& l : lines(verified.out))
+      if (l.starts_with("head: "))
+        head_line = l;
+    REQUIRE(!head_line.empty());
     // The server was not disturbed: it still takes events.
     test::post_event_id(c, keys["acme"], R"({"type":"x.y","data":{}})");
     CHECK(proc.stop(SIGTERM) == 0);
@@ -124,19 +163,14 @@ TEST_CASE("replay: listings while the server runs, filters, formats and verifica
 
   // One byte of event 3's stored data changed: found at seq 3.
   {
-    auto master = cli::load_master_key(data, "", nullptr);
-    REQUIRE(master);
-    storage::database_options opts;
-    opts.secrets = master->box;
-    auto db = storage::database::open(data / "db", opts);
-    REQUIRE(db);
+    auto db = open_for_tampering(data);
     auto key = storage::seq_key(3);
     std::string value;
-    REQUIRE((*db)->db()->Get({}, (*db)->handle(storage::column::events), key, &value).ok());
+    REQUIRE(db->db()->Get({}, db->handle(storage::column::events), key, &value).ok());
     auto at = value.find(R"("n":3)");
     REQUIRE(at != std::string::npos);
     value[at + 4] = '4';
-    REQUIRE((*db)->db()->Put({}, (*db)->handle(storage::column::events), key, value).ok());
+    REQUIRE(db->db()->Put({}, db->handle(storage::column::events), key, value).ok());
   }
   auto broken = replay(data, {"verify"});
   CHECK(broken.status == 1);
@@ -224,4 +258,195 @@ TEST_CASE("replay: show reproduces a delivery that failed twice, then succeeded"
   REQUIRE(matched_other.size() == 2);
   CHECK(matched_other[1].find(build) != std::string::npos);
   CHECK(proc.stop(SIGTERM) == 0);
+}
+
+TEST_CASE("replay: exports verify on their own, and every kind of tampering is found",
+          "[cli][replay]") {
+  test::temp_dir dir;
+  auto data = dir.path() / "data";
+  const std::string token = "replay-admin-token-0123456";
+  std::map<std::string, std::string> env{
+      {"HOOKD_ADMIN_TOKEN", token}, {"HOOKD_ALLOW_HTTP", "1"}, {"HOOKD_ALLOW_NET", "127.0.0.1"}};
+  test::receiver rx{[](const test::received_request&) { return test::reply{200, "ok", {}}; }};
+  std::string hook;
+  {
+    test::hookd_process proc{HOOKD_BINARY, data.string(), env};
+    REQUIRE(proc.port() != 0);
+    test::http_client c{proc.port()};
+    std::map<std::string, std::string> keys;
+    for (std::string t : {"acme", "globex"}) {
+      REQUIRE(
+          c.request("POST", "/v1/tenants", R"({"id":")" + t + R"(","name":"T"})", token).status ==
+          201);
+      auto k = c.request("POST", "/v1/api-keys",
+                         R"({"tenant":")" + t + R"(","scopes":["ingest","read","manage"]})", token);
+      REQUIRE(k.status == 201);
+      keys[t] = test::json_string(k.body, "key");
+    }
+    hook = test::create_webhook_id(c, keys["acme"], "all", rx.port(), R"("events":["*"])");
+    for (int i = 1; i <= 8; ++i)
+      test::post_event_id(c, keys[i % 3 == 0 ? "globex" : "acme"],
+                          R"({"type":"deployment.started","data":{"n":)" + std::to_string(i) +
+                              "}}");
+    test::poll_get(c, keys["acme"], "/v1/webhooks/" + hook + "/stats", [](const std::string& b) {
+      return b.find(R"("delivered":6)") != std::string::npos;
+    });
+    // An export of a running server's log.
+    auto live = replay(data, {"export", "-o", (dir.path() / "live.ndjson").string()});
+    REQUIRE(live.status == 0);
+    CHECK(proc.stop(SIGTERM) == 0);
+  }
+  auto live = replay(data, {"verify", "--export", (dir.path() / "live.ndjson").string()});
+  CHECK(live.status == 0);
+  CHECK(live.out.find("intact: 8 records, seq 1 to 8, 7 consecutive links checked") !=
+        std::string::npos);
+
+  // The whole log verifies, references included (the webhook's attempts, outcomes and
+  // snapshot name events in the log); its head is what the export ends on.
+  auto verified = replay(data, {"verify"});
+  INFO(verified.out);
+  REQUIRE(verified.status == 0);
+  CHECK(verified.out.find("references: 6 attempt records, 6 delivery outcomes and 1 snapshots") !=
+        std::string::npos);
+  std::string head;
+  for (const auto& l : lines(verified.out))
+    if (l.starts_with("head: "))
+      head = l.substr(6);
+  REQUIRE(!head.empty());
+  CHECK(live.out.find("last: " + head) != std::string::npos);
+
+  // NDJSON and gzip exports of everything, and a filtered one, verify on their own.
+  auto plain = dir.path() / "all.ndjson";
+  auto gz = dir.path() / "all.ndjson.gz";
+  REQUIRE(replay(data, {"export", "--output", plain.string()}).status == 0);
+  REQUIRE(replay(data, {"export", "--output", gz.string()}).status == 0);
+  CHECK(read_file(gz).substr(0, 2) == "\x1f\x8b"); // the gzip magic
+  CHECK(read_file(plain) == read_file(dir.path() / "live.ndjson"));
+  CHECK(replay(data, {"verify", "--export", gz.string()}).out ==
+        replay(data, {"verify", "--export", plain.string()}).out);
+  auto rows = lines(read_file(plain));
+  REQUIRE(rows.size() == 9); // 8 records and the trailer
+  CHECK(rows[0].find(R"("seq":1,)") != std::string::npos);
+  CHECK(rows[0].find(R"("record":")") != std::string::npos);
+  CHECK(rows[8].find(R"("hookd_export":1,"records":8,"first_seq":1,"last_seq":8,"head":")" + head +
+                     R"(","filters":"all")") != std::string::npos);
+  auto filtered = dir.path() / "globex.ndjson";
+  auto picked = replay(data, {"export", "-o", filtered.string(), "--tenant", "globex"});
+  REQUIRE(picked.status == 0);
+  CHECK(picked.err.find("exported 2 events") != std::string::npos);
+  auto fv = replay(data, {"verify", "--export", filtered.string()});
+  CHECK(fv.status == 0);
+  CHECK(fv.out.find("intact: 2 records, seq 3 to 6, 0 consecutive links checked") !=
+        std::string::npos);
+  CHECK(fv.out.find("selection: tenant=globex") != std::string::npos);
+  // Standard output, and an empty selection: a valid export of nothing, exit 0.
+  auto to_stdout = replay(data, {"export", "--type", "build.*"});
+  CHECK(to_stdout.status == 0);
+  CHECK(to_stdout.err.find("no events match") != std::string::npos);
+  REQUIRE(lines(to_stdout.out).size() == 1);
+  CHECK(lines(to_stdout.out)[0].starts_with(R"({"hookd_export":1,"records":0,)"));
+  CHECK(replay(data, {"export", "-o", (dir.path() / "no/such/dir/x.gz").string()}).status == 3);
+
+  // Each change to the export is found.
+  auto expect_broken = [&](const std::string& name, const std::string& text,
+                           const std::string& where) {
+    auto f = dir.path() / name;
+    write_file(f, text);
+    auto v = replay(data, {"verify", "--export", f.string()});
+    INFO(name << ": " << v.out);
+    CHECK(v.status == 1);
+    CHECK(v.out.find(where) != std::string::npos);
+  };
+  {
+    auto t = rows; // one byte of event 4's readable data
+    auto at = t[3].find(R"("n":4)");
+    REQUIRE(at != std::string::npos);
+    t[3][at + 4] = '5';
+    expect_broken("data.ndjson", join(t), "BROKEN at line 4 (seq 4): the line's fields differ");
+  }
+  {
+    auto t = rows; // one byte inside event 5's stored record
+    auto at = t[4].find(R"("record":")") + 20;
+    t[4][at] = t[4][at] == 'A' ? 'B' : 'A';
+    expect_broken("record.ndjson", join(t), "BROKEN at line 5");
+  }
+  {
+    auto t = rows; // event 5 dropped
+    t.erase(t.begin() + 4);
+    expect_broken("dropped.ndjson", join(t), "BROKEN at line 8: the trailer does not match");
+  }
+  {
+    auto t = rows; // events 5 and 6 swapped
+    std::swap(t[4], t[5]);
+    expect_broken("swapped.ndjson", join(t), "BROKEN at line 6 (seq 5): out of order");
+  }
+  {
+    auto t = rows; // the trailer cut off
+    t.pop_back();
+    expect_broken("truncated.ndjson", join(t), "no trailer: the file is truncated");
+  }
+  {
+    auto t = read_file(gz); // one byte of the compressed stream
+    t[t.size() / 2] = static_cast<char>(t[t.size() / 2] ^ 0x01);
+    auto f = dir.path() / "bad.gz";
+    write_file(f, t);
+    CHECK(replay(data, {"verify", "--export", f.string()}).status == 1);
+  }
+  CHECK(replay(data, {"verify", "--export", (dir.path() / "missing.gz").string()}).status == 3);
+
+  // In the log: a record deleted in the middle, and two records swapped, each found at the
+  // right sequence number.
+  {
+    auto copy = copy_of(data, "deleted");
+    {
+      auto db = open_for_tampering(copy);
+      REQUIRE(db->db()->Delete({}, db->handle(storage::column::events), storage::seq_key(4)).ok());
+    }
+    auto v = replay(copy, {"verify"});
+    CHECK(v.status == 1);
+    CHECK(v.out.find("BROKEN at seq 4: record 4 is missing (next is 5)") != std::string::npos);
+  }
+  {
+    auto copy = copy_of(data, "swapped");
+    {
+      auto db = open_for_tampering(copy);
+      auto* cf = db->handle(storage::column::events);
+      std::string five, six;
+      REQUIRE(db->db()->Get({}, cf, storage::seq_key(5), &five).ok());
+      REQUIRE(db->db()->Get({}, cf, storage::seq_key(6), &six).ok());
+      REQUIRE(db->db()->Put({}, cf, storage::seq_key(5), six).ok());
+      REQUIRE(db->db()->Put({}, cf, storage::seq_key(6), five).ok());
+    }
+    auto v = replay(copy, {"verify"});
+    CHECK(v.status == 1);
+    CHECK(v.out.find("BROKEN at seq 5: the record says seq 6 but is stored at 5") !=
+          std::string::npos);
+  }
+  // An attempt record naming an event the log does not hold, and one naming another event.
+  auto plant_attempt = [&](const std::string& name, uint64_t seq, const std::string& event_id) {
+    auto copy = copy_of(data, name);
+    {
+      auto db = open_for_tampering(copy);
+      attempt_record a;
+      a.webhook_id = hook;
+      a.number = 1000;
+      a.event_seq = seq;
+      a.event_id = event_id;
+      a.message_id = "msg_x";
+      a.attempt = 1;
+      REQUIRE(db->db()
+                  ->Put({}, db->handle(storage::column::attempts),
+                        storage::webhook_seq_key(hook, 1000), storage::encode(a))
+                  .ok());
+    }
+    return replay(copy, {"verify"});
+  };
+  auto dangling = plant_attempt("dangling", 42, "evt_gone");
+  CHECK(dangling.status == 1);
+  CHECK(dangling.out.find("BROKEN reference to seq 42: attempt record 1000 of webhook " + hook +
+                          " references an event that is not in the log") != std::string::npos);
+  auto renamed = plant_attempt("renamed", 2, "evt_other");
+  CHECK(renamed.status == 1);
+  CHECK(renamed.out.find("names event 'evt_other', which is not the event at that sequence "
+                         "number") != std::string::npos);
 }

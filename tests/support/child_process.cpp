@@ -1,5 +1,6 @@
 #include "tests/support/child_process.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
@@ -61,7 +62,11 @@ command_result run_command(const std::string& binary, const std::vector<std::str
                            const std::map<std::string, std::string>& env) {
   std::vector<std::string> all{binary};
   all.insert(all.end(), args.begin(), args.end());
-  auto [pid, out] = spawn_child(std::move(all), env);
+  char err_path[] = "/tmp/hookd-test-stderr-XXXXXX";
+  int err_fd = ::mkstemp(err_path);
+  if (err_fd < 0)
+    throw std::runtime_error("mkstemp failed");
+  auto [pid, out] = spawn_child(std::move(all), env, err_path);
   command_result result;
   char buf[4096];
   for (ssize_t n; (n = ::read(out, buf, sizeof(buf))) > 0;)
@@ -70,6 +75,12 @@ command_result run_command(const std::string& binary, const std::vector<std::str
   int status = 0;
   ::waitpid(pid, &status, 0);
   result.status = exit_status(status);
+  for (ssize_t n; (n = ::read(err_fd, buf, sizeof(buf))) > 0;)
+    result.err.append(buf, static_cast<std::size_t>(n));
+  ::close(err_fd);
+  ::unlink(err_path);
+  if (!result.err.empty())
+    std::fwrite(result.err.data(), 1, result.err.size(), stderr);
   return result;
 }
 

@@ -15,10 +15,12 @@ struct command_result {
   int status = -1;
   /// Everything it wrote to stdout.
   std::string out;
+  /// Everything it wrote to stderr (also copied to the test's stderr).
+  std::string err;
 };
 
-/// Runs `binary args...` with `env` added to the environment, waits for it (its stderr goes to
-/// the test's), and returns its exit status and stdout.
+/// Runs `binary args...` with `env` added to the environment, waits for it, and returns its
+/// exit status, stdout and stderr.
 command_result run_command(const std::string& binary, const std::vector<std::string>& args,
                            const std::map<std::string, std::string>& env = {});
 
