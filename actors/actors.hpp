@@ -43,7 +43,10 @@ using delivery_reader_actor = caf::typed_actor<
     // The events of `hook`'s deliveries among these seqs that still stand as failed.
     caf::replies_to<atom::read, webhook_ptr, seq_list_ptr>::with<backlog_chunk_ptr>,
     // The seqs of `hook`'s deliveries that failed for good within [since, until) (ms).
-    caf::replies_to<atom::scan, webhook_ptr, int64_t, int64_t>::with<seq_list_ptr>>;
+    caf::replies_to<atom::scan, webhook_ptr, int64_t, int64_t>::with<seq_list_ptr>,
+    // The next page of `job` for `hook` from seq `from`: at most that many events.
+    caf::replies_to<atom::replay, webhook_ptr, replay_job_ptr, uint64_t,
+                    uint32_t>::with<backlog_chunk_ptr>>;
 
 /// One webhook endpoint: queues matching events, signs and sends them through the delivery
 /// transport, retries on its schedule, and guards the endpoint with a circuit breaker.
@@ -78,7 +81,9 @@ using webhook_actor = caf::typed_actor<
     // Counters and health without the latency samples (for the queue figures).
     caf::replies_to<atom::queue>::with<webhook_stats_ptr>,
     // Puts these failed deliveries back in the queue, counting progress in the job.
-    caf::reacts_to<atom::requeue, seq_list_ptr, retry_job_ptr>>;
+    caf::reacts_to<atom::requeue, seq_list_ptr, retry_job_ptr>,
+    // A redelivery job for this webhook: queued when running, dropped when cancelled.
+    caf::reacts_to<atom::replay, replay_job_ptr>>;
 
 /// Routes committed events to webhook actors: applies the batch's webhook changes (spawning,
 /// reconfiguring or stopping webhook actors), then matches each event through its type index.

@@ -215,6 +215,18 @@ expected<void> stage_config(writer_ptr self, const config_change& change, config
       return {};
     store.stage_delete_webhook(**current);
     store.stage_delete_snapshot(op->id);
+    // Its running jobs end with it.
+    auto jobs = store.running_jobs(**current);
+    if (!jobs)
+      return jobs.error();
+    for (auto& job : *jobs) {
+      job.state = job_state::cancelled;
+      job.cancel_reason = "the webhook was deleted";
+      job.finished_at_ms = job.updated_at_ms = audit.at_ms;
+      store.stage_job(job);
+      self->state.ended_jobs.insert(job.id);
+      self->state.job_changes.push_back(std::move(job));
+    }
     self->state.attempt_logs.erase(op->id);
     outcome.hook = **current;
     self->state.webhook_changes.push_back({**current, true});
@@ -250,6 +262,46 @@ expected<void> stage_config(writer_ptr self, const config_change& change, config
     }
     store.stage_source(op->value);
     outcome.changed_source = op->value;
+  } else if (auto* op = std::get_if<config_change::create_jobs>(&change.op)) {
+    for (const auto& job : op->jobs) {
+      auto hook = existing_webhook(store, job.tenant, job.webhook_id, outcome);
+      if (!hook)
+        return hook.error();
+      if (!*hook)
+        return {};
+      if (!(*hook)->enabled) {
+        outcome.error = make_error_info(ec::conflict, "webhook '" + job.webhook_id +
+                                                          "' is disabled; enable it first");
+        return {};
+      }
+    }
+    for (const auto& job : op->jobs) {
+      store.stage_job(job);
+      self->state.job_changes.push_back(job);
+    }
+    outcome.jobs = op->jobs;
+  } else if (auto* op = std::get_if<config_change::cancel_job>(&change.op)) {
+    auto job = store.find_job(op->tenant, op->id);
+    if (!job)
+      return job.error();
+    if (!*job) {
+      outcome.error = make_error_info(ec::not_found, "no job '" + op->id + "'");
+      return {};
+    }
+    if ((*job)->state != job_state::running) {
+      outcome.error = make_error_info(ec::conflict, "job '" + op->id + "' already " +
+                                                        std::string{to_string((*job)->state)});
+      outcome.jobs.push_back(**job);
+      return {};
+    }
+    auto& j = **job;
+    j.state = job_state::cancelled;
+    j.cancel_reason = op->reason;
+    j.finished_at_ms = j.updated_at_ms = op->at_ms;
+    store.stage_job(j);
+    self->state.ended_jobs.insert(j.id);
+    self->state.job_changes.push_back(j);
+    outcome.jobs.push_back(std::move(j));
   } else if (auto* op = std::get_if<config_change::delete_source>(&change.op)) {
     auto current = existing_source(store, op->tenant, op->id, outcome);
     if (!current)
@@ -276,6 +328,13 @@ void stage_delivery_log(writer_ptr self, const delivery_log& log) {
     store.stage_attempt(a);
   for (const auto& o : log.outcomes)
     store.stage_outcome(log.tenant, o);
+  for (const auto& job : log.jobs) {
+    if (st.ended_jobs.count(job.id) > 0)
+      continue; // Cancelled (or its webhook deleted) after the actor reported.
+    store.stage_job(job);
+    if (job.state != job_state::running)
+      st.ended_jobs.insert(job.id);
+  }
   auto& marks = st.attempt_logs[log.webhook_id];
   if (!log.attempts.empty())
     marks.last = std::max(marks.last, log.attempts.back().number);
@@ -308,6 +367,8 @@ void commit(writer_ptr self) {
   auto configs = std::move(st.configs);
   auto changes = std::move(st.webhook_changes);
   auto tenant_changes = std::move(st.tenant_changes);
+  auto job_changes = std::move(st.job_changes);
+  st.job_changes.clear();
   st.appends.clear();
   st.configs.clear();
   st.webhook_changes.clear();
@@ -338,11 +399,13 @@ void commit(writer_ptr self) {
       slot->events.fetch_add(1, std::memory_order_relaxed);
     }
     st.stats.head_seq = store.head().seq;
-    if ((!committed->empty() || !changes.empty() || !tenant_changes.empty()) &&
+    if ((!committed->empty() || !changes.empty() || !tenant_changes.empty() ||
+         !job_changes.empty()) &&
         !st.subscribers.empty()) {
       auto batch = std::make_shared<committed_batch>();
       batch->webhook_changes = std::move(changes);
       batch->tenant_changes = std::move(tenant_changes);
+      batch->job_changes = std::move(job_changes);
       batch->events = std::move(*committed);
       committed_batch_ptr shared = std::move(batch);
       for (auto& sub : st.subscribers)

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace hookd {
@@ -64,6 +65,11 @@ struct log_writer_state {
   std::vector<webhook_change> webhook_changes;
   /// Tenants whose settings change in the next commit, published with its batch.
   std::vector<tenant> tenant_changes;
+  /// Jobs created or cancelled in the next commit, published with its batch.
+  std::vector<replay_job> job_changes;
+  /// Jobs that ended since start (cancelled or completed): later progress from a webhook actor
+  /// that had not heard yet must not bring them back to `running`.
+  std::unordered_set<std::string> ended_jobs;
   /// Subscribers to committed batches.
   std::vector<batch_subscriber_actor> subscribers;
   /// Per webhook: where its attempt log stands, to prune it.

@@ -7,6 +7,7 @@
 #include "domain/error.hpp"
 #include "domain/event.hpp"
 #include "domain/ingest_request.hpp"
+#include "domain/replay_job.hpp"
 #include "domain/source.hpp"
 #include "domain/tenant.hpp"
 #include "domain/webhook.hpp"
@@ -87,6 +88,8 @@ struct committed_batch {
   std::vector<webhook_change> webhook_changes;
   /// Tenants whose settings changed in this commit, as stored.
   std::vector<tenant> tenant_changes;
+  /// Redelivery jobs created or cancelled in this commit, as stored.
+  std::vector<replay_job> job_changes;
   /// The events in log order, contiguous sequence numbers.
   std::vector<event> events;
 };
@@ -153,10 +156,23 @@ struct config_change {
     std::string tenant;
     std::string id;
   };
+  /// Create redelivery jobs (one per webhook). Fails with `not_found` when a webhook is gone,
+  /// and with `conflict` when one is disabled.
+  struct create_jobs {
+    std::vector<replay_job> jobs;
+  };
+  /// Cancel a running job. Fails with `not_found` when it does not exist in `tenant`, and with
+  /// `conflict` when it already ended.
+  struct cancel_job {
+    std::string tenant;
+    std::string id;
+    std::string reason;
+    int64_t at_ms = 0;
+  };
   /// The operation.
   std::variant<create_tenant, update_tenant, create_api_key, revoke_api_key, create_webhook,
                update_webhook, delete_webhook, disable_webhook, create_source, update_source,
-               delete_source>
+               delete_source, create_jobs, cancel_job>
       op;
   /// The audit entry (its seq is assigned by the writer).
   audit_entry audit;
@@ -176,6 +192,8 @@ struct config_outcome {
   std::optional<tenant> changed_tenant;
   /// The stored source after a create or update, or the deleted one.
   std::optional<source> changed_source;
+  /// The jobs created, or the one cancelled, as stored.
+  std::vector<replay_job> jobs;
 };
 
 /// A snapshot of the writer's state, for readiness and metrics.
@@ -223,6 +241,10 @@ struct webhook_stats {
   uint64_t application_limited = 0;
   /// When the oldest held delivery's event arrived, ms since the epoch (0: none held).
   int64_t oldest_pending_ms = 0;
+  /// Redeliveries of a job held in memory, in flight included, and the jobs waiting to run
+  /// (the running one included).
+  uint64_t replaying = 0;
+  uint64_t jobs = 0;
 };
 
 /// One tenant's share of the delivery queue, summed over its webhooks at one instant.
@@ -325,6 +347,8 @@ struct delivery_log {
   std::vector<uint64_t> reopened;
   /// The snapshot, taken after everything above.
   std::optional<delivery_snapshot> snapshot;
+  /// Progress of this webhook's redelivery jobs, as they now stand (an ended job last time).
+  std::vector<replay_job> jobs;
 };
 
 /// What a starting webhook actor needs from storage to resume.
@@ -341,6 +365,8 @@ struct recovery_state {
   std::vector<pending_entry> retries;
   /// The next attempt record number.
   uint64_t next_record = 1;
+  /// The webhook's running redelivery jobs, oldest first.
+  std::vector<replay_job> jobs;
 };
 
 /// A page of a webhook's backlog, read back from the log.
@@ -375,6 +401,7 @@ using backlog_chunk_ptr = std::shared_ptr<const backlog_chunk>;
 using test_result_ptr = std::shared_ptr<const test_delivery_result>;
 using queue_report_ptr = std::shared_ptr<const queue_report>;
 using retry_job_ptr = std::shared_ptr<retry_job>;
+using replay_job_ptr = std::shared_ptr<const replay_job>;
 /// Event sequence numbers (of failed deliveries, or to read back).
 using seq_list_ptr = std::shared_ptr<const std::vector<uint64_t>>;
 

@@ -217,6 +217,13 @@ router_actor::behavior_type router(router_actor::stateful_pointer<router_state> 
             st.config.application_limits->set_limit(t.id, t.application_deliveries_per_minute);
         for (const auto& change : batch->webhook_changes)
           apply(self, change.value, change.removed);
+        // Jobs go to their webhook's actor; a disabled webhook's actor reads its running jobs
+        // when it starts again.
+        for (const auto& job : batch->job_changes)
+          if (auto it = st.actors.find(composite_key(job.tenant, job.webhook_id));
+              it != st.actors.end())
+            self->send(it->second, atom::replay_v,
+                       replay_job_ptr{std::make_shared<replay_job>(job)});
         // One message per webhook actor per batch, holding the indices of its events.
         std::unordered_map<const webhook_actor*, std::vector<uint32_t>> per_actor;
         for (uint32_t i = 0; i < batch->events.size(); ++i) {

@@ -1,6 +1,7 @@
 #include "actors/state_reader.hpp"
 
 #include "actors/logging.hpp"
+#include "storage/config_reader.hpp"
 #include "storage/delivery_reader.hpp"
 #include "storage/log_reader.hpp"
 
@@ -75,8 +76,26 @@ expected<recovery_state> read_recovery_state(const storage::database& db, const 
     }
     out.pending_events.push_back(std::move(**e));
   }
+  auto jobs = storage::config_reader{db}.running_jobs(hook);
+  if (!jobs)
+    return jobs.error();
+  out.jobs = std::move(*jobs);
   return out;
 }
+
+namespace {
+
+// A page read back from the log, as a message.
+backlog_chunk_ptr chunk_of(storage::backlog_page page) {
+  auto batch = std::make_shared<committed_batch>();
+  batch->events = std::move(page.events);
+  auto chunk = std::make_shared<backlog_chunk>();
+  chunk->batch = std::move(batch);
+  chunk->next = page.next;
+  return chunk;
+}
+
+} // namespace
 
 delivery_reader_actor::behavior_type
 state_reader(delivery_reader_actor::stateful_pointer<state_reader_state> self,
@@ -96,12 +115,15 @@ state_reader(delivery_reader_actor::stateful_pointer<state_reader_state> self,
         auto page = deliveries.read_backlog(*hook, from, to, max_events, self->state.max_scanned);
         if (!page)
           return to_caf_error(page.error());
-        auto batch = std::make_shared<committed_batch>();
-        batch->events = std::move(page->events);
-        auto chunk = std::make_shared<backlog_chunk>();
-        chunk->batch = std::move(batch);
-        chunk->next = page->next;
-        return backlog_chunk_ptr{std::move(chunk)};
+        return chunk_of(std::move(*page));
+      },
+      [self](atom::replay, webhook_ptr& hook, replay_job_ptr& job, uint64_t from,
+             uint32_t max_events) -> caf::result<backlog_chunk_ptr> {
+        storage::delivery_reader deliveries{*self->state.db};
+        auto page = deliveries.read_replay(*hook, *job, from, max_events, self->state.max_scanned);
+        if (!page)
+          return to_caf_error(page.error());
+        return chunk_of(std::move(*page));
       },
       [self](atom::read, webhook_ptr& hook, seq_list_ptr& seqs) -> caf::result<backlog_chunk_ptr> {
         storage::delivery_reader deliveries{*self->state.db};

@@ -17,6 +17,22 @@ namespace {
 using self_ptr = webhook_actor::stateful_pointer<webhook_state>;
 using time_point = caf::actor_clock::time_point;
 
+// An attempt's token names its lane and event: the seq, with the top bit set for the replay
+// lane (sequence numbers never reach 2^63).
+constexpr uint64_t replay_bit = uint64_t{1} << 63;
+
+bool is_replay(uint64_t token) {
+  return (token & replay_bit) != 0;
+}
+
+uint64_t seq_of(uint64_t token) {
+  return token & ~replay_bit;
+}
+
+delivery_lane& lane_of(webhook_state& st, uint64_t token) {
+  return is_replay(token) ? st.replay : st.live;
+}
+
 int64_t wall_now(self_ptr self) {
   return self->state.config.time->now_ms();
 }
@@ -66,6 +82,8 @@ void arm_timer(self_ptr self, time_point at) {
                      st.timer_generation);
 }
 
+replay_job job_record(self_ptr self, replay_run& run);
+
 // -- records and snapshots -------------------------------------------------------------------
 
 // The records not yet handed to the writer (a new, empty set when there are none).
@@ -99,11 +117,11 @@ delivery_snapshot take_snapshot(self_ptr self) {
   delivery_snapshot s;
   s.cursor = cursor_of(st);
   s.next_record = st.next_record;
-  for (const auto& [seq, d] : st.pending)
+  for (const auto& [seq, d] : st.live.pending)
     s.pending.push_back({seq, d.attempts, to_wall(self, d.due)});
   // Attempt state of deliveries past the cursor that are not read back yet.
   for (const auto& [seq, p] : st.recovered)
-    if (st.pending.count(seq) == 0)
+    if (st.live.pending.count(seq) == 0)
       s.pending.push_back(p);
   s.circuit_open = st.stats.circuit_open;
   s.consecutive_failures = st.stats.consecutive_failures;
@@ -123,8 +141,11 @@ delivery_snapshot take_snapshot(self_ptr self) {
 // stored one is still the truth).
 void flush_outbox(self_ptr self, bool with_snapshot) {
   auto& st = self->state;
-  if (with_snapshot && !st.recovering)
+  if (with_snapshot && !st.recovering) {
     unsent_log(st).snapshot = take_snapshot(self);
+    if (!st.jobs.empty() && st.jobs.front().dirty && !st.jobs.front().cancelled)
+      unsent_log(st).jobs.push_back(job_record(self, st.jobs.front()));
+  }
   if (st.outbox)
     self->send(st.config.writer, atom::record_v, delivery_log_ptr{std::move(st.outbox)});
   st.outbox.reset();
@@ -165,7 +186,7 @@ committed_batch_ptr copy_events(const committed_batch& batch,
 void hold(self_ptr self, const committed_batch_ptr& batch, uint32_t index) {
   auto& st = self->state;
   auto seq = batch->events[index].seq;
-  if (st.pending.count(seq) > 0)
+  if (st.live.pending.count(seq) > 0)
     return;
   pending_delivery d;
   d.batch = batch;
@@ -176,8 +197,8 @@ void hold(self_ptr self, const committed_batch_ptr& batch, uint32_t index) {
     d.due = from_wall(self, it->second.due_ms);
     st.recovered.erase(it);
   }
-  st.schedule.emplace(d.due, seq);
-  st.pending.emplace(seq, std::move(d));
+  st.live.schedule.emplace(d.due, seq);
+  st.live.pending.emplace(seq, std::move(d));
   st.dirty = true;
 }
 
@@ -188,9 +209,9 @@ void finish_stop(self_ptr self);
 // more than half full, else what it has room for.
 std::size_t window_room(const webhook_state& st) {
   auto window = st.config.tuning.window;
-  if (st.recovering || st.pending.size() > window / 2)
+  if (st.recovering || st.live.pending.size() > window / 2)
     return 0;
-  return std::max<std::size_t>(window - st.pending.size(), 1);
+  return std::max<std::size_t>(window - st.live.pending.size(), 1);
 }
 
 // Reads the next backlog page when the window has room.
@@ -243,7 +264,7 @@ void read_requeue(self_ptr self) {
   while (!st.requeue.empty() && seqs->size() < room) {
     auto [seq, job] = std::move(st.requeue.front());
     st.requeue.pop_front();
-    if (st.pending.count(seq) > 0 || jobs.count(seq) > 0) {
+    if (st.live.pending.count(seq) > 0 || jobs.count(seq) > 0) {
       ++job->skipped;
       continue;
     }
@@ -265,7 +286,7 @@ void read_requeue(self_ptr self) {
               auto it = jobs.find(seq);
               if (it == jobs.end())
                 continue;
-              if (st.pending.count(seq) == 0) {
+              if (st.live.pending.count(seq) == 0) {
                 hold(self, batch, i);
                 log.reopened.push_back(seq);
                 ++it->second->requeued;
@@ -292,10 +313,12 @@ void read_requeue(self_ptr self) {
 
 // -- sending ---------------------------------------------------------------------------------
 
-void end_delivery(self_ptr self, uint64_t seq, delivery_state how) {
+void end_delivery(self_ptr self, uint64_t token, delivery_state how) {
   auto& st = self->state;
-  auto it = st.pending.find(seq);
-  if (it == st.pending.end())
+  auto& lane = lane_of(st, token);
+  auto seq = seq_of(token);
+  auto it = lane.pending.find(seq);
+  if (it == lane.pending.end())
     return;
   if (how == delivery_state::delivered)
     ++st.stats.counters.delivered;
@@ -303,17 +326,22 @@ void end_delivery(self_ptr self, uint64_t seq, delivery_state how) {
     ++st.stats.counters.failed;
   st.tenant_metrics->deliveries[static_cast<std::size_t>(how)].fetch_add(1,
                                                                          std::memory_order_relaxed);
-  if (how == delivery_state::delivered)
+  if (how == delivery_state::delivered && !is_replay(token))
     st.config.counters->ingest_to_delivery.observe(
         static_cast<double>(std::max<int64_t>(0, wall_now(self) - it->second.ev().received_at_ms)) /
         1000.0);
   outbox(self).outcomes.push_back(
       {st.config.hook.id, seq, how, it->second.attempts, wall_now(self)});
-  st.schedule.erase({it->second.due, seq});
-  st.notes.erase(seq);
-  st.pending.erase(it);
+  lane.schedule.erase({it->second.due, seq});
+  st.notes.erase(token);
+  lane.pending.erase(it);
   st.dirty = true;
   ++st.ended_since_snapshot;
+  if (is_replay(token) && !st.jobs.empty() && !st.jobs.front().cancelled) {
+    auto& run = st.jobs.front();
+    ++(how == delivery_state::delivered ? run.job.delivered : run.job.failed);
+    run.dirty = true;
+  }
 }
 
 // Renders and signs `e` for an attempt now, and sends it; the answer comes back as `atom,
@@ -358,24 +386,26 @@ std::string transmit(self_ptr self, const event& e, const std::string& message_i
   return std::move(prepared.note);
 }
 
-void send_attempt(self_ptr self, uint64_t seq, pending_delivery& d) {
+void send_attempt(self_ptr self, uint64_t token, pending_delivery& d) {
   auto& st = self->state;
   if (!st.target) {
     // Validated at the API; a stored bad URL can only fail.
     st.stats.last_error = "invalid URL";
-    return end_delivery(self, seq, delivery_state::failed);
+    return end_delivery(self, token, delivery_state::failed);
   }
   d.in_flight = true;
   d.started_ms = wall_now(self);
   ++st.in_flight;
+  if (is_replay(token))
+    ++st.replay_in_flight;
   ++d.attempts;
   ++st.stats.counters.attempts;
   if (d.attempts > 1)
     ++st.stats.counters.retries;
   if (d.message_id.empty()) // computed once per delivery, not per attempt
     d.message_id = delivery_message_id(st.config.hook.id, d.ev().id);
-  if (auto note = transmit(self, d.ev(), d.message_id, atom::done_v, seq); !note.empty())
-    st.notes[seq] = std::move(note);
+  if (auto note = transmit(self, d.ev(), d.message_id, atom::done_v, token); !note.empty())
+    st.notes[token] = std::move(note);
 }
 
 // The webhook's rate limit: nullopt when an attempt may start now (and takes a token), else
@@ -413,65 +443,244 @@ std::optional<time_point> application_wait(self_ptr self, const pending_delivery
   return limits->acquire(self->state.config.hook.tenant, *app, now);
 }
 
+// Starts the attempt on `token`'s delivery, unless the webhook's rate says to wait (then arms
+// the timer and returns false) or the application used its minute (then the delivery waits its
+// turn and the others go on).
+bool start_attempt(self_ptr self, uint64_t token, time_point now) {
+  auto& st = self->state;
+  if (auto later = rate_wait(self, now)) {
+    arm_timer(self, *later);
+    return false;
+  }
+  auto& lane = lane_of(st, token);
+  auto seq = seq_of(token);
+  auto& d = lane.pending.at(seq);
+  if (auto later = application_wait(self, d, now)) {
+    if (st.config.hook.rate_limit_per_second > 0)
+      st.rate_tokens += 1; // Not spent: nothing was sent.
+    lane.schedule.erase({d.due, seq});
+    d.due = *later;
+    lane.schedule.emplace(d.due, seq);
+    ++st.stats.application_limited;
+    arm_timer(self, *later);
+    return true;
+  }
+  lane.schedule.erase({d.due, seq});
+  send_attempt(self, token, d);
+  return true;
+}
+
+// -- redelivery jobs -------------------------------------------------------------------------
+
+// How many redeliveries the replay lane holds at most.
+std::size_t replay_window(const webhook_state& st) {
+  return std::max<uint32_t>(1, st.config.tuning.window / 4);
+}
+
+// Where the running job resumes after a restart: its oldest unfinished redelivery, or where
+// reading stands.
+uint64_t resume_point(const webhook_state& st, const replay_run& run) {
+  return st.replay.pending.empty() ? run.scan : st.replay.pending.begin()->first;
+}
+
+// The running job as it now stands, for the writer.
+replay_job job_record(self_ptr self, replay_run& run) {
+  run.job.next_seq = std::min(resume_point(self->state, run), run.job.to_seq + 1);
+  run.job.updated_at_ms = wall_now(self);
+  run.dirty = false;
+  return run.job;
+}
+
+// Ends the running job once everything it read has ended: `completed` when its window is
+// read (a cancelled one is already stored as such), then the next job starts.
+void finish_job(self_ptr self) {
+  auto& st = self->state;
+  while (!st.jobs.empty() && st.replay.pending.empty() && !st.jobs.front().reading) {
+    auto& run = st.jobs.front();
+    if (!run.cancelled) {
+      if (run.scan <= run.job.to_seq)
+        return;
+      run.job.state = job_state::completed;
+      run.job.finished_at_ms = wall_now(self);
+      outbox(self).jobs.push_back(job_record(self, run));
+      HOOKD_INFO("webhook {}: job {} completed: {} queued, {} delivered, {} failed, {} skipped",
+                 st.config.hook.id, run.job.id, run.job.queued, run.job.delivered, run.job.failed,
+                 run.job.skipped);
+    }
+    st.jobs.pop_front();
+  }
+}
+
+// Holds a redelivery of event `index` of `batch`, unless its live delivery has not ended:
+// then the live queue sends it anyway, and the job counts it as skipped.
+void hold_replay(self_ptr self, replay_run& run, const committed_batch_ptr& batch, uint32_t index) {
+  auto& st = self->state;
+  auto seq = batch->events[index].seq;
+  bool live = st.live.pending.count(seq) > 0 || st.recovered.count(seq) > 0 ||
+              (st.backlog_from != 0 && seq >= st.backlog_from) || seq > st.position;
+  if (live || st.replay.pending.count(seq) > 0) {
+    ++run.job.skipped;
+    return;
+  }
+  pending_delivery d;
+  d.batch = batch;
+  d.index = index;
+  d.due = self->clock().now();
+  st.replay.schedule.emplace(d.due, seq);
+  st.replay.pending.emplace(seq, std::move(d));
+  ++run.job.queued;
+}
+
+// Reads the running job's next page when the replay lane has room.
+void read_replay(self_ptr self) {
+  auto& st = self->state;
+  if (st.jobs.empty() || st.recovering)
+    return;
+  auto& run = st.jobs.front();
+  auto window = replay_window(st);
+  if (run.reading || run.cancelled || run.scan > run.job.to_seq ||
+      st.replay.pending.size() > window / 2)
+    return;
+  run.reading = true;
+  auto room = static_cast<uint32_t>(window - st.replay.pending.size());
+  self->request(st.config.reader, caf::infinite, atom::replay_v, st.hook, run.spec, run.scan, room)
+      .then(
+          [self, id = run.job.id](backlog_chunk_ptr& chunk) {
+            auto& st = self->state;
+            if (st.jobs.empty() || st.jobs.front().job.id != id)
+              return;
+            auto& run = st.jobs.front();
+            run.reading = false;
+            if (!run.cancelled) {
+              for (uint32_t i = 0; i < chunk->batch->events.size(); ++i)
+                hold_replay(self, run, chunk->batch, i);
+              run.scan = std::max(run.scan, chunk->next);
+              run.dirty = true;
+              st.dirty = true;
+            }
+            pump(self);
+          },
+          [self, id = run.job.id](caf::error& err) {
+            // A storage error: the next tick tries again.
+            auto& st = self->state;
+            if (!st.jobs.empty() && st.jobs.front().job.id == id)
+              st.jobs.front().reading = false;
+            HOOKD_ERROR("webhook {}: reading job {} failed: {}", st.config.hook.id, id,
+                        to_string(err));
+          });
+}
+
+// Takes a job handed over by the router or read back at start (once per id).
+void add_job(self_ptr self, const replay_job& job) {
+  auto& st = self->state;
+  for (const auto& run : st.jobs)
+    if (run.job.id == job.id)
+      return;
+  replay_run run;
+  run.job = job;
+  run.spec = std::make_shared<replay_job>(job);
+  run.scan = std::max(job.next_seq, job.from_seq);
+  st.jobs.push_back(std::move(run));
+}
+
+// Cancels job `id` (the writer stored it as cancelled): what is not in flight is dropped, and
+// attempts in flight finish and are recorded.
+void cancel_job(self_ptr self, const std::string& id) {
+  auto& st = self->state;
+  auto it = std::find_if(st.jobs.begin(), st.jobs.end(),
+                         [&](const replay_run& r) { return r.job.id == id; });
+  if (it == st.jobs.end())
+    return;
+  if (it != st.jobs.begin()) {
+    st.jobs.erase(it);
+    return;
+  }
+  it->cancelled = true;
+  for (auto p = st.replay.pending.begin(); p != st.replay.pending.end();) {
+    if (p->second.in_flight) {
+      ++p;
+      continue;
+    }
+    st.replay.schedule.erase({p->second.due, p->first});
+    p = st.replay.pending.erase(p);
+  }
+  HOOKD_INFO("webhook {}: job {} cancelled", st.config.hook.id, id);
+  finish_job(self);
+}
+
+// Starts redeliveries with what live deliveries leave: none while a live one is due, never the
+// last quarter of `max_in_flight` (at least one slot), and for FIFO only when nothing live is
+// held.
+void pump_replay(self_ptr self, time_point now) {
+  auto& st = self->state;
+  read_replay(self);
+  finish_job(self);
+  if (st.replay.schedule.empty())
+    return;
+  if (!st.live.schedule.empty() && st.live.schedule.begin()->first <= now)
+    return;
+  auto max = st.config.hook.max_in_flight;
+  uint32_t cap = 1;
+  if (st.config.hook.ordering == delivery_ordering::fifo) {
+    if (st.in_flight > 0 || !st.live.pending.empty())
+      return;
+  } else if (max > 1) {
+    cap = max - std::max<uint32_t>(1, max / 4);
+  }
+  while (st.in_flight < max && st.replay_in_flight < cap && !st.replay.schedule.empty()) {
+    auto [due, seq] = *st.replay.schedule.begin();
+    if (due > now)
+      return arm_timer(self, due);
+    if (!start_attempt(self, seq | replay_bit, now))
+      return;
+  }
+}
+
 // Starts every attempt that is due and fits: `max_in_flight` (one for FIFO), one probe while
-// the circuit is open, none while disabled or recovering. Arms the timer for the next due
-// attempt, and reads the backlog when the window has room.
+// the circuit is open, none while disabled or recovering; live deliveries first, then a
+// job's redeliveries. Arms the timer for the next due attempt, and reads the backlog and the
+// running job's window when there is room.
 void pump(self_ptr self) {
   auto& st = self->state;
   if (!st.stats.enabled || st.disabling || st.recovering || st.stop_promise)
     return;
   read_backlog(self);
   read_requeue(self);
-  if (st.pending.empty())
-    return;
   auto now = self->clock().now();
-  // Starts the attempt on `seq`, unless the webhook's rate says to wait (then arms the timer
-  // and returns false) or the application used its minute (then the delivery waits its turn
-  // and the others go on).
-  auto start = [&](uint64_t seq) {
-    if (auto later = rate_wait(self, now)) {
-      arm_timer(self, *later);
-      return false;
-    }
-    auto& d = st.pending.at(seq);
-    if (auto later = application_wait(self, d, now)) {
-      if (st.config.hook.rate_limit_per_second > 0)
-        st.rate_tokens += 1; // Not spent: nothing was sent.
-      st.schedule.erase({d.due, seq});
-      d.due = *later;
-      st.schedule.emplace(d.due, seq);
-      ++st.stats.application_limited;
-      arm_timer(self, *later);
-      return true;
-    }
-    st.schedule.erase({d.due, seq});
-    send_attempt(self, seq, d);
-    return true;
-  };
   if (st.stats.circuit_open) {
     if (st.in_flight > 0)
       return;
     if (st.probe_at > now)
       return arm_timer(self, st.probe_at);
-    start(st.pending.begin()->first); // The probe: the oldest delivery.
+    // The probe: the oldest live delivery, else the oldest redelivery.
+    if (!st.live.pending.empty())
+      start_attempt(self, st.live.pending.begin()->first, now);
+    else if (!st.replay.pending.empty())
+      start_attempt(self, st.replay.pending.begin()->first | replay_bit, now);
     return;
   }
   if (st.config.hook.ordering == delivery_ordering::fifo) {
     if (st.in_flight > 0)
       return;
-    auto& [seq, head] = *st.pending.begin();
-    if (head.due > now)
-      return arm_timer(self, head.due);
-    start(seq);
-    return;
+    if (!st.live.pending.empty()) {
+      auto& [seq, head] = *st.live.pending.begin();
+      if (head.due > now)
+        return arm_timer(self, head.due);
+      start_attempt(self, seq, now);
+      return;
+    }
+    return pump_replay(self, now);
   }
-  while (st.in_flight < st.config.hook.max_in_flight && !st.schedule.empty()) {
-    auto [due, seq] = *st.schedule.begin();
-    if (due > now)
-      return arm_timer(self, due);
-    if (!start(seq))
+  while (st.in_flight < st.config.hook.max_in_flight && !st.live.schedule.empty()) {
+    auto [due, seq] = *st.live.schedule.begin();
+    if (due > now) {
+      arm_timer(self, due);
+      break;
+    }
+    if (!start_attempt(self, seq, now))
       return; // Over the rate: the timer resumes at the next token.
   }
+  pump_replay(self, now);
   read_backlog(self); // Deliveries that ended at once (a bad URL) made room.
 }
 
@@ -553,7 +762,8 @@ void record_answer(self_ptr self, attempt_record& r, const delivery_response& re
   r.response = res.body.substr(0, attempt_excerpt_bytes);
 }
 
-attempt_record make_record(self_ptr self, const pending_delivery& d, const delivery_response& res) {
+attempt_record make_record(self_ptr self, uint64_t token, const pending_delivery& d,
+                           const delivery_response& res) {
   attempt_record r;
   r.webhook_id = self->state.config.hook.id;
   r.event_seq = d.ev().seq;
@@ -562,10 +772,12 @@ attempt_record make_record(self_ptr self, const pending_delivery& d, const deliv
   r.attempt = d.attempts;
   r.at_ms = d.started_ms;
   record_answer(self, r, res);
-  if (auto note = self->state.notes.find(r.event_seq); note != self->state.notes.end()) {
+  if (auto note = self->state.notes.find(token); note != self->state.notes.end()) {
     r.note = std::move(note->second);
     self->state.notes.erase(note);
   }
+  if (is_replay(token) && !self->state.jobs.empty()) // Which job sent it, for audits.
+    r.note = "job " + self->state.jobs.front().job.id + (r.note.empty() ? "" : "; " + r.note);
   return r;
 }
 
@@ -576,19 +788,22 @@ void record_attempt(self_ptr self, attempt_record rec) {
   outbox(self).attempts.push_back(std::move(rec));
 }
 
-void on_result(self_ptr self, uint64_t seq, const delivery_response& res) {
+void on_result(self_ptr self, uint64_t token, const delivery_response& res) {
   auto& st = self->state;
-  auto it = st.pending.find(seq);
-  if (it == st.pending.end() || !it->second.in_flight)
+  auto& lane = lane_of(st, token);
+  auto it = lane.pending.find(seq_of(token));
+  if (it == lane.pending.end() || !it->second.in_flight)
     return; // Stale: the delivery was dropped meanwhile.
   auto& d = it->second;
   d.in_flight = false;
   --st.in_flight;
+  if (is_replay(token))
+    --st.replay_in_flight;
   st.dirty = true;
   auto now = self->clock().now();
   record_latency(self, res.duration);
   st.config.counters->delivery_latency.observe(std::chrono::duration<double>(res.duration).count());
-  auto rec = make_record(self, d, res);
+  auto rec = make_record(self, token, d, res);
   auto cls = classify_attempt(res.error, res.status);
   if (cls != attempt_class::success) {
     st.stats.last_error = describe(res);
@@ -606,7 +821,7 @@ void on_result(self_ptr self, uint64_t seq, const delivery_response& res) {
       st.probes = 0;
       HOOKD_INFO("webhook {}: circuit closed", st.config.hook.id);
     }
-    end_delivery(self, seq, delivery_state::delivered);
+    end_delivery(self, token, delivery_state::delivered);
     if (st.awaiting_recovery) {
       // After hookd disabled the webhook and a user enabled it again: the first success.
       st.awaiting_recovery = false;
@@ -619,7 +834,7 @@ void on_result(self_ptr self, uint64_t seq, const delivery_response& res) {
     // snapshot and resume if a user enables the webhook again.
     rec.result = attempt_result::failed;
     record_attempt(self, std::move(rec));
-    end_delivery(self, seq, delivery_state::failed);
+    end_delivery(self, token, delivery_state::failed);
     disable(self, "the endpoint answered 410 Gone");
     return;
   case attempt_class::permanent:
@@ -628,7 +843,7 @@ void on_result(self_ptr self, uint64_t seq, const delivery_response& res) {
     announce(self, "delivery.exhausted",
              delivery_exhausted_data(st.config.hook, d.ev(), d.attempts, st.stats.last_error,
                                      "permanent_error"));
-    end_delivery(self, seq, delivery_state::failed);
+    end_delivery(self, token, delivery_state::failed);
     break;
   case attempt_class::retryable: {
     ++st.stats.consecutive_failures;
@@ -639,13 +854,13 @@ void on_result(self_ptr self, uint64_t seq, const delivery_response& res) {
       announce(self, "delivery.exhausted",
                delivery_exhausted_data(st.config.hook, d.ev(), d.attempts, st.stats.last_error,
                                        "schedule_exhausted"));
-      end_delivery(self, seq, delivery_state::failed);
+      end_delivery(self, token, delivery_state::failed);
     } else {
       if (res.retry_after)
         if (auto asked = parse_retry_after(*res.retry_after, wall_now(self)))
           pause = clamp_retry_after(*asked, *pause);
       d.due = now + *pause;
-      st.schedule.emplace(d.due, seq);
+      lane.schedule.emplace(d.due, seq_of(token));
       rec.result = attempt_result::retrying;
       rec.next_at_ms = to_wall(self, d.due);
       record_attempt(self, std::move(rec));
@@ -702,9 +917,11 @@ void on_recovered(self_ptr self, const recovery_state& rs) {
     st.backlog_from = snap.cursor + 1;
   st.snapshot_cursor = snap.cursor;
   st.snapshot_ms = snap.at_ms;
+  for (const auto& job : rs.jobs)
+    add_job(self, job);
   st.recovering = false;
   HOOKD_DEBUG("webhook {}: resumed at seq {} with {} pending, backlog {}..{}", st.config.hook.id,
-              snap.cursor, st.pending.size(), st.backlog_from, st.position);
+              snap.cursor, st.live.pending.size(), st.backlog_from, st.position);
   pump(self);
 }
 
@@ -788,9 +1005,10 @@ void finish_test(self_ptr self, uint64_t token, const delivery_response& res) {
 webhook_stats_ptr current_stats(self_ptr self, bool with_latencies) {
   auto& st = self->state;
   auto stats = st.stats;
-  stats.pending = st.pending.size();
-  stats.retrying = static_cast<uint64_t>(std::count_if(
-      st.pending.begin(), st.pending.end(), [](const auto& kv) { return kv.second.attempts > 0; }));
+  stats.pending = st.live.pending.size();
+  stats.retrying =
+      static_cast<uint64_t>(std::count_if(st.live.pending.begin(), st.live.pending.end(),
+                                          [](const auto& kv) { return kv.second.attempts > 0; }));
   stats.in_flight = st.in_flight;
   stats.backlog_from = st.backlog_from;
   stats.cursor = cursor_of(st);
@@ -798,7 +1016,10 @@ webhook_stats_ptr current_stats(self_ptr self, bool with_latencies) {
   stats.enabled = st.stats.enabled && !st.disabling;
   stats.failing_since_ms = st.failing_since_ms;
   // Events arrive in seq order with received_at never decreasing: the first held is oldest.
-  stats.oldest_pending_ms = st.pending.empty() ? 0 : st.pending.begin()->second.ev().received_at_ms;
+  stats.oldest_pending_ms =
+      st.live.pending.empty() ? 0 : st.live.pending.begin()->second.ev().received_at_ms;
+  stats.replaying = st.replay.pending.size();
+  stats.jobs = st.jobs.size();
   if (with_latencies)
     stats.recent_latencies_us = st.latencies;
   return std::make_shared<webhook_stats>(std::move(stats));
@@ -833,7 +1054,7 @@ webhook_actor::behavior_type webhook_endpoint(webhook_actor::stateful_pointer<we
           st.position = seq;
           if (st.recovering || st.backlog_from != 0)
             continue; // The backlog reads it from the log, in order.
-          if (st.pending.size() >= st.config.tuning.window) {
+          if (st.live.pending.size() >= st.config.tuning.window) {
             st.backlog_from = seq; // The window is full: this and what follows wait in the log.
             continue;
           }
@@ -892,17 +1113,19 @@ webhook_actor::behavior_type webhook_endpoint(webhook_actor::stateful_pointer<we
         if (drop) {
           // Deleted: what is pending will never be sent. Record each held delivery as dropped;
           // the backlog (if any) stays in the log, unsent.
-          for (const auto& [seq, d] : st.pending)
+          for (const auto& [seq, d] : st.live.pending)
             outbox(self).outcomes.push_back(
                 {st.config.hook.id, seq, delivery_state::dropped, d.attempts, wall_now(self)});
-          st.stats.counters.dropped += st.pending.size();
+          st.stats.counters.dropped += st.live.pending.size();
           HOOKD_INFO("webhook {}: deleted; {} pending deliveries dropped{}", st.config.hook.id,
-                     st.pending.size(),
+                     st.live.pending.size(),
                      st.backlog_from != 0
                          ? ", and the backlog from seq " + std::to_string(st.backlog_from)
                          : std::string{});
-          st.pending.clear();
-          st.schedule.clear();
+          st.live.pending.clear();
+          st.live.schedule.clear();
+          st.replay = {}; // Its jobs are cancelled with the webhook.
+          st.jobs.clear();
           flush_outbox(self, false);
         } else {
           flush_outbox(self, true);
@@ -922,6 +1145,13 @@ webhook_actor::behavior_type webhook_endpoint(webhook_actor::stateful_pointer<we
       [self](atom::requeue, seq_list_ptr& seqs, retry_job_ptr& job) {
         for (auto seq : *seqs)
           self->state.requeue.emplace_back(seq, job);
+        pump(self);
+      },
+      [self](atom::replay, replay_job_ptr& job) {
+        if (job->state == job_state::running)
+          add_job(self, *job);
+        else
+          cancel_job(self, job->id);
         pump(self);
       },
       [self](atom::record) {

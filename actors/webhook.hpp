@@ -8,6 +8,7 @@
 #include "domain/id_generator.hpp"
 #include "domain/metrics.hpp"
 #include "domain/payload_template.hpp"
+#include "domain/replay_job.hpp"
 #include "domain/retry_policy.hpp"
 #include "domain/url.hpp"
 #include "domain/webhook.hpp"
@@ -87,6 +88,31 @@ struct pending_delivery {
   const event& ev() const { return batch->events[index]; }
 };
 
+/// Deliveries held in memory and their schedule: the live queue, or a redelivery job's.
+struct delivery_lane {
+  /// Deliveries by event sequence number (FIFO order).
+  std::map<uint64_t, pending_delivery> pending;
+  /// Deliveries not in flight, by due time: the retry schedule.
+  std::set<std::pair<caf::actor_clock::time_point, uint64_t>> schedule;
+};
+
+/// A redelivery job in its webhook's actor: the job with its live counts, and where reading
+/// its window stands.
+struct replay_run {
+  /// The job as it now stands.
+  replay_job job;
+  /// The job as it was handed over: the window and filters for the reader.
+  replay_job_ptr spec;
+  /// The next sequence number to read.
+  uint64_t scan = 0;
+  /// True while a page is being read.
+  bool reading = false;
+  /// True once cancelled: attempts in flight finish (and are recorded), nothing more starts.
+  bool cancelled = false;
+  /// True when its progress changed since it was last handed to the writer.
+  bool dirty = false;
+};
+
 /// A test delivery waiting for its answer.
 struct pending_test {
   /// Who asked.
@@ -118,14 +144,17 @@ struct webhook_state {
   std::vector<signing_key> keys;
   /// The template, compiled once per configuration.
   payload_renderer renderer;
-  /// The template's notes for attempts in flight, by event seq (only those with a note).
+  /// The template's notes for attempts in flight, by attempt token (only those with a note).
   std::map<uint64_t, std::string> notes;
-  /// Deliveries held in memory, by event sequence number (FIFO order).
-  std::map<uint64_t, pending_delivery> pending;
-  /// Deliveries not in flight, by due time: the retry schedule.
-  std::set<std::pair<caf::actor_clock::time_point, uint64_t>> schedule;
-  /// Attempts in flight.
+  /// Live deliveries: the events routed to this webhook, and its backlog read back.
+  delivery_lane live;
+  /// Redeliveries of the running job (`jobs.front()`): a lower priority than live ones.
+  delivery_lane replay;
+  /// Redelivery jobs, oldest first; the first one runs.
+  std::deque<replay_run> jobs;
+  /// Attempts in flight, both lanes, and those of the replay lane.
   uint32_t in_flight = 0;
+  uint32_t replay_in_flight = 0;
   /// Identifies the armed retry timer; older timer messages are ignored.
   uint64_t timer_generation = 0;
   /// When the armed timer fires (time_point::max() when none is armed).

@@ -1,6 +1,7 @@
 #include "domain/json_input.hpp"
 
 #include "domain/defaults.hpp"
+#include "domain/event_type.hpp"
 
 #include <algorithm>
 
@@ -137,6 +138,36 @@ void read_labels(simdjson::dom::element value, const std::string& pointer, std::
     else
       out.push_back({std::string{key}, std::string{text}});
   }
+}
+
+void read_type_patterns(simdjson::dom::element value, const std::string& pointer, std::size_t max,
+                        std::vector<std::string>& out, std::vector<field_error>& errors) {
+  simdjson::dom::array arr;
+  if (value.get_array().get(arr) != simdjson::SUCCESS) {
+    errors.push_back(
+        {pointer, "type", "'" + pointer.substr(1) + "' must be an array of patterns", {}});
+    return;
+  }
+  if (arr.size() == 0 || arr.size() > max) {
+    errors.push_back({pointer, arr.size() == 0 ? "too_few" : "too_many",
+                      "'" + pointer.substr(1) + "' holds 1 to " + std::to_string(max) + " patterns",
+                      max});
+    return;
+  }
+  std::vector<std::string> patterns;
+  std::size_t i = 0;
+  for (auto item : arr) {
+    std::string_view p;
+    auto ptr = pointer + "/" + std::to_string(i++);
+    if (item.get_string().get(p) != simdjson::SUCCESS)
+      errors.push_back({ptr, "type", "a pattern must be a string", {}});
+    else if (!event_type_pattern::parse(p))
+      errors.push_back({ptr, "format", "a pattern is an event type, 'prefix.*' or '*'", {}});
+    else
+      patterns.emplace_back(p);
+  }
+  if (patterns.size() == arr.size())
+    out = std::move(patterns);
 }
 
 } // namespace hookd

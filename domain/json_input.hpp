@@ -89,6 +89,11 @@ parse_result<T> parse_object(std::string_view body, std::initializer_list<std::s
 void read_labels(simdjson::dom::element value, const std::string& pointer, std::vector<label>& out,
                  std::vector<field_error>& errors);
 
+/// Reads `value` as an array of 1 to `max` event type patterns (a type, `prefix.*` or `*`) into
+/// `out`, which is replaced only when the array is. `pointer` names the member in errors.
+void read_type_patterns(simdjson::dom::element value, const std::string& pointer, std::size_t max,
+                        std::vector<std::string>& out, std::vector<field_error>& errors);
+
 /// Escapes a key for use in a JSON pointer (RFC 6901: `~` to `~0`, `/` to `~1`).
 std::string json_pointer_escape(std::string_view key);
 

@@ -80,28 +80,8 @@ void apply_fields(object obj, webhook& w, const address_policy& policy,
       w.disabled_reason = b ? "" : "disabled by a user";
     }
   }
-  if (obj.at_key("events").get(el) == simdjson::SUCCESS) {
-    simdjson::dom::array arr;
-    if (el.get_array().get(arr) != simdjson::SUCCESS) {
-      errors.push_back({"/events", "type", "'events' must be an array of patterns", {}});
-    } else if (arr.size() == 0 || arr.size() > webhook_limits::max_patterns) {
-      errors.push_back({"/events", arr.size() == 0 ? "too_few" : "too_many",
-                        "'events' holds 1 to 100 patterns", webhook_limits::max_patterns});
-    } else {
-      w.events.clear();
-      std::size_t i = 0;
-      for (auto item : arr) {
-        std::string_view p;
-        auto ptr = "/events/" + std::to_string(i++);
-        if (item.get_string().get(p) != simdjson::SUCCESS)
-          errors.push_back({ptr, "type", "a pattern must be a string", {}});
-        else if (!event_type_pattern::parse(p))
-          errors.push_back({ptr, "format", "a pattern is an event type, 'prefix.*' or '*'", {}});
-        else
-          w.events.emplace_back(p);
-      }
-    }
-  }
+  if (obj.at_key("events").get(el) == simdjson::SUCCESS)
+    read_type_patterns(el, "/events", webhook_limits::max_patterns, w.events, errors);
   if (obj.at_key("label_filter").get(el) == simdjson::SUCCESS)
     read_labels(el, "/label_filter", w.label_filter, errors);
   if (obj.at_key("headers").get(el) == simdjson::SUCCESS) {

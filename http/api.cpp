@@ -345,6 +345,13 @@ void api::route(const std::shared_ptr<call>& c) {
        "preview"},
       {"events", 4, bh::verb::get, [](api& a, auto& c, auto id) { a.event_deliveries(c, id); },
        "deliveries"},
+      {"events", 4, bh::verb::post, [](api& a, auto& c, auto id) { a.resend_event(c, id); },
+       "resend"},
+      {"webhooks", 4, bh::verb::post, [](api& a, auto& c, auto id) { a.replay_webhook(c, id); },
+       "replay"},
+      {"jobs", 2, bh::verb::get, [](api& a, auto& c, auto) { a.list_jobs(c); }},
+      {"jobs", 3, bh::verb::get, [](api& a, auto& c, auto id) { a.get_job(c, id); }},
+      {"jobs", 3, bh::verb::delete_, [](api& a, auto& c, auto id) { a.cancel_job(c, id); }},
   };
   std::string allowed;
   for (const auto& r : routes) {
@@ -412,20 +419,12 @@ void api::create_tenant(const std::shared_ptr<call>& c) {
 void api::list_tenants(const std::shared_ptr<call>& c) {
   if (!c->who->admin)
     return c->fail(forbidden("only the admin key lists tenants"));
-  problem err;
-  auto limit = parse_limit(c->tgt, err);
-  if (!limit)
-    return c->fail(err);
-  auto after = c->tgt.param("cursor").value_or("");
-  storage::config_reader reader{node_.db()};
-  auto tenants = reader.list_tenants(after, *limit + 1);
-  if (!tenants)
-    return c->fail(problem_from(to_caf_error(tenants.error())));
-  bool more = tenants->size() > *limit;
-  if (more)
-    tenants->resize(*limit);
-  c->json(bh::status::ok,
-          page_json(*tenants, more, write_tenant, [](const tenant& t) { return t.id; }));
+  answer_listing(
+      c,
+      [&](std::string_view after, std::size_t n) {
+        return storage::config_reader{node_.db()}.list_tenants(after, n);
+      },
+      write_tenant);
 }
 
 void api::get_tenant(const std::shared_ptr<call>& c, std::string_view id) {
@@ -843,22 +842,12 @@ void api::create_webhook(const std::shared_ptr<call>& c) {
 void api::list_webhooks(const std::shared_ptr<call>& c) {
   if (!require_webhook_read(c))
     return;
-  problem err;
-  auto limit = parse_limit(c->tgt, err);
-  if (!limit)
-    return c->fail(err);
-  auto after = c->tgt.param("cursor").value_or("");
-  storage::config_reader reader{node_.db()};
-  auto hooks = reader.list_webhooks(c->who->tenant, after, *limit + 1);
-  if (!hooks)
-    return c->fail(problem_from(to_caf_error(hooks.error())));
-  bool more = hooks->size() > *limit;
-  if (more)
-    hooks->resize(*limit);
-  c->json(bh::status::ok,
-          page_json(
-              *hooks, more, [](json_writer& w, const webhook& h) { write_webhook(w, h, false); },
-              [](const webhook& h) { return h.id; }));
+  answer_listing(
+      c,
+      [&](std::string_view after, std::size_t n) {
+        return storage::config_reader{node_.db()}.list_webhooks(c->who->tenant, after, n);
+      },
+      [](json_writer& w, const webhook& h) { write_webhook(w, h, false); });
 }
 
 std::optional<webhook> api::load_webhook(const std::shared_ptr<call>& c, std::string_view id) {

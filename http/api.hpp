@@ -132,6 +132,14 @@ class api {
   void delete_source(const std::shared_ptr<call>& c, std::string_view id);
   void rotate_source_secret(const std::shared_ptr<call>& c, std::string_view id);
   void source_webhook_url(const std::shared_ptr<call>& c, std::string_view id);
+  void replay_webhook(const std::shared_ptr<call>& c, std::string_view id);
+  void resend_event(const std::shared_ptr<call>& c, std::string_view id);
+  void list_jobs(const std::shared_ptr<call>& c);
+  void get_job(const std::shared_ptr<call>& c, std::string_view id);
+  void cancel_job(const std::shared_ptr<call>& c, std::string_view id);
+  /// Stores `jobs` (audited as `action` on `object_id`) and answers 202 with them.
+  void submit_jobs(const std::shared_ptr<call>& c, std::vector<replay_job> jobs,
+                   std::string object_id, std::string action);
   void receive_git_hook(const std::shared_ptr<call>& c, std::string_view provider,
                         std::string_view source_id);
   // The steps every update of a stored object shares: parse `current` at a time after its last

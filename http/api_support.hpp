@@ -35,9 +35,11 @@ struct api::call {
     respond(std::move(res));
   }
 
-  void json(bh::status status, std::string body) {
+  void json(bh::status status, std::string body, std::string_view location = {}) {
     response res{status, req.version()};
     res.set(bh::field::content_type, "application/json");
+    if (!location.empty())
+      res.set(bh::field::location, location);
     res.keep_alive(req.keep_alive());
     res.body() = std::move(body);
     res.prepare_payload();
@@ -248,6 +250,25 @@ std::string page_json(const std::vector<T>& items, bool more, Write write, Curso
     w.null();
   w.end_object();
   return w.take();
+}
+
+// Answers a listing of objects with string ids: reads `limit` (+1, to know whether more
+// follow) after the `cursor` parameter with `list(after, n)`, and writes each with `write`.
+template <class Call, class List, class Write>
+void answer_listing(const Call& c, List list, Write write) {
+  problem err;
+  auto limit = parse_limit(c->tgt, err);
+  if (!limit)
+    return c->fail(err);
+  auto after = c->tgt.param("cursor").value_or("");
+  auto found = list(after, *limit + 1);
+  if (!found)
+    return c->fail(problem_from(to_caf_error(found.error())));
+  bool more = found->size() > *limit;
+  if (more)
+    found->resize(*limit);
+  c->json(bh::status::ok,
+          page_json(*found, more, write, [](const auto& x) -> const std::string& { return x.id; }));
 }
 
 /// Answers 204 No Content.

@@ -155,21 +155,12 @@ void api::create_source(const std::shared_ptr<call>& c) {
 void api::list_sources(const std::shared_ptr<call>& c) {
   if (!require_tenant_scope(c, scope::read, "reading sources"))
     return;
-  problem err;
-  auto limit = parse_limit(c->tgt, err);
-  if (!limit)
-    return c->fail(err);
-  auto after = c->tgt.param("cursor").value_or("");
-  auto found = storage::config_reader{node_.db()}.list_sources(c->who->tenant, after, *limit + 1);
-  if (!found)
-    return c->fail(problem_from(to_caf_error(found.error())));
-  bool more = found->size() > *limit;
-  if (more)
-    found->resize(*limit);
-  c->json(bh::status::ok,
-          page_json(
-              *found, more, [](json_writer& w, const source& s) { write_source(w, s, false); },
-              [](const source& s) { return s.id; }));
+  answer_listing(
+      c,
+      [&](std::string_view after, std::size_t n) {
+        return storage::config_reader{node_.db()}.list_sources(c->who->tenant, after, n);
+      },
+      [](json_writer& w, const source& s) { write_source(w, s, false); });
 }
 
 namespace {

@@ -103,6 +103,35 @@ expected<std::optional<source>> config_reader::get_source(std::string_view tenan
                 [this, id](std::string_view v) { return decode_source(id, v, db_.secrets()); });
 }
 
+expected<std::optional<replay_job>> config_reader::get_job(std::string_view tenant,
+                                                           std::string_view id) const {
+  return lookup(db_, column::jobs, tenant_key(tenant, id), "a job",
+                [&](std::string_view v) { return decode_replay_job(tenant, id, v); });
+}
+
+expected<std::vector<replay_job>>
+config_reader::list_jobs(std::string_view tenant, std::string_view after, std::size_t limit) const {
+  return list_tenant_objects<replay_job>(
+      db_, column::jobs, tenant, after, limit, "jobs",
+      [&](std::string_view id, std::string_view v) { return decode_replay_job(tenant, id, v); });
+}
+
+expected<std::vector<replay_job>> config_reader::running_jobs(const webhook& hook) const {
+  std::vector<replay_job> out;
+  auto prefix = composite_key(hook.id, {});
+  std::unique_ptr<rocksdb::Iterator> it{db_.db()->NewIterator({}, db_.handle(column::job_queue))};
+  for (it->Seek(prefix); it->Valid() && view(it->key()).starts_with(prefix); it->Next()) {
+    auto job = get_job(hook.tenant, view(it->key()).substr(prefix.size()));
+    if (!job)
+      return job.error();
+    if (*job && (*job)->state == job_state::running)
+      out.push_back(std::move(**job));
+  }
+  if (!it->status().ok())
+    return from_status(it->status(), "listing running jobs");
+  return out;
+}
+
 expected<std::optional<source>> config_reader::find_source(std::string_view id) const {
   auto tenant = db_.get(column::source_ids, id, "a source id");
   if (!tenant)

@@ -3,6 +3,7 @@
 #include "domain/api_key.hpp"
 #include "domain/audit.hpp"
 #include "domain/error.hpp"
+#include "domain/replay_job.hpp"
 #include "domain/source.hpp"
 #include "domain/tenant.hpp"
 #include "domain/webhook.hpp"
@@ -56,6 +57,13 @@ class config_reader {
   list_source_state(std::string_view prefix) const;
   /// The event sources' state under `key`, or nullopt.
   expected<std::optional<std::string>> source_state(std::string_view key) const;
+  /// `tenant`'s job `id`, or nullopt.
+  expected<std::optional<replay_job>> get_job(std::string_view tenant, std::string_view id) const;
+  /// Up to `limit` of `tenant`'s jobs with ids after `after`, oldest first.
+  expected<std::vector<replay_job>> list_jobs(std::string_view tenant, std::string_view after,
+                                              std::size_t limit) const;
+  /// The running jobs of `hook`, oldest first.
+  expected<std::vector<replay_job>> running_jobs(const webhook& hook) const;
   /// Every webhook of every tenant (the router's start-up load).
   expected<std::vector<webhook>> list_all_webhooks() const;
   /// The event types `tenant` has used, in type order.

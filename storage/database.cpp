@@ -17,9 +17,10 @@ namespace hookd::storage {
 namespace {
 
 constexpr std::array<std::string_view, column_count> names{
-    "events",     "event_ids",   "tenant_events", "idempotency", "tenants",       "api_keys",
-    "audit",      "event_types", "meta",          "webhooks",    "webhook_names", "attempts",
-    "deliveries", "snapshots",   "counters",      "sources",     "source_ids",    "source_state",
+    "events",        "event_ids",  "tenant_events", "idempotency", "tenants",
+    "api_keys",      "audit",      "event_types",   "meta",        "webhooks",
+    "webhook_names", "attempts",   "deliveries",    "snapshots",   "counters",
+    "sources",       "source_ids", "source_state",  "jobs",        "job_queue",
 };
 
 // std::array value-initialises missing entries: a column added to the enum but not named here

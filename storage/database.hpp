@@ -62,6 +62,11 @@ enum class column : uint8_t {
   /// events it concerns (`watch/<seq>`: a provisioning watch in progress; `expiry/...`: an
   /// expiry warning sent).
   source_state,
+  /// tenant NUL job id -> redelivery job (window, state, progress).
+  jobs,
+  /// webhook id NUL job id -> nothing: the running jobs of each webhook, read when its actor
+  /// starts.
+  job_queue,
 };
 
 /// Names of the singletons in the `meta` column family.
@@ -77,7 +82,7 @@ constexpr std::string_view master_key_check = "master_key_check";
 } // namespace meta_key
 
 /// Number of hookd column families.
-constexpr std::size_t column_count = 18;
+constexpr std::size_t column_count = 20;
 
 /// The column family names, indexed by `column`.
 std::string_view column_name(column c) noexcept;

@@ -189,12 +189,53 @@ expected<uint64_t> delivery_reader::last_attempt_number(std::string_view webhook
 expected<backlog_page> delivery_reader::read_backlog(const webhook& w, uint64_t from, uint64_t to,
                                                      std::size_t max_events,
                                                      std::size_t max_scanned) const {
+  webhook_filter filter{w}; // patterns parsed once per page, not per event
+  return read_page(
+      w, filter, from, to, max_events, max_scanned,
+      [&](std::string_view type) { return filter.matches_type(type); },
+      [&](uint64_t seq) -> expected<bool> {
+        auto done = outcome(w.id, seq);
+        if (!done)
+          return done.error();
+        return !*done; // Delivered (or failed for good) before a crash; never sent again.
+      });
+}
+
+expected<backlog_page> delivery_reader::read_replay(const webhook& w, const replay_job& job,
+                                                    uint64_t from, std::size_t max_events,
+                                                    std::size_t max_scanned) const {
+  webhook_filter filter{w};
+  std::vector<event_type_pattern> types;
+  for (const auto& t : job.types)
+    if (auto p = event_type_pattern::parse(t))
+      types.push_back(*p);
+  return read_page(
+      w, filter, from, job.to_seq, max_events, max_scanned,
+      [&](std::string_view type) {
+        return filter.matches_type(type) &&
+               (types.empty() || std::any_of(types.begin(), types.end(),
+                                             [&](const auto& p) { return p.matches(type); }));
+      },
+      [&](uint64_t seq) -> expected<bool> {
+        if (!job.only_failed)
+          return true;
+        auto done = outcome(w.id, seq);
+        if (!done)
+          return done.error();
+        return *done && (*done)->state == delivery_state::failed;
+      });
+}
+
+expected<backlog_page>
+delivery_reader::read_page(const webhook& w, const webhook_filter& filter, uint64_t from,
+                           uint64_t to, std::size_t max_events, std::size_t max_scanned,
+                           const std::function<bool(std::string_view type)>& type_ok,
+                           const std::function<expected<bool>(uint64_t seq)>& keep) const {
   backlog_page page;
   page.next = from;
   if (from > to)
     return page;
   log_reader log{db_};
-  webhook_filter filter{w}; // patterns parsed once per page, not per event
   std::vector<uint64_t> candidates;
   std::size_t scanned = 0;
   // The tenant's index gives each seq and type without decoding a record: only events whose
@@ -204,7 +245,7 @@ expected<backlog_page> delivery_reader::read_backlog(const webhook& w, uint64_t 
       return false;
     ++scanned;
     page.next = ref.seq + 1;
-    if (filter.matches_type(ref.type))
+    if (type_ok(ref.type))
       candidates.push_back(ref.seq);
     return true;
   });
@@ -221,12 +262,11 @@ expected<backlog_page> delivery_reader::read_backlog(const webhook& w, uint64_t 
                              "the tenant index names a missing event " + std::to_string(seq));
     if (!filter.matches((*e)->type, (*e)->labels))
       continue;
-    auto done = outcome(w.id, seq);
-    if (!done)
-      return done.error();
-    if (*done)
-      continue; // Delivered (or failed for good) before a crash; never sent again.
-    page.events.push_back(std::move(**e));
+    auto wanted = keep(seq);
+    if (!wanted)
+      return wanted.error();
+    if (*wanted)
+      page.events.push_back(std::move(**e));
   }
   return page;
 }

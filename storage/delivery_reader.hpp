@@ -3,6 +3,7 @@
 #include "domain/delivery_record.hpp"
 #include "domain/error.hpp"
 #include "domain/event.hpp"
+#include "domain/replay_job.hpp"
 #include "domain/webhook.hpp"
 #include "storage/database.hpp"
 
@@ -113,8 +114,20 @@ class delivery_reader {
   /// most `max_scanned` index entries (so that one page stays short).
   expected<backlog_page> read_backlog(const webhook& w, uint64_t from, uint64_t to,
                                       std::size_t max_events, std::size_t max_scanned) const;
+  /// Reads the next page of `job` for `w` from `from`: events of its tenant up to the job's
+  /// last seq that `w` matches, of the types the job asks for, and (`only_failed`) whose
+  /// delivery failed for good; at most `max_events`, scanning at most `max_scanned` entries.
+  expected<backlog_page> read_replay(const webhook& w, const replay_job& job, uint64_t from,
+                                     std::size_t max_events, std::size_t max_scanned) const;
 
  private:
+  // A page of `w`'s tenant's events in [from, to]: those whose type passes `type_ok` are read
+  // in full and kept when `w` matches them and `keep(seq)` says so.
+  expected<backlog_page> read_page(const webhook& w, const webhook_filter& filter, uint64_t from,
+                                   uint64_t to, std::size_t max_events, std::size_t max_scanned,
+                                   const std::function<bool(std::string_view type)>& type_ok,
+                                   const std::function<expected<bool>(uint64_t seq)>& keep) const;
+
   const database& db_;
 };
 

@@ -2,12 +2,14 @@
 
 #include "domain/defaults.hpp"
 #include "storage/byte_codec.hpp"
+#include "storage/config_reader.hpp"
 #include "storage/event_record.hpp"
 
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <map>
 
 namespace hookd::storage {
 
@@ -208,6 +210,42 @@ void log_store::stage_source_state(std::string_view key, std::optional<std::stri
       value ? std::optional<std::string>{std::string{*value}} : std::nullopt;
 }
 
+void log_store::stage_job(const replay_job& job) {
+  auto key = tenant_key(job.tenant, job.id);
+  batch_->wb.Put(db_.handle(column::jobs), key, encode(job));
+  auto queued = composite_key(job.webhook_id, job.id);
+  if (job.state == job_state::running)
+    batch_->wb.Put(db_.handle(column::job_queue), queued, {});
+  else
+    batch_->wb.Delete(db_.handle(column::job_queue), queued);
+  staged_jobs_[key] = job;
+}
+
+expected<std::optional<replay_job>> log_store::find_job(std::string_view tenant,
+                                                        std::string_view id) const {
+  auto key = tenant_key(tenant, id);
+  if (auto i = staged_jobs_.find(key); i != staged_jobs_.end())
+    return std::optional{i->second};
+  return config_reader{db_}.get_job(tenant, id);
+}
+
+expected<std::vector<replay_job>> log_store::running_jobs(const webhook& hook) const {
+  auto stored = config_reader{db_}.running_jobs(hook);
+  if (!stored)
+    return stored.error();
+  std::map<std::string, replay_job> jobs;
+  for (auto& j : *stored)
+    jobs.emplace(j.id, std::move(j));
+  for (const auto& [key, j] : staged_jobs_)
+    if (j.webhook_id == hook.id && j.tenant == hook.tenant)
+      jobs[j.id] = j;
+  std::vector<replay_job> out;
+  for (auto& [id, j] : jobs)
+    if (j.state == job_state::running)
+      out.push_back(std::move(j));
+  return out;
+}
+
 expected<std::optional<source>> log_store::find_source(std::string_view tenant,
                                                        std::string_view id) const {
   auto key = tenant_key(tenant, id);
@@ -352,6 +390,7 @@ expected<std::vector<event>> log_store::commit() {
   staged_webhook_names_.clear();
   staged_sources_.clear();
   staged_source_state_.clear();
+  staged_jobs_.clear();
   staged_types_.clear();
   return committed;
 }
@@ -372,6 +411,7 @@ void log_store::discard() {
   staged_webhook_names_.clear();
   staged_sources_.clear();
   staged_source_state_.clear();
+  staged_jobs_.clear();
   staged_head_ = head_;
   staged_audit_head_ = audit_head_;
 }

@@ -57,6 +57,8 @@ class log_store {
   void stage_delete_source(const source& src);
   /// Stages `value` under `key` in the event sources' state (nullopt deletes the key).
   void stage_source_state(std::string_view key, std::optional<std::string_view> value);
+  /// Stages a redelivery job as it now stands, and keeps its webhook's queue of running jobs.
+  void stage_job(const replay_job& job);
   /// Stages an attempt record.
   void stage_attempt(const attempt_record& r);
   /// Stages how a delivery of `tenant`'s webhook ended; a failure counts towards the tenant's
@@ -99,6 +101,10 @@ class log_store {
   expected<std::optional<source>> find_source(std::string_view tenant, std::string_view id) const;
   /// The event sources' state under `key`, staged or committed (nullopt when absent).
   expected<std::optional<std::string>> find_source_state(std::string_view key) const;
+  /// `tenant`'s job `id` as staged or stored, or nullopt.
+  expected<std::optional<replay_job>> find_job(std::string_view tenant, std::string_view id) const;
+  /// The running jobs of `webhook_id`, as staged or stored, oldest first.
+  expected<std::vector<replay_job>> running_jobs(const webhook& hook) const;
   /// The API key `id`, staged or committed, or nullopt.
   expected<std::optional<api_key>> find_api_key(std::string_view id) const;
 
@@ -136,6 +142,7 @@ class log_store {
   // Staged sources (tenant NUL id) and source state; nullopt marks a staged deletion.
   std::unordered_map<std::string, std::optional<source>> staged_sources_;
   std::unordered_map<std::string, std::optional<std::string>> staged_source_state_;
+  std::unordered_map<std::string, replay_job> staged_jobs_;
   std::unordered_set<std::string> known_types_; // tenant NUL type, committed or staged
   std::vector<std::string> staged_types_;       // the staged subset of known_types_
   // Counter increments of the staged batch, written (added to the committed value) at commit.

@@ -367,6 +367,70 @@ std::string webhook_seq_key(std::string_view webhook_id, uint64_t number) {
   return composite_key(webhook_id, seq_key(number));
 }
 
+std::string encode(const replay_job& x) {
+  std::string out;
+  byte_writer w{out};
+  w.u8(v1);
+  w.str16(x.webhook_id);
+  w.u8(static_cast<uint8_t>(x.kind));
+  w.i64(x.since_ms);
+  w.i64(x.until_ms);
+  w.u16(static_cast<uint16_t>(x.types.size()));
+  for (const auto& t : x.types)
+    w.str16(t);
+  w.u8(x.only_failed ? 1 : 0);
+  w.u64(x.from_seq);
+  w.u64(x.to_seq);
+  w.u8(static_cast<uint8_t>(x.state));
+  w.u64(x.next_seq);
+  w.u64(x.queued);
+  w.u64(x.delivered);
+  w.u64(x.failed);
+  w.u64(x.skipped);
+  w.str16(x.created_by);
+  w.str16(x.cancel_reason);
+  w.i64(x.created_at_ms);
+  w.i64(x.updated_at_ms);
+  w.i64(x.finished_at_ms);
+  return out;
+}
+
+expected<replay_job> decode_replay_job(std::string_view tenant, std::string_view id,
+                                       std::string_view bytes) {
+  byte_reader r{bytes};
+  replay_job x;
+  x.tenant = tenant;
+  x.id = id;
+  auto version = r.u8();
+  x.webhook_id = r.str16();
+  auto kind = r.u8();
+  x.kind = static_cast<job_kind>(kind);
+  x.since_ms = r.i64();
+  x.until_ms = r.i64();
+  auto n = r.u16();
+  for (uint16_t i = 0; i < n && r.ok(); ++i)
+    x.types.emplace_back(r.str16());
+  x.only_failed = r.u8() != 0;
+  x.from_seq = r.u64();
+  x.to_seq = r.u64();
+  auto state = r.u8();
+  x.state = static_cast<job_state>(state);
+  x.next_seq = r.u64();
+  x.queued = r.u64();
+  x.delivered = r.u64();
+  x.failed = r.u64();
+  x.skipped = r.u64();
+  x.created_by = r.str16();
+  x.cancel_reason = r.str16();
+  x.created_at_ms = r.i64();
+  x.updated_at_ms = r.i64();
+  x.finished_at_ms = r.i64();
+  if (version != v1 || kind > static_cast<uint8_t>(job_kind::resend) ||
+      state > static_cast<uint8_t>(job_state::cancelled) || !finished(r))
+    return corrupt("job");
+  return x;
+}
+
 std::string encode(const source& x, const secret_box& box) {
   std::string out;
   byte_writer w{out};

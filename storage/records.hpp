@@ -4,6 +4,7 @@
 #include "domain/audit.hpp"
 #include "domain/delivery_record.hpp"
 #include "domain/error.hpp"
+#include "domain/replay_job.hpp"
 #include "domain/secret_box.hpp"
 #include "domain/source.hpp"
 #include "domain/tenant.hpp"
@@ -81,6 +82,11 @@ std::string encode(const source& x, const secret_box& box);
 /// Decodes the source stored under `id`, opening its secrets with `box` (empty without one).
 /// A secret that does not open is corruption.
 expected<source> decode_source(std::string_view id, std::string_view bytes, const secret_box* box);
+/// Encodes a redelivery job (the key holds the tenant and id).
+std::string encode(const replay_job& x);
+/// Decodes `tenant`'s job `id`.
+expected<replay_job> decode_replay_job(std::string_view tenant, std::string_view id,
+                                       std::string_view bytes);
 /// Encodes an attempt record (the key holds the webhook id and number).
 std::string encode(const attempt_record& x);
 /// Decodes an attempt record of `webhook_id`, number `number`.

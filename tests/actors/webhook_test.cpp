@@ -1035,3 +1035,182 @@ TEST_CASE_METHOD(webhook_fixture, "webhook: the limit is per tenant, and off by 
   CHECK(transport.sent.size() == 5);
   CHECK(stats().application_limited == 0);
 }
+
+namespace {
+
+/// Stores a replay job of events [from, to] for the fixture's webhook through the writer, and
+/// hands it to the actor as the router would.
+replay_job start_job(webhook_fixture& f, uint64_t from, uint64_t to, bool only_failed = false) {
+  replay_job job;
+  job.id = "job_" + std::to_string(from) + "_" + std::to_string(to);
+  job.tenant = f.hook.tenant;
+  job.webhook_id = f.hook.id;
+  job.from_seq = job.next_seq = from;
+  job.to_seq = to;
+  job.only_failed = only_failed;
+  job.created_at_ms = f.wall.now_ms();
+  auto change = std::make_shared<config_change>();
+  change->op = config_change::create_jobs{{job}};
+  change->audit.action = "webhook.replayed";
+  auto out = f.ask<config_outcome_ptr>(f.writer, atom::configure_v, config_change_ptr{change});
+  REQUIRE(out->error.code == ec::no_error);
+  caf::anon_send(f.actor, atom::replay_v, replay_job_ptr{std::make_shared<replay_job>(job)});
+  f.sched->run();
+  return job;
+}
+
+/// The job as stored.
+replay_job stored_job(webhook_fixture& f, const std::string& id) {
+  auto job = storage::config_reader{*f.db}.get_job(f.hook.tenant, id);
+  REQUIRE(job);
+  REQUIRE(*job);
+  return **job;
+}
+
+/// How many recorded attempts name job `id`.
+std::size_t attempts_of_job(webhook_fixture& f, const std::string& id) {
+  auto attempts = f.deliveries().list_attempts("wh_test", 0, 100, std::nullopt);
+  REQUIRE(attempts);
+  return static_cast<std::size_t>(
+      std::count_if(attempts->begin(), attempts->end(),
+                    [&](const attempt_record& a) { return a.note == "job " + id; }));
+}
+
+/// The event number (`"n":N`) of attempt `i`.
+int event_number(webhook_fixture& f, std::size_t i) {
+  const auto& body = f.transport.sent.at(i).req.body;
+  auto at = body.find(R"("n":)");
+  REQUIRE(at != std::string::npos);
+  return std::stoi(body.substr(at + 4));
+}
+
+} // namespace
+
+TEST_CASE_METHOD(webhook_fixture, "webhook: a job's redeliveries take only what live ones leave",
+                 "[actors][webhook][jobs]") {
+  spawn(make_hook([](webhook& w) { w.max_in_flight = 4; }));
+  deliver(20);
+  for (std::size_t i = 0; i < 20; ++i)
+    reply(i, answer(200));
+  REQUIRE(transport.sent.size() == 20);
+  auto original = event_of(0);
+  auto job = start_job(*this, 1, 20);
+  // Three of the four slots: the last quarter stays free for live deliveries.
+  REQUIRE(transport.sent.size() == 23);
+  CHECK(event_of(20) == original); // the same webhook-id as the first delivery
+  CHECK(stats().replaying > 0);
+  CHECK(stats().jobs == 1);
+  // Live events take the free slot at once, and the next freed slot before any redelivery.
+  deliver(2);
+  REQUIRE(transport.sent.size() == 24);
+  CHECK(event_number(*this, 23) == 21);
+  reply(20, answer(200));
+  REQUIRE(transport.sent.size() == 25);
+  CHECK(event_number(*this, 24) == 22);
+  // Then the job goes on, and ends once every redelivery ended.
+  for (std::size_t i = 21; i < transport.sent.size(); ++i)
+    reply(i, answer(i == 22 ? 400 : 200));
+  CHECK(transport.sent.size() == 42); // 20 live, 2 new live, 20 redeliveries
+  auto done = stored_job(*this, job.id);
+  CHECK(done.state == job_state::completed);
+  CHECK(done.queued == 20);
+  CHECK(done.delivered == 19);
+  CHECK(done.failed == 1); // the 400
+  CHECK(done.next_seq == 21);
+  CHECK(stats().jobs == 0);
+  // The redeliveries are in the attempt log, naming the job.
+  CHECK(attempts_of_job(*this, job.id) == 20);
+}
+
+TEST_CASE_METHOD(webhook_fixture, "webhook: FIFO redelivers only when nothing live is held",
+                 "[actors][webhook][jobs]") {
+  spawn(make_hook([](webhook& w) { w.ordering = delivery_ordering::fifo; }));
+  deliver(3);
+  for (std::size_t i = 0; i < 3; ++i)
+    reply(i, answer(200));
+  deliver(1); // evt_4: in flight
+  REQUIRE(transport.sent.size() == 4);
+  start_job(*this, 1, 3);
+  CHECK(transport.sent.size() == 4); // waits for the live one
+  reply(3, answer(200));
+  REQUIRE(transport.sent.size() == 5);
+  CHECK(event_number(*this, 4) == 1);
+  reply(4, answer(200));
+  reply(5, answer(200));
+  reply(6, answer(200));
+  CHECK(transport.sent.size() == 7);
+}
+
+TEST_CASE_METHOD(webhook_fixture, "webhook: a job resumes after a crash from its saved progress",
+                 "[actors][webhook][jobs][state]") {
+  tuning.window = 8; // a replay lane of two
+  spawn(make_hook([](webhook& w) { w.max_in_flight = 2; }));
+  deliver(10);
+  for (std::size_t i = 0; i < 10; ++i)
+    reply(i, answer(200));
+  auto job = start_job(*this, 1, 10);
+  REQUIRE(transport.sent.size() == 11); // one slot: the other stays free for live
+  for (std::size_t i = 10; i < 14; ++i)
+    reply(i, answer(200));
+  tick(); // the snapshot carries the job's progress
+  auto saved = stored_job(*this, job.id);
+  CHECK(saved.state == job_state::running);
+  CHECK(saved.delivered == 4);
+  CHECK(saved.next_seq == 5);
+  crash();
+  transport.sent.clear();
+  start();
+  REQUIRE(transport.sent.size() == 1);
+  CHECK(event_number(*this, 0) == 5); // resumed, not restarted
+  for (std::size_t i = 0; i < transport.sent.size(); ++i)
+    reply(i, answer(200));
+  CHECK(transport.sent.size() == 6); // events 5..10
+  auto done = stored_job(*this, job.id);
+  CHECK(done.state == job_state::completed);
+  CHECK(done.delivered == 10);
+}
+
+TEST_CASE_METHOD(webhook_fixture, "webhook: a cancelled job sends nothing more",
+                 "[actors][webhook][jobs]") {
+  spawn(make_hook([](webhook& w) { w.max_in_flight = 4; }));
+  deliver(10);
+  for (std::size_t i = 0; i < 10; ++i)
+    reply(i, answer(200));
+  auto job = start_job(*this, 1, 10);
+  REQUIRE(transport.sent.size() == 13);
+  auto change = std::make_shared<config_change>();
+  change->op = config_change::cancel_job{hook.tenant, job.id, "cancelled through the API", 1};
+  change->audit.action = "job.cancelled";
+  auto out = ask<config_outcome_ptr>(writer, atom::configure_v, config_change_ptr{change});
+  REQUIRE(out->error.code == ec::no_error);
+  caf::anon_send(actor, atom::replay_v, replay_job_ptr{std::make_shared<replay_job>(out->jobs[0])});
+  sched->run();
+  // The three in flight finish and are recorded; nothing else starts.
+  for (std::size_t i = 10; i < 13; ++i)
+    reply(i, answer(200));
+  CHECK(transport.sent.size() == 13);
+  CHECK(stats().jobs == 0);
+  tick();
+  auto stored = stored_job(*this, job.id);
+  CHECK(stored.state == job_state::cancelled); // later progress did not revive it
+  CHECK(attempts_of_job(*this, job.id) == 3);
+}
+
+TEST_CASE_METHOD(webhook_fixture, "webhook: an only_failed job skips what was delivered",
+                 "[actors][webhook][jobs]") {
+  spawn(make_hook());
+  deliver(4);
+  for (std::size_t i = 0; i < 4; ++i)
+    reply(i, answer(i % 2 ? 400 : 200)); // evt_2 and evt_4 fail for good
+  auto job = start_job(*this, 1, 4, true);
+  REQUIRE(transport.sent.size() == 6);
+  CHECK(event_number(*this, 4) == 2);
+  CHECK(event_number(*this, 5) == 4);
+  reply(4, answer(200));
+  reply(5, answer(200));
+  CHECK(stored_job(*this, job.id).delivered == 2);
+  auto outcome = deliveries().outcome("wh_test", 2);
+  REQUIRE(outcome);
+  REQUIRE(*outcome);
+  CHECK((*outcome)->state == delivery_state::delivered); // recovered
+}

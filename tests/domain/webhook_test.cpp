@@ -1,4 +1,6 @@
 #include "domain/delivery_record.hpp"
+#include "domain/replay_job.hpp"
+#include "domain/timestamp.hpp"
 #include "domain/url.hpp"
 #include "domain/webhook.hpp"
 
@@ -253,4 +255,59 @@ TEST_CASE("webhook: a secret rotation keeps the old secret for the overlap",
   CHECK(parse_secret_rotation(R"({"secret":")" + same.secret + R"("})", same, now)
             .failure->errors.at(0)
             .code == "conflict");
+}
+
+TEST_CASE("replay requests: the window, types and only_failed, and every error named",
+          "[domain][jobs]") {
+  const int64_t now = 1'800'000'000'000;
+  auto ok = parse_replay_request(
+      R"({"since":"2026-11-01T00:00:00Z","until":"2026-11-02T00:00:00Z","types":["deployment.*"],"only_failed":true})",
+      now);
+  REQUIRE(ok.value);
+  CHECK(ok.value->since_ms == *parse_rfc3339("2026-11-01T00:00:00Z"));
+  CHECK(ok.value->until_ms == parse_rfc3339("2026-11-02T00:00:00Z"));
+  CHECK(ok.value->types == std::vector<std::string>{"deployment.*"});
+  CHECK(ok.value->only_failed);
+  auto open_ended = parse_replay_request(R"({"since":"2026-11-01T00:00:00Z"})", now);
+  REQUIRE(open_ended.value);
+  CHECK_FALSE(open_ended.value->until_ms);
+  CHECK_FALSE(open_ended.value->only_failed);
+  auto field_of = [&](std::string_view body) {
+    auto r = parse_replay_request(body, now);
+    REQUIRE(r.failure);
+    return r.failure->status == 422 && !r.failure->errors.empty() ? r.failure->errors[0].field
+                                                                  : std::string{};
+  };
+  CHECK(field_of("{}") == "/since");
+  CHECK(field_of(R"({"since":"tomorrow"})") == "/since");
+  CHECK(field_of(R"({"since":"2030-01-01T00:00:00Z"})") == "/since"); // in the future
+  CHECK(field_of(R"({"since":"2026-11-02T00:00:00Z","until":"2026-11-01T00:00:00Z"})") == "/until");
+  CHECK(field_of(R"({"since":"2026-11-01T00:00:00Z","types":[]})") == "/types");
+  CHECK(field_of(R"({"since":"2026-11-01T00:00:00Z","types":["a..b"]})") == "/types/0");
+  CHECK(field_of(R"({"since":"2026-11-01T00:00:00Z","only_failed":1})") == "/only_failed");
+  CHECK(field_of(R"({"since":"2026-11-01T00:00:00Z","limit":1})") == "/limit");
+  CHECK(parse_replay_request("{", now).failure->status == 400);
+  CHECK(parse_resend_request("").value == std::string{});
+  CHECK(parse_resend_request(R"({"webhook_id":"wh_1"})").value == std::string{"wh_1"});
+  CHECK(parse_resend_request(R"({"webhook_id":1})").failure);
+}
+
+TEST_CASE("jobs: progress is the share of the window read", "[domain][jobs]") {
+  replay_job j;
+  j.from_seq = 101;
+  j.to_seq = 200;
+  j.next_seq = 101;
+  CHECK(j.progress() == 0.0);
+  j.next_seq = 151;
+  CHECK(j.progress() == 0.5);
+  j.next_seq = 201;
+  CHECK(j.progress() == 1.0);
+  j.to_seq = 100; // an empty window
+  CHECK(j.progress() == 1.0);
+  j.to_seq = 200;
+  j.next_seq = 101;
+  j.state = job_state::cancelled;
+  CHECK(j.progress() == 1.0);
+  CHECK(to_string(job_state::completed) == "completed");
+  CHECK(to_string(job_kind::resend) == "resend");
 }

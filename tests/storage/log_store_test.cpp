@@ -1,5 +1,6 @@
 #include "domain/ingest_request.hpp"
 #include "storage/byte_codec.hpp"
+#include "storage/config_reader.hpp"
 #include "storage/delivery_reader.hpp"
 #include "storage/event_record.hpp"
 #include "storage/log_reader.hpp"
@@ -484,4 +485,63 @@ TEST_CASE("counters: events per tenant and failures per hour are kept in the com
   // The hourly sweep drops hours older than two days.
   CHECK(*store->sweep_counters(now + 20 * hour) == 1);
   CHECK(*reader.exhausted_since("t1", 0) == 1);
+}
+
+TEST_CASE("jobs: records round-trip, the queue holds only running jobs, corrupt ones are refused",
+          "[storage][jobs]") {
+  test::temp_dir dir;
+  auto db = open_db(dir.path());
+  auto store = std::move(*log_store::open(*db));
+  replay_job j;
+  j.id = "job_1";
+  j.tenant = "t1";
+  j.webhook_id = "wh_1";
+  j.kind = job_kind::resend;
+  j.since_ms = 1'700'000'000'000;
+  j.until_ms = 1'700'000'100'000;
+  j.types = {"deployment.*", "build.failed"};
+  j.only_failed = true;
+  j.from_seq = 10;
+  j.to_seq = 90;
+  j.next_seq = 42;
+  j.queued = 30;
+  j.delivered = 28;
+  j.failed = 1;
+  j.skipped = 2;
+  j.created_by = "key_1";
+  j.created_at_ms = 5;
+  j.updated_at_ms = 6;
+  auto back = decode_replay_job("t1", "job_1", encode(j));
+  REQUIRE(back);
+  CHECK(*back == j);
+  auto bytes = encode(j);
+  CHECK_FALSE(decode_replay_job("t1", "job_1", bytes.substr(0, bytes.size() - 1)));
+  CHECK_FALSE(decode_replay_job("t1", "job_1", bytes + "x"));
+  bytes[0] = 9; // an unknown version
+  CHECK_FALSE(decode_replay_job("t1", "job_1", bytes));
+
+  webhook w;
+  w.id = "wh_1";
+  w.tenant = "t1";
+  auto second = j;
+  second.id = "job_2";
+  store->stage_job(j);
+  store->stage_job(second);
+  // Staged jobs are visible to the writer before the commit.
+  REQUIRE(store->running_jobs(w)->size() == 2);
+  REQUIRE(store->commit());
+  config_reader reader{*db};
+  CHECK(reader.running_jobs(w)->size() == 2);
+  second.state = job_state::cancelled;
+  second.cancel_reason = "cancelled through the API";
+  store->stage_job(second);
+  CHECK((*store->find_job("t1", "job_2"))->state == job_state::cancelled);
+  REQUIRE(store->commit());
+  auto running = reader.running_jobs(w);
+  REQUIRE(running->size() == 1);
+  CHECK(running->front().id == "job_1");
+  CHECK((*reader.get_job("t1", "job_2"))->cancel_reason == "cancelled through the API");
+  CHECK_FALSE(*reader.get_job("t2", "job_2")); // another tenant's
+  CHECK(reader.list_jobs("t1", "", 10)->size() == 2);
+  CHECK(reader.list_jobs("t1", "job_1", 10)->size() == 1);
 }
