@@ -302,6 +302,8 @@ expected<void> stage_config(writer_ptr self, const config_change& change, config
     self->state.ended_jobs.insert(j.id);
     self->state.job_changes.push_back(j);
     outcome.jobs.push_back(std::move(j));
+  } else if (auto* op = std::get_if<config_change::prune_log>(&change.op)) {
+    store.stage_retention(*op->plan);
   } else if (auto* op = std::get_if<config_change::delete_source>(&change.op)) {
     auto current = existing_source(store, op->tenant, op->id, outcome);
     if (!current)

@@ -11,6 +11,7 @@
 #include "domain/source.hpp"
 #include "domain/tenant.hpp"
 #include "domain/webhook.hpp"
+#include "storage/retention.hpp"
 
 #include <caf/expected.hpp>
 
@@ -169,10 +170,14 @@ struct config_change {
     std::string reason;
     int64_t at_ms = 0;
   };
+  /// Delete the log's oldest records as a retention pass planned them.
+  struct prune_log {
+    std::shared_ptr<const storage::retention_plan> plan;
+  };
   /// The operation.
   std::variant<create_tenant, update_tenant, create_api_key, revoke_api_key, create_webhook,
                update_webhook, delete_webhook, disable_webhook, create_source, update_source,
-               delete_source, create_jobs, cancel_job>
+               delete_source, create_jobs, cancel_job, prune_log>
       op;
   /// The audit entry (its seq is assigned by the writer).
   audit_entry audit;
@@ -385,6 +390,20 @@ struct test_delivery_result {
   std::string detail;
 };
 
+/// What a retention pass did.
+struct retention_report {
+  /// Records deleted.
+  uint64_t pruned = 0;
+  /// The oldest sequence number left in the log (0 when it is empty).
+  uint64_t oldest_seq = 0;
+  /// The anchor: the last record deleted, by this pass or an earlier one (seq 0: none).
+  storage::chain_head anchor;
+  /// What keeps the next record (see `storage::retention_plan::held_by`).
+  std::string held_by;
+  /// When it ran, ms since the epoch.
+  int64_t at_ms = 0;
+};
+
 /// Shared pointers that travel in messages.
 using append_request_ptr = std::shared_ptr<append_request>;
 using append_outcome_ptr = std::shared_ptr<const append_outcome>;
@@ -402,6 +421,8 @@ using test_result_ptr = std::shared_ptr<const test_delivery_result>;
 using queue_report_ptr = std::shared_ptr<const queue_report>;
 using retry_job_ptr = std::shared_ptr<retry_job>;
 using replay_job_ptr = std::shared_ptr<const replay_job>;
+using retention_plan_ptr = std::shared_ptr<const storage::retention_plan>;
+using retention_report_ptr = std::shared_ptr<const retention_report>;
 /// Event sequence numbers (of failed deliveries, or to read back).
 using seq_list_ptr = std::shared_ptr<const std::vector<uint64_t>>;
 
@@ -415,5 +436,7 @@ using stats_callback_ptr = std::shared_ptr<std::function<void(caf::expected<webh
 using test_callback_ptr = std::shared_ptr<std::function<void(caf::expected<test_result_ptr>)>>;
 using queue_callback_ptr = std::shared_ptr<std::function<void(caf::expected<queue_report_ptr>)>>;
 using retry_job_callback_ptr = std::shared_ptr<std::function<void(caf::expected<retry_job_ptr>)>>;
+using retention_callback_ptr =
+    std::shared_ptr<std::function<void(caf::expected<retention_report_ptr>)>>;
 
 } // namespace hookd

@@ -2,6 +2,7 @@
 
 #include "actors/log_writer.hpp"
 #include "actors/logging.hpp"
+#include "actors/retention.hpp"
 #include "actors/router.hpp"
 #include "actors/state_reader.hpp"
 #include "domain/defaults.hpp"
@@ -92,6 +93,13 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& sys, node_config 
                                   : sys.spawn(acme_watcher, std::move(acme));
   caf::anon_send(self->writer_, atom::subscribe_v,
                  caf::actor_cast<batch_subscriber_actor>(self->acme_));
+  retention_config keep;
+  keep.keep = cfg.retention;
+  keep.interval = cfg.retention_interval;
+  keep.reader = self->reader_;
+  keep.writer = self->writer_;
+  keep.time = &time;
+  self->retention_ = sys.spawn(hookd::retention, std::move(keep));
   self->running_ = true;
   HOOKD_INFO("node: started; log head at seq {}", head.seq);
   return self;
@@ -118,6 +126,10 @@ void node::stop() {
   waiter->send_exit(acme_, caf::exit_reason::user_shutdown);
   waiter->wait_for(acme_);
   acme_ = nullptr;
+  // A pass in progress either committed its deletion or did not: nothing half-done.
+  waiter->send_exit(retention_, caf::exit_reason::user_shutdown);
+  waiter->wait_for(retention_);
+  retention_ = nullptr;
   // ...then the writer commits what is staged, and quits.
   waiter->send_exit(writer_, caf::exit_reason::user_shutdown);
   waiter->wait_for(writer_);

@@ -44,6 +44,10 @@ struct node_config {
   std::shared_ptr<metrics> counters;
   /// ACME stores, provisioning timeouts and the certificate expiry scan.
   acme_watch_config acme;
+  /// The node's retention (0: keep forever, unless a tenant sets its own).
+  std::chrono::milliseconds retention{0};
+  /// How often a retention pass runs.
+  std::chrono::milliseconds retention_interval{std::chrono::minutes{10}};
 };
 
 /// The running core of hookd: the database and the actors around it. Starts components in
@@ -68,6 +72,8 @@ class node {
   const log_writer_actor& writer() const noexcept { return writer_; }
   /// The router.
   const router_actor& router() const noexcept { return router_; }
+  /// The retention actor.
+  const retention_actor& retention() const noexcept { return retention_; }
   /// The database, for readers (thread-safe reads).
   const storage::database& db() const noexcept { return *db_; }
   /// Where webhooks may point.
@@ -87,6 +93,7 @@ class node {
   router_actor router_;
   delivery_reader_actor reader_;
   acme_watcher_actor acme_;
+  retention_actor retention_;
   std::shared_ptr<delivery_transport> transport_;
   address_policy policy_;
   std::shared_ptr<metrics> counters_;

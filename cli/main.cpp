@@ -11,6 +11,7 @@
 #include "cli/replay.hpp"
 #include "domain/defaults.hpp"
 #include "domain/id_generator.hpp"
+#include "domain/timestamp.hpp"
 #include "http/api.hpp"
 #include "http/authenticator.hpp"
 #include "http/server.hpp"
@@ -63,6 +64,8 @@ struct serve_options {
   std::vector<std::string> expiry_scan;
   std::string expiry_thresholds = "30,14,7,1";
   double expiry_interval_seconds = 3600;
+  std::string retention = "0";
+  double retention_interval_seconds = 600;
 };
 
 /// Reads the ACME and expiry options into `cfg`; false (after logging why) when one is wrong.
@@ -257,6 +260,10 @@ int serve(const serve_options& opts) {
   ncfg.tuning.window = opts.delivery_window;
   ncfg.tuning.disable_after = std::chrono::hours{opts.disable_after_hours};
   ncfg.tick_interval = std::chrono::seconds{opts.snapshot_interval};
+  ncfg.retention = std::chrono::milliseconds{
+      opts.retention == "0" ? 0 : hookd::parse_duration_ms(opts.retention).value_or(0)};
+  ncfg.retention_interval =
+      std::chrono::milliseconds{static_cast<int64_t>(opts.retention_interval_seconds * 1000)};
   // Deliveries in flight get the same grace as HTTP requests in flight.
   ncfg.tuning.stop_grace = std::chrono::seconds{opts.shutdown_grace};
   auto node = hookd::node::start(sys, ncfg, time);
@@ -484,6 +491,23 @@ int main(int argc, char** argv) {
       ->add_option("--expiry-interval", opts.expiry_interval_seconds,
                    "Seconds between expiry scans (the first runs at start)")
       ->envname("HOOKD_EXPIRY_INTERVAL")
+      ->check(CLI::Range(1.0, 604800.0))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--retention", opts.retention,
+                   "How long events stay in the log: 30d, 12h, ... (0: forever); a tenant's "
+                   "retention_days overrides it. Events a webhook or job still needs stay")
+      ->envname("HOOKD_RETENTION")
+      ->check([](const std::string& v) {
+        return v == "0" || hookd::parse_duration_ms(v)
+                   ? std::string{}
+                   : std::string{"a duration such as 30d, 12h or 90m, or 0"};
+      })
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--retention-interval", opts.retention_interval_seconds,
+                   "Seconds between retention passes (the first runs at start)")
+      ->envname("HOOKD_RETENTION_INTERVAL")
       ->check(CLI::Range(1.0, 604800.0))
       ->capture_default_str();
   serve_cmd

@@ -12,6 +12,7 @@
 #include "storage/delivery_reader.hpp"
 #include "storage/log_export.hpp"
 #include "storage/log_reader.hpp"
+#include "storage/retention.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -138,19 +139,10 @@ bool read_window(const replay_options& opts, std::optional<int64_t>& since,
 
 std::optional<int64_t> parse_time_arg(const std::string& text, int64_t now) {
   if (text.size() >= 3 && text[0] == '-') {
-    int64_t n = 0;
-    auto unit = text.back();
-    auto [end, ec] = std::from_chars(text.data() + 1, text.data() + text.size() - 1, n);
-    if (ec != std::errc{} || end != text.data() + text.size() - 1 || n < 0)
+    auto ago = parse_duration_ms(std::string_view{text}.substr(1));
+    if (!ago)
       return std::nullopt;
-    int64_t ms = unit == 's'   ? 1000
-                 : unit == 'm' ? 60'000
-                 : unit == 'h' ? 3'600'000
-                 : unit == 'd' ? 86'400'000
-                               : 0;
-    if (ms == 0)
-      return std::nullopt;
-    return now - n * ms;
+    return now - *ago;
   }
   return parse_rfc3339(text);
 }
@@ -526,6 +518,34 @@ int replay_verify(const replay_options& opts, std::ostream& out, std::ostream& e
   if (!head) {
     err << "hookd replay: " << head.error().detail << "\n";
     return exit_storage;
+  }
+  // Records retention deleted: the check starts from the anchor it left, which links to the
+  // oldest record kept.
+  auto oldest = log.oldest_seq();
+  if (!oldest) {
+    err << "hookd replay: " << oldest.error().detail << "\n";
+    return exit_storage;
+  }
+  if (*oldest > 1 && from < *oldest) {
+    auto kept = storage::retention_anchor(*db);
+    if (!kept) {
+      err << "hookd replay: " << kept.error().detail << "\n";
+      return exit_storage;
+    }
+    if (!*kept || (*kept)->seq + 1 != *oldest) {
+      out << "BROKEN at seq " << std::max<uint64_t>(from, 1) << ": records " << from << " to "
+          << *oldest - 1 << " are missing and no retention anchor accounts for them\n";
+      return exit_failed;
+    }
+    auto kept_anchor = hex((*kept)->hash) + "@" + std::to_string((*kept)->seq);
+    if (from > 1)
+      out << "note: seq " << from - 1 << " was deleted by retention; checking from its anchor "
+          << kept_anchor << " instead\n";
+    else
+      out << "from the retention anchor " << kept_anchor << " (records 1 to " << (*kept)->seq
+          << " were deleted by retention)\n";
+    from = *oldest;
+    anchor = (*kept)->hash;
   }
   // The anchor's own record, while the log still holds it, must be the one noted.
   if (anchor && from > 1) {

@@ -12,6 +12,7 @@ constexpr std::size_t max_tenant_id_length = 64;
 constexpr std::size_t max_tenant_name_length = 200;
 
 constexpr std::string_view settings_key = "application_deliveries_per_minute";
+constexpr std::string_view retention_key = "retention_days";
 
 // The settings a create and a patch share: the name (required on create) and the limit.
 void read_settings(simdjson::dom::object obj, bool name_required, tenant_patch& out,
@@ -24,6 +25,7 @@ void read_settings(simdjson::dom::object obj, bool name_required, tenant_patch& 
   }
   out.application_deliveries_per_minute =
       read_nullable_limit(obj, settings_key, max_application_deliveries_per_minute, errors);
+  out.retention_days = read_nullable_limit(obj, retention_key, max_retention_days, errors);
 }
 
 } // namespace
@@ -39,7 +41,7 @@ tenant_parse_result parse_tenant_create(std::string_view body, id_generator& ids
   if ((result.failure = root_object(input, obj)))
     return result;
   std::vector<field_error> errors;
-  check_object_keys(obj, {"id", "name", settings_key}, "", errors);
+  check_object_keys(obj, {"id", "name", settings_key, retention_key}, "", errors);
   tenant t;
   if (auto id = read_string(obj, "id", false, "", errors)) {
     if (!is_valid_tenant_id(*id))
@@ -62,7 +64,7 @@ parse_result<tenant_patch> parse_tenant_patch(std::string_view body) {
   if ((result.failure = root_object(input, obj)))
     return result;
   std::vector<field_error> errors;
-  check_object_keys(obj, {"name", settings_key}, "", errors);
+  check_object_keys(obj, {"name", settings_key, retention_key}, "", errors);
   tenant_patch patch;
   read_settings(obj, false, patch, errors);
   return result.from(std::move(errors), std::move(patch));
@@ -73,6 +75,8 @@ void apply(const tenant_patch& patch, tenant& t) {
     t.name = *patch.name;
   if (patch.application_deliveries_per_minute)
     t.application_deliveries_per_minute = *patch.application_deliveries_per_minute;
+  if (patch.retention_days)
+    t.retention_days = *patch.retention_days;
 }
 
 } // namespace hookd

@@ -21,7 +21,13 @@ struct tenant {
   /// At most this many delivery attempts per minute for each value of the `application_id`
   /// label, over all of the tenant's webhooks (0: no limit, the default).
   uint32_t application_deliveries_per_minute = 0;
+  /// Days its events stay in the log (0: the node's `--retention`). The log is one hash chain
+  /// that loses only its oldest part: see `docs/replay.md`.
+  uint32_t retention_days = 0;
 };
+
+/// The longest retention a tenant may set, in days (100 years).
+constexpr uint32_t max_retention_days = 36500;
 
 /// The highest per-application limit a tenant may set.
 constexpr uint32_t max_application_deliveries_per_minute = 100000;
@@ -35,6 +41,8 @@ struct tenant_patch {
   std::optional<std::string> name;
   /// The new per-application limit, when given (0 turns it off).
   std::optional<uint32_t> application_deliveries_per_minute;
+  /// The new retention in days, when given (0: back to the node's).
+  std::optional<uint32_t> retention_days;
 };
 
 /// True when `id` is a valid tenant id.
@@ -43,11 +51,12 @@ bool is_valid_tenant_id(std::string_view id) noexcept;
 /// The result of parsing a `POST /v1/tenants` body (created_at not yet set).
 using tenant_parse_result = parse_result<tenant>;
 
-/// Parses `{"id"?: string, "name": string, "application_deliveries_per_minute"?: int|null}`;
-/// a missing id is generated from `ids`.
+/// Parses `{"id"?: string, "name": string, "application_deliveries_per_minute"?: int|null,
+/// "retention_days"?: int|null}`; a missing id is generated from `ids`.
 tenant_parse_result parse_tenant_create(std::string_view body, id_generator& ids, int64_t now_ms);
 
-/// Parses `{"name"?: string, "application_deliveries_per_minute"?: int|null}`.
+/// Parses `{"name"?: string, "application_deliveries_per_minute"?: int|null,
+/// "retention_days"?: int|null}`.
 parse_result<tenant_patch> parse_tenant_patch(std::string_view body);
 
 /// Applies `patch` to `t`.

@@ -149,4 +149,32 @@ std::string format_rfc3339(int64_t ms) {
   return buf;
 }
 
+std::optional<int64_t> parse_duration_ms(std::string_view text) {
+  if (text.size() < 2)
+    return std::nullopt;
+  int64_t unit = 0;
+  switch (text.back()) {
+  case 's':
+    unit = 1000;
+    break;
+  case 'm':
+    unit = 60'000;
+    break;
+  case 'h':
+    unit = 3'600'000;
+    break;
+  case 'd':
+    unit = 86'400'000;
+    break;
+  default:
+    return std::nullopt;
+  }
+  int64_t n = 0;
+  auto digits = text.substr(0, text.size() - 1);
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  if (ec != std::errc{} || end != digits.data() + digits.size() || n < 0 || n > INT64_MAX / unit)
+    return std::nullopt;
+  return n * unit;
+}
+
 } // namespace hookd

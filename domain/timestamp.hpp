@@ -20,4 +20,8 @@ std::optional<int64_t> parse_http_date(std::string_view text);
 /// (`2026-11-24T08:00:00.000Z`).
 std::string format_rfc3339(int64_t ms);
 
+/// Parses a duration: a whole number and a unit, `s`, `m`, `h` or `d` (`90s`, `15m`, `24h`,
+/// `30d`), in ms; nullopt otherwise (or when it overflows).
+std::optional<int64_t> parse_duration_ms(std::string_view text);
+
 } // namespace hookd

@@ -18,8 +18,9 @@ void forward(http_bridge_actor::stateful_pointer<actor_bridge_state> self, const
 
 http_bridge_actor::behavior_type
 actor_bridge(http_bridge_actor::stateful_pointer<actor_bridge_state> self, log_writer_actor writer,
-             router_actor router, std::chrono::milliseconds timeout) {
+             router_actor router, retention_actor retention, std::chrono::milliseconds timeout) {
   self->state.writer = std::move(writer);
+  self->state.retention = std::move(retention);
   self->state.router = std::move(router);
   self->state.timeout = timeout;
   return {
@@ -54,6 +55,11 @@ actor_bridge(http_bridge_actor::stateful_pointer<actor_bridge_state> self, log_w
              retry_job_callback_ptr& callback) {
         forward<retry_job_ptr>(self, self->state.router, self->state.timeout, callback,
                                atom::requeue_v, std::move(tenant), std::move(id), since, until);
+      },
+      [self](atom::prune, retention_callback_ptr& callback) {
+        // A pass deletes and compacts: it may take longer than a write.
+        forward<retention_report_ptr>(self, self->state.retention, self->state.timeout * 10,
+                                      callback, atom::prune_v);
       },
   };
 }

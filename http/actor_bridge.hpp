@@ -19,6 +19,8 @@ struct actor_bridge_state {
   log_writer_actor writer;
   /// The router (live webhook state, test deliveries).
   router_actor router;
+  /// The retention actor (passes on request).
+  retention_actor retention;
   /// How long to wait for the writer before answering the callback with a timeout error.
   std::chrono::milliseconds timeout{30000};
 };
@@ -27,6 +29,6 @@ struct actor_bridge_state {
 /// only forwards, so one instance serves every connection.
 http_bridge_actor::behavior_type
 actor_bridge(http_bridge_actor::stateful_pointer<actor_bridge_state> self, log_writer_actor writer,
-             router_actor router, std::chrono::milliseconds timeout);
+             router_actor router, retention_actor retention, std::chrono::milliseconds timeout);
 
 } // namespace hookd::http

@@ -73,6 +73,11 @@ void write_tenant(json_writer& w, const tenant& t) {
     w.value(static_cast<uint64_t>(t.application_deliveries_per_minute));
   else
     w.null();
+  w.key("retention_days");
+  if (t.retention_days > 0)
+    w.value(static_cast<uint64_t>(t.retention_days));
+  else
+    w.null();
   w.end_object();
 }
 
@@ -191,7 +196,8 @@ api::api(caf::actor_system& sys, node& n, const clock& time, authenticator& auth
       ingest_limits_(cfg.ingest_rate, cfg.ingest_burst) {
   if (cfg_.max_queued_events == 0)
     cfg_.max_queued_events = defaults::max_queued_events;
-  bridge_ = sys_.spawn(actor_bridge, node_.writer(), node_.router(), cfg_.writer_timeout);
+  bridge_ = sys_.spawn(actor_bridge, node_.writer(), node_.router(), node_.retention(),
+                       cfg_.writer_timeout);
 }
 
 api::~api() {
@@ -331,6 +337,7 @@ void api::route(const std::shared_ptr<call>& c) {
        "retry-failed"},
       {"admin", 3, bh::verb::post, [](api& a, auto& c, auto) { a.create_checkpoint(c); },
        "checkpoints"},
+      {"admin", 3, bh::verb::post, [](api& a, auto& c, auto) { a.run_retention(c); }, "retention"},
       {"webhooks", 4, bh::verb::get, [](api& a, auto& c, auto id) { a.list_deliveries(c, id); },
        "deliveries"},
       {"webhooks", 4, bh::verb::get, [](api& a, auto& c, auto id) { a.get_webhook_stats(c, id); },
@@ -459,6 +466,8 @@ void api::patch_tenant(const std::shared_ptr<call>& c, std::string_view id) {
   if (patch.application_deliveries_per_minute)
     details.key("application_deliveries_per_minute")
         .value(static_cast<uint64_t>(*patch.application_deliveries_per_minute));
+  if (patch.retention_days)
+    details.key("retention_days").value(static_cast<uint64_t>(*patch.retention_days));
   details.end_object();
   auto tenant_id = std::string{id};
   auto change = audited_change(c, time_.now_ms(), tenant_id, "tenant.updated", tenant_id,
@@ -997,6 +1006,8 @@ std::string stats_json(const webhook& h, const webhook_stats& s, bool live) {
   w.key("pending").value(s.pending);
   w.key("retrying").value(s.retrying);
   w.key("in_flight").value(s.in_flight);
+  w.key("replaying").value(s.replaying);
+  w.key("jobs").value(s.jobs);
   w.key("backlog_from_seq");
   if (s.backlog_from != 0)
     w.value(s.backlog_from);

@@ -111,6 +111,7 @@ class api {
   void queue_stats(const std::shared_ptr<call>& c);
   void retry_failed(const std::shared_ptr<call>& c);
   void metrics_page(const std::shared_ptr<call>& c);
+  void run_retention(const std::shared_ptr<call>& c);
   void create_checkpoint(const std::shared_ptr<call>& c);
   // The caller's tenant's webhook `id`; nullopt after answering 404 (or the storage error).
   std::optional<webhook> load_webhook(const std::shared_ptr<call>& c, std::string_view id);

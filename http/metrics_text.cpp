@@ -141,6 +141,11 @@ std::string render_metrics(const metrics& m, const node_figures& n) {
   x.sample("hookd_storage_bytes", {}, static_cast<double>(n.storage_bytes));
   x.header("hookd_log_head_seq", "gauge", "The log's last sequence number.");
   x.sample("hookd_log_head_seq", {}, static_cast<double>(n.log_head));
+  x.header("hookd_log_oldest_seq", "gauge",
+           "The oldest sequence number in the log (retention deletes older ones; 0: empty).");
+  x.sample("hookd_log_oldest_seq", {}, static_cast<double>(n.log_oldest));
+  x.header("hookd_log_bytes", "gauge", "Bytes the log's records take (SST files and memtables).");
+  x.sample("hookd_log_bytes", {}, static_cast<double>(n.log_bytes));
   x.header("hookd_ingest_queue_events", "gauge",
            "Events handed to the log writer and not yet acknowledged.");
   x.sample("hookd_ingest_queue_events", {}, static_cast<double>(n.ingest_queue));

@@ -14,8 +14,10 @@ struct node_figures {
   const queue_report* queue = nullptr;
   /// Bytes of the database folder on disk.
   uint64_t storage_bytes = 0;
-  /// The log's last sequence number.
+  /// The log's last sequence number, its oldest, and the bytes its records take.
   uint64_t log_head = 0;
+  uint64_t log_oldest = 0;
+  uint64_t log_bytes = 0;
   /// Events handed to the writer and not yet acknowledged.
   uint64_t ingest_queue = 0;
 };

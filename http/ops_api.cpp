@@ -8,6 +8,7 @@
 #include "http/metrics_text.hpp"
 #include "storage/delivery_reader.hpp"
 #include "storage/log_reader.hpp"
+#include "storage/retention.hpp"
 
 #include <caf/send.hpp>
 
@@ -91,8 +92,16 @@ void api::queue_stats(const std::shared_ptr<call>& c) {
   auto stored = storage::delivery_reader{node_.db()}.totals(tenant, now - exhausted_window_ms);
   if (!stored)
     return c->fail(problem_from(to_caf_error(stored.error())));
+  // The log is shared by every tenant: its figures are the admin's.
+  std::optional<storage::log_figures> log;
+  if (c->who->admin) {
+    auto figures = storage::read_log_figures(node_.db());
+    if (!figures)
+      return c->fail(problem_from(to_caf_error(figures.error())));
+    log = *figures;
+  }
   auto callback = std::make_shared<std::function<void(caf::expected<queue_report_ptr>)>>(
-      [c, tenant, now, totals = std::move(*stored)](caf::expected<queue_report_ptr> result) {
+      [c, tenant, now, log, totals = std::move(*stored)](caf::expected<queue_report_ptr> result) {
         if (!result)
           return c->fail(problem_from(result.error()));
         const auto& report = **result;
@@ -126,6 +135,18 @@ void api::queue_stats(const std::shared_ptr<call>& c) {
         for (const auto& j : report.jobs)
           write_job(w, *j);
         w.end_array();
+        if (log) {
+          w.key("log").begin_object();
+          w.key("head_seq").value(log->head_seq).key("oldest_seq").value(log->oldest_seq);
+          w.key("events").value(log->oldest_seq == 0 ? 0 : log->head_seq - log->oldest_seq + 1);
+          w.key("bytes").value(log->bytes);
+          w.key("retention_anchor");
+          if (log->anchor.seq == 0)
+            w.null();
+          else
+            w.value(to_hex(log->anchor.hash) + "@" + std::to_string(log->anchor.seq));
+          w.end_object();
+        }
         w.end_object();
         c->json(bh::status::ok, w.take());
       });
@@ -160,12 +181,43 @@ void api::retry_failed(const std::shared_ptr<call>& c) {
                  scope_of.until_ms, std::move(callback));
 }
 
+void api::run_retention(const std::shared_ptr<call>& c) {
+  if (!c->who->admin)
+    return c->fail(forbidden("retention runs for every tenant: it needs the admin token"));
+  auto callback = std::make_shared<std::function<void(caf::expected<retention_report_ptr>)>>(
+      [c](caf::expected<retention_report_ptr> result) {
+        if (!result)
+          return c->fail(problem_from(result.error()));
+        const auto& r = **result;
+        json_writer w;
+        w.begin_object();
+        w.key("pruned").value(r.pruned).key("oldest_seq").value(r.oldest_seq);
+        w.key("anchor");
+        if (r.anchor.seq == 0)
+          w.null();
+        else
+          w.value(to_hex(r.anchor.hash) + "@" + std::to_string(r.anchor.seq));
+        w.key("held_by");
+        if (r.held_by.empty())
+          w.null();
+        else
+          w.value(r.held_by);
+        w.key("at").value(format_rfc3339(r.at_ms));
+        w.end_object();
+        c->json(bh::status::ok, w.take());
+      });
+  caf::anon_send(bridge_, atom::prune_v, std::move(callback));
+}
+
 void api::metrics_page(const std::shared_ptr<call>& c) {
   // Storage figures are read here, on the I/O thread; the callback only renders.
   node_figures stored;
   stored.storage_bytes = node_.db().disk_size();
-  if (auto head = storage::log_reader{node_.db()}.head())
-    stored.log_head = head->seq;
+  if (auto log = storage::read_log_figures(node_.db())) {
+    stored.log_head = log->head_seq;
+    stored.log_oldest = log->oldest_seq;
+    stored.log_bytes = log->bytes;
+  }
   stored.ingest_queue = queued_events_.load();
   auto callback = std::make_shared<std::function<void(caf::expected<queue_report_ptr>)>>(
       [this, c, stored](caf::expected<queue_report_ptr> result) {

@@ -64,7 +64,7 @@ enum class column : uint8_t {
   source_state,
   /// tenant NUL job id -> redelivery job (window, state, progress).
   jobs,
-  /// webhook id NUL job id -> nothing: the running jobs of each webhook, read when its actor
+  /// webhook id NUL job id -> tenant: the running jobs of each webhook, read when its actor
   /// starts.
   job_queue,
 };
@@ -79,6 +79,8 @@ constexpr std::string_view chain_head = "chain_head";
 constexpr std::string_view audit_head = "audit_head";
 /// A known value sealed with the master key: a wrong key fails to open it at start.
 constexpr std::string_view master_key_check = "master_key_check";
+/// The last record deleted by retention (seq, hash, received_at): where verification starts.
+constexpr std::string_view retention_anchor = "retention_anchor";
 } // namespace meta_key
 
 /// Number of hookd column families.

@@ -215,10 +215,30 @@ void log_store::stage_job(const replay_job& job) {
   batch_->wb.Put(db_.handle(column::jobs), key, encode(job));
   auto queued = composite_key(job.webhook_id, job.id);
   if (job.state == job_state::running)
-    batch_->wb.Put(db_.handle(column::job_queue), queued, {});
+    batch_->wb.Put(db_.handle(column::job_queue), queued, job.tenant);
   else
     batch_->wb.Delete(db_.handle(column::job_queue), queued);
   staged_jobs_[key] = job;
+}
+
+void log_store::stage_retention(const retention_plan& plan) {
+  if (plan.events() == 0)
+    return;
+  auto& wb = batch_->wb;
+  wb.DeleteRange(db_.handle(column::events), seq_key(plan.oldest), seq_key(plan.cut));
+  for (const auto& [tenant, n] : plan.per_tenant) {
+    wb.DeleteRange(db_.handle(column::tenant_events), tenant_key(tenant, seq_key(0)),
+                   tenant_key(tenant, seq_key(plan.cut)));
+    count(events_counter_key(tenant), uint64_t{0} - n); // modular: a decrement
+  }
+  for (const auto& key : plan.event_id_keys)
+    wb.Delete(db_.handle(column::event_ids), key);
+  for (const auto& key : plan.attempt_keys)
+    wb.Delete(db_.handle(column::attempts), key);
+  for (const auto& webhook_id : plan.outcome_webhooks)
+    wb.DeleteRange(db_.handle(column::deliveries), webhook_seq_key(webhook_id, 0),
+                   webhook_seq_key(webhook_id, plan.cut));
+  wb.Put(db_.handle(column::meta), meta_key::retention_anchor, encode(plan.anchor));
 }
 
 expected<std::optional<replay_job>> log_store::find_job(std::string_view tenant,

@@ -5,6 +5,7 @@
 #include "domain/event.hpp"
 #include "storage/database.hpp"
 #include "storage/records.hpp"
+#include "storage/retention.hpp"
 
 #include <functional>
 #include <memory>
@@ -59,6 +60,10 @@ class log_store {
   void stage_source_state(std::string_view key, std::optional<std::string_view> value);
   /// Stages a redelivery job as it now stands, and keeps its webhook's queue of running jobs.
   void stage_job(const replay_job& job);
+  /// Stages a retention pass: range deletes of the records [plan.oldest, plan.cut) and of their
+  /// per-tenant index and outcomes, deletes of their ids and attempt records, the tenants'
+  /// event counters, and the new anchor.
+  void stage_retention(const retention_plan& plan);
   /// Stages an attempt record.
   void stage_attempt(const attempt_record& r);
   /// Stages how a delivery of `tenant`'s webhook ended; a failure counts towards the tenant's

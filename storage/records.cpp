@@ -147,10 +147,11 @@ expected<chain_head> decode_chain_head(std::string_view bytes) {
 std::string encode(const tenant& x) {
   std::string out;
   byte_writer w{out};
-  w.u8(v2);
+  w.u8(v3);
   w.i64(x.created_at_ms);
   w.str16(x.name);
   w.u32(x.application_deliveries_per_minute);
+  w.u32(x.retention_days);
   return out;
 }
 
@@ -161,9 +162,11 @@ expected<tenant> decode_tenant(std::string_view id, std::string_view bytes) {
   auto version = r.u8();
   x.created_at_ms = r.i64();
   x.name = r.str16();
-  if (version == v2)
+  if (version >= v2)
     x.application_deliveries_per_minute = r.u32();
-  if ((version != v1 && version != v2) || !finished(r))
+  if (version >= v3)
+    x.retention_days = r.u32();
+  if ((version != v1 && version != v2 && version != v3) || !finished(r))
     return corrupt("tenant");
   return x;
 }

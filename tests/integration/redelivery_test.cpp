@@ -56,6 +56,17 @@ std::string await_job(http_client& c, const std::string& key, const std::string&
       timeout);
 }
 
+// Waits until webhook `hook` has delivered `n` events (a delivery whose answer is not yet
+// processed is still live, and a replay leaves it to the live queue).
+void await_delivered(http_client& c, const std::string& key, const std::string& hook, int n) {
+  auto want = R"("delivered":)" + std::to_string(n) + ",";
+  auto stats = test::poll_get(c, key, "/v1/webhooks/" + hook + "/stats", [&](const std::string& b) {
+    return b.find(want) != std::string::npos;
+  });
+  INFO(stats);
+  REQUIRE(stats.find(want) != std::string::npos);
+}
+
 // The `received_at` of event `id`.
 std::string received_at(http_client& c, const std::string& key, const std::string& id) {
   auto r = c.request("GET", "/v1/events/" + id, {}, key);
@@ -92,6 +103,7 @@ TEST_CASE("redelivery: a replay re-sends exactly the matching events with their 
                                                  n)));
   // 1..10 without 3, 6, 9: seven deployments.
   REQUIRE(rx.wait_for(7, 10s) == 7);
+  await_delivered(c, key, hook, 7);
   auto live = ids_by_event(rx.requests(), 10);
   REQUIRE(live.size() == 7);
 
@@ -201,6 +213,13 @@ TEST_CASE("redelivery: resend one event to every webhook that matched it, or to 
   auto other = test::create_webhook_id(c, key, "builds", rx.port(), R"("events":["build.*"])");
   auto id = test::post_event_id(c, key, event_body("deployment.started", 1));
   REQUIRE(rx.wait_for(2, 10s) == 2);
+  // Both deliveries ended (a delivery still in flight is left to the live queue, not resent).
+  auto ended = test::poll_get(c, key, "/v1/events/" + id + "/deliveries", [](const std::string& b) {
+    auto first = b.find(R"("state":"delivered")");
+    return first != std::string::npos &&
+           b.find(R"("state":"delivered")", first + 1) != std::string::npos;
+  });
+  REQUIRE(ended.find(R"("state":"delivered")") != std::string::npos);
   auto r = c.request("POST", "/v1/events/" + id + "/resend", "{}", key);
   REQUIRE(r.status == 202);
   CHECK(r.body.find(a) != std::string::npos);

@@ -6,6 +6,7 @@
 #include "storage/log_reader.hpp"
 #include "storage/log_store.hpp"
 #include "storage/records.hpp"
+#include "storage/retention.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_db.hpp"
 
@@ -544,4 +545,119 @@ TEST_CASE("jobs: records round-trip, the queue holds only running jobs, corrupt 
   CHECK_FALSE(*reader.get_job("t2", "job_2")); // another tenant's
   CHECK(reader.list_jobs("t1", "", 10)->size() == 2);
   CHECK(reader.list_jobs("t1", "job_1", 10)->size() == 1);
+}
+
+TEST_CASE("retention: a pass deletes the oldest part up to what still needs a record",
+          "[storage][retention]") {
+  test::temp_dir dir;
+  auto db = open_db(dir.path());
+  auto store = std::move(*log_store::open(*db));
+  tenant t1;
+  t1.id = "t1";
+  t1.name = "one";
+  tenant keeper = t1;
+  keeper.id = "keeper";
+  keeper.retention_days = 30;
+  store->stage_tenant(t1);
+  store->stage_tenant(keeper);
+  REQUIRE(store->commit());
+  const int64_t day = 86'400'000;
+  append(*store, 10, 1000);          // seq 1..10, day 0
+  append(*store, 1, 1000, "keeper"); // seq 11: kept 30 days
+  for (int i = 0; i < 5; ++i)        // seq 12..16, day 2 (ids of their own)
+    store->stage_event("t1", draft("a.b", R"({"late":)" + std::to_string(i) + "}"), 2 * day);
+  REQUIRE(store->commit());
+  // A webhook whose cursor is at 8, with a delivery of 6 pending; an attempt on 3 and one on
+  // 9; outcomes of 2 and 9.
+  delivery_snapshot snap;
+  snap.cursor = 8;
+  snap.pending = {{6, 1, 0}};
+  store->stage_snapshot("wh_1", snap);
+  for (uint64_t seq : {3, 9}) {
+    attempt_record a;
+    a.webhook_id = "wh_1";
+    a.number = seq;
+    a.event_seq = seq;
+    a.event_id = "x";
+    store->stage_attempt(a);
+    store->stage_outcome("t1", {"wh_1", seq - 1, delivery_state::delivered, 1, 0});
+  }
+  REQUIRE(store->commit());
+  const int64_t node = day; // one day
+  auto plan = [&](int64_t now) {
+    auto p = plan_retention(*db, node, now, 1000);
+    REQUIRE(p);
+    return *p;
+  };
+  auto p = plan(3 * day);
+  CHECK(p.oldest == 1);
+  CHECK(p.cut == 6); // the pending delivery of 6
+  CHECK(p.held_by == "a pending delivery of webhook wh_1");
+  CHECK(p.anchor.seq == 5);
+  CHECK(p.attempt_keys.size() == 1); // the attempt on 3
+  CHECK(p.event_id_keys.size() == 5);
+  CHECK(p.per_tenant.at("t1") == 5);
+  // The delivery ended: now the cursor (8) holds it.
+  snap.pending.clear();
+  store->stage_snapshot("wh_1", snap);
+  REQUIRE(store->commit());
+  CHECK(plan(3 * day).cut == 9);
+  CHECK(plan(3 * day).held_by == "the cursor of webhook wh_1");
+  // The cursor past everything: the keeper's event (seq 11, 30 days) holds it.
+  snap.cursor = 16;
+  store->stage_snapshot("wh_1", snap);
+  // A running job that still has to read seq 10.
+  replay_job job;
+  job.id = "job_1";
+  job.tenant = "t1";
+  job.webhook_id = "wh_1";
+  job.next_seq = 10;
+  store->stage_job(job);
+  REQUIRE(store->commit());
+  CHECK(plan(3 * day).cut == 10);
+  CHECK(plan(3 * day).held_by == "job job_1");
+  job.state = job_state::completed;
+  store->stage_job(job);
+  REQUIRE(store->commit());
+  auto young = plan(3 * day);
+  CHECK(young.cut == 11);
+  CHECK(young.held_by == "event 11 of keeper (younger than its retention)");
+  // The size limit: a pass stops there and says so.
+  auto limited = plan_retention(*db, node, 3 * day, 4);
+  REQUIRE(limited);
+  CHECK(limited->cut == 5);
+  CHECK(limited->more);
+
+  // Applied: the chain verifies from the anchor; ids, attempts and outcomes below it are gone.
+  auto head_before = store->head();
+  auto gone_id = (**log_reader{*db}.get(1)).id;
+  auto kept_id = (**log_reader{*db}.get(12)).id;
+  store->stage_retention(young);
+  REQUIRE(store->commit());
+  log_reader log{*db};
+  CHECK(*log.oldest_seq() == 11);
+  auto anchor = retention_anchor(*db);
+  REQUIRE(anchor);
+  REQUIRE(*anchor);
+  CHECK((*anchor)->seq == 10);
+  auto v = log.verify_chain(11, UINT64_MAX, (*anchor)->hash);
+  REQUIRE(v);
+  CHECK(v->intact);
+  CHECK(v->checked == 6);
+  CHECK(store->head().seq == head_before.seq);
+  auto refs = delivery_reader{*db}.check_references(11, head_before.seq);
+  REQUIRE(refs);
+  CHECK(refs->intact);
+  CHECK(refs->attempts == 0); // the attempt on 9 went too
+  CHECK(refs->outcomes == 0);
+  CHECK(*log.find("t1", kept_id) != std::nullopt);
+  CHECK(*log.find("t1", gone_id) == std::nullopt); // its id entry went too
+  auto figures = read_log_figures(*db);
+  REQUIRE(figures);
+  CHECK(figures->oldest_seq == 11);
+  CHECK(figures->anchor.seq == 10);
+  // A second plan at the same time deletes nothing more.
+  CHECK(plan(3 * day).events() == 0);
+  // Much later, every record may go up to the webhook's cursor.
+  CHECK(plan(40 * day).cut == 17);
 }

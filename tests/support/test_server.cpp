@@ -17,6 +17,8 @@ test_server::test_server(test_server_options opts) {
   data_ = opts.data_dir.empty() ? dir_.path() : opts.data_dir;
   ncfg.data_dir = data_;
   ncfg.acme = opts.acme;
+  ncfg.retention = opts.retention;
+  ncfg.retention_interval = opts.retention_interval;
   ncfg.secrets = test::test_secret_box();
   ncfg.policy = opts.policy;
   auto n = node::start(*sys_, ncfg, time_);

@@ -29,6 +29,9 @@ struct test_server_options {
   acme_watch_config acme;
   /// Reuse this data folder (a restart) instead of a fresh one; it must outlive the server.
   std::filesystem::path data_dir;
+  /// The node's retention, and how often it runs (0: only through POST /v1/admin/retention).
+  std::chrono::milliseconds retention{0};
+  std::chrono::milliseconds retention_interval{0};
 };
 
 /// A real hookd (node, API, Beast server) in this process, on 127.0.0.1 and a free port, with
