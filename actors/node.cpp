@@ -67,6 +67,7 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& sys, node_config 
   } else {
     http::delivery_client_config ccfg;
     ccfg.policy = cfg.policy;
+    ccfg.max_per_origin = cfg.max_per_origin;
     self->transport_ = std::make_shared<http::delivery_client>(std::move(ccfg));
   }
   rcfg.transport = self->transport_;

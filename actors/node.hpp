@@ -44,6 +44,8 @@ struct node_config {
   std::shared_ptr<metrics> counters;
   /// ACME stores, provisioning timeouts and the certificate expiry scan.
   acme_watch_config acme;
+  /// Delivery requests in progress to one origin at most (the Beast client's limit).
+  std::size_t max_per_origin = 8192;
   /// The node's retention (0: keep forever, unless a tenant sets its own).
   std::chrono::milliseconds retention{0};
   /// How often a retention pass runs.

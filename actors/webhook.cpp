@@ -402,7 +402,7 @@ void send_attempt(self_ptr self, uint64_t token, pending_delivery& d) {
   ++st.stats.counters.attempts;
   if (d.attempts > 1)
     ++st.stats.counters.retries;
-  if (d.message_id.empty()) // computed once per delivery, not per attempt
+  if (d.message_id.empty()) // held only while the attempt is in flight
     d.message_id = delivery_message_id(st.config.hook.id, d.ev().id);
   if (auto note = transmit(self, d.ev(), d.message_id, atom::done_v, token); !note.empty())
     st.notes[token] = std::move(note);
@@ -762,13 +762,16 @@ void record_answer(self_ptr self, attempt_record& r, const delivery_response& re
   r.response = res.body.substr(0, attempt_excerpt_bytes);
 }
 
-attempt_record make_record(self_ptr self, uint64_t token, const pending_delivery& d,
+// The record of `d`'s attempt; takes its message id (a retry computes it again: a million
+// deliveries waiting on retry should not each hold one).
+attempt_record make_record(self_ptr self, uint64_t token, pending_delivery& d,
                            const delivery_response& res) {
   attempt_record r;
   r.webhook_id = self->state.config.hook.id;
   r.event_seq = d.ev().seq;
   r.event_id = d.ev().id;
-  r.message_id = d.message_id;
+  r.message_id = std::move(d.message_id);
+  d.message_id = std::string{};
   r.attempt = d.attempts;
   r.at_ms = d.started_ms;
   record_answer(self, r, res);

@@ -81,7 +81,7 @@ struct pending_delivery {
   bool in_flight = false;
   /// When the attempt in flight started, ms since the epoch.
   int64_t started_ms = 0;
-  /// The `webhook-id`, computed at the first attempt.
+  /// The `webhook-id`, while an attempt is in flight (derived again for each attempt).
   std::string message_id;
 
   /// The event.

@@ -49,6 +49,7 @@ struct serve_options {
   double ingest_rate = 100000;
   double ingest_burst = 200000;
   uint32_t delivery_window = 1024;
+  uint32_t max_per_host = 8192;
   int disable_after_hours = 120;
   int snapshot_interval = 5;
   std::string log_level = "info";
@@ -258,6 +259,7 @@ int serve(const serve_options& opts) {
     return 2;
   ncfg.keep_attempts = opts.keep_attempts;
   ncfg.tuning.window = opts.delivery_window;
+  ncfg.max_per_origin = opts.max_per_host;
   ncfg.tuning.disable_after = std::chrono::hours{opts.disable_after_hours};
   ncfg.tick_interval = std::chrono::seconds{opts.snapshot_interval};
   ncfg.retention = std::chrono::milliseconds{
@@ -422,6 +424,13 @@ int main(int argc, char** argv) {
                    "Attempt records kept per webhook (older ones are pruned)")
       ->envname("HOOKD_KEEP_ATTEMPTS")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1000000}))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--max-connections-per-host", opts.max_per_host,
+                   "Delivery requests in progress to one host (scheme, host, port) at most, over "
+                   "every webhook; more wait their turn")
+      ->envname("HOOKD_MAX_CONNECTIONS_PER_HOST")
+      ->check(CLI::Range(uint32_t{1}, uint32_t{1000000}))
       ->capture_default_str();
   serve_cmd
       ->add_option("--delivery-window", opts.delivery_window,

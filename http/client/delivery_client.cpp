@@ -10,6 +10,8 @@
 #include <boost/beast/ssl.hpp>
 
 #include <atomic>
+#include <deque>
+#include <functional>
 #include <limits>
 #include <stdexcept>
 #include <thread>
@@ -84,6 +86,38 @@ struct delivery_client::impl : std::enable_shared_from_this<delivery_client::imp
   std::atomic<std::size_t> opened{0};
   // Touched only on the client thread.
   std::unordered_map<std::string, std::vector<std::shared_ptr<connection>>> idle;
+  /// Per origin: requests in progress, and those waiting for one of them to end.
+  struct origin_slots {
+    std::size_t active = 0;
+    std::deque<std::function<void()>> waiting;
+  };
+  std::unordered_map<std::string, origin_slots> origins;
+
+  /// Runs `begin` now when `origin` has a free slot (taking it), else when one frees up.
+  void acquire(const std::string& origin, std::function<void()> begin) {
+    auto& slots = origins[origin];
+    if (slots.active < std::max<std::size_t>(cfg.max_per_origin, 1)) {
+      ++slots.active;
+      return begin();
+    }
+    slots.waiting.push_back(std::move(begin));
+  }
+
+  /// Gives `origin`'s slot to the next waiting request, or frees it.
+  void release(const std::string& origin) {
+    auto it = origins.find(origin);
+    if (it == origins.end())
+      return;
+    auto& slots = it->second;
+    if (!slots.waiting.empty()) {
+      auto next = std::move(slots.waiting.front());
+      slots.waiting.pop_front();
+      net::post(ioc, std::move(next)); // The slot passes on; `active` stays.
+      return;
+    }
+    if (--slots.active == 0)
+      origins.erase(it);
+  }
 
   std::shared_ptr<connection> take_idle(const std::string& key) {
     auto i = idle.find(key);
@@ -117,14 +151,24 @@ class exchange : public std::enable_shared_from_this<exchange> {
            delivery_callback done)
       : owner_(std::move(owner)), req_(std::move(req)), done_(std::move(done)),
         resolver_(owner_->ioc), resolve_timer_(owner_->ioc) {
-    key_ = req_.pool + "|" + req_.target.scheme + "://" + req_.target.host + ":" +
-           std::to_string(req_.target.port);
+    origin_ =
+        req_.target.scheme + "://" + req_.target.host + ":" + std::to_string(req_.target.port);
+    key_ = req_.pool + "|" + origin_;
     start_ = steady::now();
     deadline_ = start_ + req_.timeout;
-    build_request();
   }
 
   void start() {
+    owner_->acquire(origin_, [self = shared_from_this()] { self->begin(); });
+  }
+
+ private:
+  // Runs once the origin has a slot for this request.
+  void begin() {
+    holding_ = true;
+    if (steady::now() >= deadline_)
+      return fail(transport_error::timeout, "timed out waiting for a connection to " + origin_);
+    build_request(); // Only now: a request waiting for a slot holds just what it was given.
     conn_ = owner_->take_idle(key_);
     if (conn_) {
       reused_ = true;
@@ -133,7 +177,6 @@ class exchange : public std::enable_shared_from_this<exchange> {
     resolve();
   }
 
- private:
   bool https() const { return req_.target.scheme == "https"; }
 
   void build_request() {
@@ -147,6 +190,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
     http_req_.keep_alive(true);
     http_req_.body() = std::move(req_.body);
     http_req_.prepare_payload();
+    req_.headers = {};
   }
 
   void resolve() {
@@ -254,17 +298,20 @@ class exchange : public std::enable_shared_from_this<exchange> {
       return complete(false); // The rest is not read; the connection cannot be reused.
     }
     auto& body = parser_->get().body();
-    body.data = chunk_;
-    body.size = sizeof(chunk_);
+    // Allocated only once a body is read: requests waiting for a slot stay small.
+    if (!chunk_)
+      chunk_ = std::make_unique<char[]>(chunk_size);
+    body.data = chunk_.get();
+    body.size = chunk_size;
     conn_->lowest().expires_at(deadline_);
     conn_->with_stream([&](auto& s) {
       bh::async_read(s, conn_->buffer, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
                        if (ec == bh::error::need_buffer)
                          ec = {};
-                       auto used = sizeof(self->chunk_) - self->parser_->get().body().size;
+                       auto used = chunk_size - self->parser_->get().body().size;
                        auto room = self->owner_->cfg.max_body_excerpt - self->response_.body.size();
-                       self->response_.body.append(self->chunk_, std::min(used, room));
+                       self->response_.body.append(self->chunk_.get(), std::min(used, room));
                        if (used > room)
                          self->response_.truncated = true;
                        if (ec) {
@@ -284,6 +331,15 @@ class exchange : public std::enable_shared_from_this<exchange> {
       owner_->put_idle(key_, std::move(conn_));
     else if (conn_)
       conn_->close();
+    finish();
+  }
+
+  // Frees the origin's slot, then answers.
+  void finish() {
+    if (holding_) {
+      holding_ = false;
+      owner_->release(origin_);
+    }
     done_(std::move(response_));
   }
 
@@ -306,13 +362,15 @@ class exchange : public std::enable_shared_from_this<exchange> {
     response_.detail = std::move(detail);
     response_.duration =
         std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - start_);
-    done_(std::move(response_));
+    finish();
   }
 
   std::shared_ptr<delivery_client::impl> owner_;
   delivery_request req_;
   delivery_callback done_;
+  std::string origin_;
   std::string key_;
+  bool holding_ = false;
   steady::time_point start_;
   steady::time_point deadline_;
   tcp::resolver resolver_;
@@ -323,7 +381,8 @@ class exchange : public std::enable_shared_from_this<exchange> {
   bool reused_ = false;
   bool got_header_ = false;
   delivery_response response_;
-  char chunk_[8192];
+  static constexpr std::size_t chunk_size = 8192;
+  std::unique_ptr<char[]> chunk_;
 };
 
 } // namespace

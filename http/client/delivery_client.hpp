@@ -21,6 +21,10 @@ struct delivery_client_config {
   /// Every resolved address is checked against it; one refused address refuses the request
   /// (`blocked_address`), and only checked addresses are connected to (no second lookup).
   address_policy policy;
+  /// Requests in progress to one origin (scheme, host and port) at most, over every webhook;
+  /// more wait their turn, within their own deadline. Many webhooks pointing at one host then
+  /// cannot open a storm of connections (each with its buffers) that its accept queue drops.
+  std::size_t max_per_origin = 8192;
 };
 
 /// The Beast delivery transport: asynchronous, on its own io_context and thread, with a

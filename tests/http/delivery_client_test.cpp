@@ -216,3 +216,53 @@ TEST_CASE("client: a name that resolves to a blocked address is refused before c
   auto res = send(allowed, to(rx.port(), "{}", "http", "localhost"));
   CHECK(res.status == 200);
 }
+
+TEST_CASE("client: requests to one origin are capped over every pool, the rest wait their turn",
+          "[http][client]") {
+  std::atomic<int> now_serving{0};
+  std::atomic<int> most{0};
+  receiver slow{[&](const test::received_request&) {
+    auto n = ++now_serving;
+    for (int seen = most.load(); n > seen && !most.compare_exchange_weak(seen, n);)
+      ;
+    std::this_thread::sleep_for(100ms);
+    --now_serving;
+    return reply{};
+  }};
+  receiver other{[](const test::received_request&) { return reply{}; }};
+  auto cfg = loopback();
+  cfg.max_per_origin = 2;
+  http::delivery_client c{cfg};
+  // Six requests from six webhooks (pools) to one origin, sent at once.
+  std::vector<std::future<delivery_response>> answers;
+  std::vector<std::shared_ptr<std::promise<delivery_response>>> promises;
+  for (int i = 0; i < 6; ++i) {
+    auto p = std::make_shared<std::promise<delivery_response>>();
+    answers.push_back(p->get_future());
+    auto r = to(slow.port());
+    r.pool = "wh_" + std::to_string(i);
+    c.send(std::move(r), [p](delivery_response res) { p->set_value(std::move(res)); });
+  }
+  // Another origin is not held up behind them.
+  auto started = std::chrono::steady_clock::now();
+  CHECK(send(c, to(other.port())).status == 200);
+  CHECK(std::chrono::steady_clock::now() - started < 250ms);
+  for (auto& f : answers) {
+    REQUIRE(f.wait_for(10s) == std::future_status::ready);
+    CHECK(f.get().status == 200);
+  }
+  CHECK(most.load() == 2); // never more than the cap at once, and the cap was used
+  CHECK(slow.requests().size() == 6);
+  // A request whose deadline passes while it waits fails as a timeout, without being sent.
+  auto p = std::make_shared<std::promise<delivery_response>>();
+  auto late = p->get_future();
+  for (int i = 0; i < 2; ++i)
+    c.send(to(slow.port()), [](delivery_response) {});
+  auto r = to(slow.port());
+  r.timeout = 50ms;
+  c.send(std::move(r), [p](delivery_response res) { p->set_value(std::move(res)); });
+  REQUIRE(late.wait_for(10s) == std::future_status::ready);
+  auto res = late.get();
+  CHECK(res.error == transport_error::timeout);
+  CHECK(res.detail.find("waiting for a connection") != std::string::npos);
+}

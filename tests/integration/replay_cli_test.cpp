@@ -422,6 +422,24 @@ TEST_CASE("replay: exports verify on their own, and every kind of tampering is f
     CHECK(v.out.find("BROKEN at seq 5: the record says seq 6 but is stored at 5") !=
           std::string::npos);
   }
+  // Another schema version: a clear error, exit 3, for every command.
+  {
+    auto copy = copy_of(data, "future");
+    {
+      auto db = open_for_tampering(copy);
+      REQUIRE(db->db()
+                  ->Put({}, db->handle(storage::column::meta),
+                        std::string{storage::meta_key::schema_version},
+                        std::string{"\0\0\0\x63", 4})
+                  .ok());
+    }
+    for (std::string cmd : {"events", "verify"}) {
+      auto r = replay(copy, {cmd});
+      INFO(cmd << ": " << r.err);
+      CHECK(r.status == 3);
+      CHECK(r.err.find("schema") != std::string::npos);
+    }
+  }
   // An attempt record naming an event the log does not hold, and one naming another event.
   auto plant_attempt = [&](const std::string& name, uint64_t seq, const std::string& event_id) {
     auto copy = copy_of(data, name);
