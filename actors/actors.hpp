@@ -46,11 +46,7 @@ using delivery_reader_actor = caf::typed_actor<
     caf::replies_to<atom::scan, webhook_ptr, int64_t, int64_t>::with<seq_list_ptr>,
     // The next page of `job` for `hook` from seq `from`: at most that many events.
     caf::replies_to<atom::replay, webhook_ptr, replay_job_ptr, uint64_t,
-                    uint32_t>::with<backlog_chunk_ptr>,
-    // Plans a retention pass: the node's retention (ms), now (ms), at most that many records.
-    caf::replies_to<atom::prune, int64_t, int64_t, uint64_t>::with<retention_plan_ptr>,
-    // Compacts the log below this seq after a retention pass (blocking; answers when done).
-    caf::replies_to<atom::compact, uint64_t>::with<bool>>;
+                    uint32_t>::with<backlog_chunk_ptr>>;
 
 /// One webhook endpoint: queues matching events, signs and sends them through the delivery
 /// transport, retries on its schedule, and guards the endpoint with a circuit breaker.
@@ -127,8 +123,8 @@ using http_bridge_actor = caf::typed_actor<
     // Asks the retention actor for a pass now.
     caf::reacts_to<atom::prune, retention_callback_ptr>>;
 
-/// Runs retention: plans a pass with the state reader, has the writer delete what it may,
-/// then compacts; every interval, and when asked.
+/// Runs retention: plans a pass, has the writer delete what it may, then compacts; every
+/// interval, and when asked. Its reads and compactions block: it runs detached.
 using retention_actor = caf::typed_actor<
     // A pass now; answers with what it did.
     caf::replies_to<atom::prune>::with<retention_report_ptr>,

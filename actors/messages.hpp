@@ -421,7 +421,6 @@ using test_result_ptr = std::shared_ptr<const test_delivery_result>;
 using queue_report_ptr = std::shared_ptr<const queue_report>;
 using retry_job_ptr = std::shared_ptr<retry_job>;
 using replay_job_ptr = std::shared_ptr<const replay_job>;
-using retention_plan_ptr = std::shared_ptr<const storage::retention_plan>;
 using retention_report_ptr = std::shared_ptr<const retention_report>;
 /// Event sequence numbers (of failed deliveries, or to read back).
 using seq_list_ptr = std::shared_ptr<const std::vector<uint64_t>>;

@@ -97,10 +97,12 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& sys, node_config 
   retention_config keep;
   keep.keep = cfg.retention;
   keep.interval = cfg.retention_interval;
-  keep.reader = self->reader_;
+  keep.db = self->db_.get();
   keep.writer = self->writer_;
   keep.time = &time;
-  self->retention_ = sys.spawn(hookd::retention, std::move(keep));
+  // Its passes read and compact (blocking): detached, like the other actors that block.
+  self->retention_ = cfg.detach_writer ? sys.spawn<caf::detached>(hookd::retention, std::move(keep))
+                                       : sys.spawn(hookd::retention, std::move(keep));
   self->running_ = true;
   HOOKD_INFO("node: started; log head at seq {}", head.seq);
   return self;

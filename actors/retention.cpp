@@ -1,6 +1,7 @@
 #include "actors/retention.hpp"
 
 #include "actors/logging.hpp"
+#include "actors/type_ids.hpp"
 
 #include <caf/send.hpp>
 
@@ -40,54 +41,48 @@ retention_report_ptr report_of(self_ptr self, const storage::retention_plan& pla
   return r;
 }
 
+// After the writer committed the deletion: compacts (the space returns once compaction drops
+// the deleted ranges), then answers.
+void compact_and_finish(self_ptr self, const std::shared_ptr<const storage::retention_plan>& plan) {
+  HOOKD_INFO("retention: deleted seq {} to {} (anchor {}); kept from {}: {}", plan->oldest,
+             plan->anchor.seq, storage::anchor_text(plan->anchor), plan->cut,
+             plan->held_by.empty() ? "-" : plan->held_by);
+  if (auto compacted = storage::compact_log(*self->state.config.db, plan->cut); !compacted)
+    HOOKD_WARN("retention: compaction failed: {}", compacted.error().detail);
+  finish(self, report_of(self, *plan, true), plan->more);
+}
+
 void run_pass(self_ptr self) {
   auto& st = self->state;
   if (st.running)
     return;
   st.running = true;
-  auto now = st.config.time->now_ms();
-  self->request(st.config.reader, caf::infinite, atom::prune_v,
-                static_cast<int64_t>(st.config.keep.count()), now, st.config.max_events)
+  auto planned = storage::plan_retention(*st.config.db, st.config.keep.count(),
+                                         st.config.time->now_ms(), st.config.max_events);
+  if (!planned) {
+    HOOKD_ERROR("retention: planning failed: {}", planned.error().detail);
+    return finish(self, to_caf_error(planned.error()), false);
+  }
+  auto plan = std::make_shared<const storage::retention_plan>(std::move(*planned));
+  if (plan->events() == 0)
+    return finish(self, report_of(self, *plan, false), false);
+  auto change = std::make_shared<config_change>();
+  change->op = config_change::prune_log{plan};
+  change->audit.at_ms = st.config.time->now_ms();
+  change->audit.actor = "system";
+  change->audit.action = "log.pruned";
+  change->audit.object_id = std::to_string(plan->anchor.seq);
+  change->audit.details = R"({"from_seq":)" + std::to_string(plan->oldest) + R"(,"to_seq":)" +
+                          std::to_string(plan->anchor.seq) + R"(,"anchor":")" +
+                          storage::anchor_text(plan->anchor) + R"("})";
+  self->request(st.config.writer, caf::infinite, atom::configure_v, config_change_ptr{change})
       .then(
-          [self](retention_plan_ptr& plan) {
-            if (plan->events() == 0)
-              return finish(self, report_of(self, *plan, false), false);
-            auto change = std::make_shared<config_change>();
-            change->op = config_change::prune_log{plan};
-            change->audit.at_ms = self->state.config.time->now_ms();
-            change->audit.actor = "system";
-            change->audit.action = "log.pruned";
-            change->audit.object_id = std::to_string(plan->anchor.seq);
-            change->audit.details = R"({"from_seq":)" + std::to_string(plan->oldest) +
-                                    R"(,"to_seq":)" + std::to_string(plan->anchor.seq) +
-                                    R"(,"anchor_hash":")" + to_hex(plan->anchor.hash) + R"("})";
-            self->request(self->state.config.writer, caf::infinite, atom::configure_v,
-                          config_change_ptr{change})
-                .then(
-                    [self, plan](config_outcome_ptr& out) {
-                      if (out->error.code != ec::no_error)
-                        return finish(self, make_error(out->error.code, out->error.detail), false);
-                      HOOKD_INFO("retention: deleted seq {} to {} (anchor {}); kept from {}: {}",
-                                 plan->oldest, plan->anchor.seq, to_hex(plan->anchor.hash),
-                                 plan->cut, plan->held_by.empty() ? "-" : plan->held_by);
-                      // The space returns once compaction drops the deleted ranges.
-                      self->request(self->state.config.reader, caf::infinite, atom::compact_v,
-                                    plan->cut)
-                          .then(
-                              [self, plan](bool) {
-                                finish(self, report_of(self, *plan, true), plan->more);
-                              },
-                              [self, plan](caf::error& err) {
-                                HOOKD_WARN("retention: compaction failed: {}", to_string(err));
-                                finish(self, report_of(self, *plan, true), plan->more);
-                              });
-                    },
-                    [self](caf::error& err) { finish(self, err, false); });
+          [self, plan](config_outcome_ptr& out) {
+            if (out->error.code != ec::no_error)
+              return finish(self, make_error(out->error.code, out->error.detail), false);
+            compact_and_finish(self, plan);
           },
-          [self](caf::error& err) {
-            HOOKD_ERROR("retention: planning failed: {}", to_string(err));
-            finish(self, err, false);
-          });
+          [self](caf::error& err) { finish(self, err, false); });
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 
 #include "actors/actors.hpp"
 #include "domain/clock.hpp"
+#include "storage/database.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
@@ -20,8 +21,8 @@ struct retention_config {
   std::chrono::milliseconds interval{std::chrono::minutes{10}};
   /// Most records one pass deletes; a pass that stops there is followed by another at once.
   uint64_t max_events = 100'000;
-  /// Plans passes and compacts afterwards.
-  delivery_reader_actor reader;
+  /// Where passes are planned and compacted (reads only; deletions go through the writer).
+  const storage::database* db = nullptr;
   /// Deletes (an audited configuration change).
   log_writer_actor writer;
   /// Wall clock. Must outlive the actor.
@@ -43,9 +44,10 @@ struct retention_state {
   std::vector<caf::typed_response_promise<retention_report_ptr>> waiting;
 };
 
-/// Runs retention passes: every `interval` and when asked. A pass asks the state reader what may
-/// go, has the writer delete it with the new anchor in one commit, then has the reader compact
-/// the log so that the disk space returns.
+/// Runs retention passes: every `interval` and when asked. A pass plans what may go, has the
+/// writer delete it with the new anchor in one commit, then compacts the log so that the disk
+/// space returns. Planning and compaction block, so the actor runs detached (off CAF's workers
+/// and off the state reader, which webhook actors wait on).
 retention_actor::behavior_type retention(retention_actor::stateful_pointer<retention_state> self,
                                          retention_config config);
 

@@ -125,19 +125,6 @@ state_reader(delivery_reader_actor::stateful_pointer<state_reader_state> self,
           return to_caf_error(page.error());
         return chunk_of(std::move(*page));
       },
-      [self](atom::prune, int64_t node_ms, int64_t now_ms,
-             uint64_t max_events) -> caf::result<retention_plan_ptr> {
-        auto plan = storage::plan_retention(*self->state.db, node_ms, now_ms, max_events);
-        if (!plan)
-          return to_caf_error(plan.error());
-        return retention_plan_ptr{std::make_shared<storage::retention_plan>(std::move(*plan))};
-      },
-      [self](atom::compact, uint64_t cut) -> caf::result<bool> {
-        auto done = storage::compact_log(*self->state.db, cut);
-        if (!done)
-          return to_caf_error(done.error());
-        return true;
-      },
       [self](atom::read, webhook_ptr& hook, seq_list_ptr& seqs) -> caf::result<backlog_chunk_ptr> {
         storage::delivery_reader deliveries{*self->state.db};
         auto events = deliveries.read_failed(hook->id, *seqs);

@@ -448,7 +448,7 @@ int verify_export(const replay_options& opts, std::ostream& out, std::ostream& e
         << " consecutive links checked";
   out << "\nselection: " << v.filters << "\n";
   if (v.records > 0) {
-    out << "last: " << hex(v.last_hash) << "@" << v.last_seq
+    out << "last: " << storage::anchor_text({v.last_seq, v.last_hash, 0})
         << " (equal to a noted head at that seq: the export matches that log)\n";
     out << "before: " << hex(v.first_prev_hash) << " (the hash of seq " << v.first_seq - 1 << ")\n";
   }
@@ -486,25 +486,14 @@ int replay_verify(const replay_options& opts, std::ostream& out, std::ostream& e
   uint64_t from = opts.from;
   std::optional<sha256_digest> anchor;
   if (!opts.from_anchor.empty()) {
-    auto at = opts.from_anchor.find('@');
-    uint64_t seq = 0;
-    std::optional<std::string> bytes;
-    if (at != std::string::npos) {
-      bytes = from_hex(opts.from_anchor.substr(0, at));
-      auto s = opts.from_anchor.substr(at + 1);
-      auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), seq);
-      if (ec != std::errc{} || end != s.data() + s.size())
-        bytes.reset();
-    }
-    if (!bytes || bytes->size() != 32) {
+    auto noted = storage::parse_anchor_text(opts.from_anchor);
+    if (!noted) {
       err << "hookd replay: --from-anchor must be HASH@SEQ (64 hex digits, then the sequence "
              "number), as printed by an earlier verify\n";
       return exit_usage;
     }
-    sha256_digest d{};
-    std::copy(bytes->begin(), bytes->end(), d.begin());
-    anchor = d;
-    from = seq + 1;
+    anchor = noted->hash;
+    from = noted->seq + 1;
   }
   if (from == 0 || from > opts.to) {
     err << "hookd replay: the range is empty (--from must be 1 or more and not past --to)\n";
@@ -537,7 +526,7 @@ int replay_verify(const replay_options& opts, std::ostream& out, std::ostream& e
           << *oldest - 1 << " are missing and no retention anchor accounts for them\n";
       return exit_failed;
     }
-    auto kept_anchor = hex((*kept)->hash) + "@" + std::to_string((*kept)->seq);
+    auto kept_anchor = storage::anchor_text(**kept);
     if (from > 1)
       out << "note: seq " << from - 1 << " was deleted by retention; checking from its anchor "
           << kept_anchor << " instead\n";
@@ -602,8 +591,8 @@ int replay_verify(const replay_options& opts, std::ostream& out, std::ostream& e
   if (last.seq == head->seq)
     if (auto rc = verify_references(*db, *head, out, err); rc != exit_ok)
       return rc;
-  out << "head: " << hex(last.hash) << "@" << last.seq << "\n";
-  out << "(note the head; `hookd replay verify --from-anchor " << hex(last.hash) << "@" << last.seq
+  out << "head: " << storage::anchor_text(last) << "\n";
+  out << "(note the head; `hookd replay verify --from-anchor " << storage::anchor_text(last)
       << "` later checks only what came after it)\n";
   return exit_ok;
 }

@@ -437,14 +437,11 @@ void api::list_tenants(const std::shared_ptr<call>& c) {
 void api::get_tenant(const std::shared_ptr<call>& c, std::string_view id) {
   if (!c->who->admin && c->who->tenant != id)
     return c->fail(not_found("no tenant '" + std::string{id} + "'"));
-  storage::config_reader reader{node_.db()};
-  auto t = reader.get_tenant(id);
+  auto t = found_or_404(c, storage::config_reader{node_.db()}.get_tenant(id), "tenant", id);
   if (!t)
-    return c->fail(problem_from(to_caf_error(t.error())));
-  if (!*t)
-    return c->fail(not_found("no tenant '" + std::string{id} + "'"));
+    return;
   json_writer w;
-  write_tenant(w, **t);
+  write_tenant(w, *t);
   c->json(bh::status::ok, w.take());
 }
 
@@ -680,14 +677,11 @@ void api::submit_append(const std::shared_ptr<call>& c, std::shared_ptr<append_r
 void api::get_event(const std::shared_ptr<call>& c, std::string_view id) {
   if (!require_tenant_scope(c, scope::read, "reading events"))
     return;
-  storage::log_reader reader{node_.db()};
-  auto e = reader.find(c->who->tenant, id);
+  auto e = found_or_404(c, storage::log_reader{node_.db()}.find(c->who->tenant, id), "event", id);
   if (!e)
-    return c->fail(problem_from(to_caf_error(e.error())));
-  if (!*e)
-    return c->fail(not_found("no event '" + std::string{id} + "'"));
+    return;
   json_writer w;
-  write_event(w, **e);
+  write_event(w, *e);
   c->json(bh::status::ok, w.take());
 }
 
@@ -860,14 +854,8 @@ void api::list_webhooks(const std::shared_ptr<call>& c) {
 }
 
 std::optional<webhook> api::load_webhook(const std::shared_ptr<call>& c, std::string_view id) {
-  auto h = storage::config_reader{node_.db()}.get_webhook(c->who->tenant, id);
-  if (!h) {
-    c->fail(problem_from(to_caf_error(h.error())));
-    return std::nullopt;
-  }
-  if (!*h)
-    c->fail(not_found("no webhook '" + std::string{id} + "'"));
-  return std::move(*h);
+  return found_or_404(c, storage::config_reader{node_.db()}.get_webhook(c->who->tenant, id),
+                      "webhook", id);
 }
 
 void api::get_webhook(const std::shared_ptr<call>& c, std::string_view id) {
@@ -1160,12 +1148,10 @@ void api::test_webhook(const std::shared_ptr<call>& c, std::string_view id) {
 void api::event_deliveries(const std::shared_ptr<call>& c, std::string_view id) {
   if (!require_tenant_scope(c, scope::read, "reading events"))
     return;
-  auto e = storage::log_reader{node_.db()}.find(c->who->tenant, id);
+  auto e = found_or_404(c, storage::log_reader{node_.db()}.find(c->who->tenant, id), "event", id);
   if (!e)
-    return c->fail(problem_from(to_caf_error(e.error())));
-  if (!*e)
-    return c->fail(not_found("no event '" + std::string{id} + "'"));
-  const auto& ev = **e;
+    return;
+  const auto& ev = *e;
   auto timeline = storage::delivery_reader{node_.db()}.timeline(ev);
   if (!timeline)
     return c->fail(problem_from(to_caf_error(timeline.error())));

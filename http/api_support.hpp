@@ -271,6 +271,20 @@ void answer_listing(const Call& c, List list, Write write) {
           page_json(*found, more, write, [](const auto& x) -> const std::string& { return x.id; }));
 }
 
+/// The object a storage lookup `found`; nullopt after answering its storage error, or 404
+/// `no <what> '<id>'` when there is none.
+template <class Call, class T>
+std::optional<T> found_or_404(const Call& c, expected<std::optional<T>> found,
+                              std::string_view what, std::string_view id) {
+  if (!found) {
+    c->fail(problem_from(to_caf_error(found.error())));
+    return std::nullopt;
+  }
+  if (!*found)
+    c->fail(not_found("no " + std::string{what} + " '" + std::string{id} + "'"));
+  return std::move(*found);
+}
+
 /// Answers 204 No Content.
 template <class Call> void reply_no_content(const Call& c) {
   response res{bh::status::no_content, c->req.version()};

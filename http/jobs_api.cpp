@@ -149,12 +149,11 @@ void api::resend_event(const std::shared_ptr<call>& c, std::string_view id) {
   auto parsed = parse_resend_request(c->req.body());
   if (parsed.failure)
     return c->fail(*parsed.failure);
-  auto found = storage::log_reader{node_.db()}.find(c->who->tenant, id);
+  auto found =
+      found_or_404(c, storage::log_reader{node_.db()}.find(c->who->tenant, id), "event", id);
   if (!found)
-    return c->fail(problem_from(to_caf_error(found.error())));
-  if (!*found)
-    return c->fail(not_found("no event '" + std::string{id} + "'"));
-  const auto& e = **found;
+    return;
+  const auto& e = *found;
   // The targets: the one named, or every enabled webhook that matched the event.
   std::vector<webhook> targets;
   const auto& wanted = *parsed.value;
@@ -221,13 +220,12 @@ void api::list_jobs(const std::shared_ptr<call>& c) {
 void api::get_job(const std::shared_ptr<call>& c, std::string_view id) {
   if (!require_tenant_scope(c, scope::read, "reading jobs"))
     return;
-  auto job = storage::config_reader{node_.db()}.get_job(c->who->tenant, id);
+  auto job =
+      found_or_404(c, storage::config_reader{node_.db()}.get_job(c->who->tenant, id), "job", id);
   if (!job)
-    return c->fail(problem_from(to_caf_error(job.error())));
-  if (!*job)
-    return c->fail(not_found("no job '" + std::string{id} + "'"));
+    return;
   json_writer w;
-  write_job(w, **job);
+  write_job(w, *job);
   c->json(bh::status::ok, w.take());
 }
 

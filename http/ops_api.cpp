@@ -67,6 +67,15 @@ void write_figures(json_writer& w, const queue_figures& f, const storage::tenant
   w.end_object();
 }
 
+// Member `key`: the record as `HASH@SEQ`, or null when there is none (seq 0).
+void write_anchor(json_writer& w, std::string_view key, const storage::chain_head& h) {
+  w.key(key);
+  if (h.seq == 0)
+    w.null();
+  else
+    w.value(storage::anchor_text(h));
+}
+
 queue_figures sum(const queue_report& r) {
   queue_figures total;
   for (const auto& [t, f] : r.tenants)
@@ -140,11 +149,7 @@ void api::queue_stats(const std::shared_ptr<call>& c) {
           w.key("head_seq").value(log->head_seq).key("oldest_seq").value(log->oldest_seq);
           w.key("events").value(log->oldest_seq == 0 ? 0 : log->head_seq - log->oldest_seq + 1);
           w.key("bytes").value(log->bytes);
-          w.key("retention_anchor");
-          if (log->anchor.seq == 0)
-            w.null();
-          else
-            w.value(to_hex(log->anchor.hash) + "@" + std::to_string(log->anchor.seq));
+          write_anchor(w, "retention_anchor", log->anchor);
           w.end_object();
         }
         w.end_object();
@@ -192,11 +197,7 @@ void api::run_retention(const std::shared_ptr<call>& c) {
         json_writer w;
         w.begin_object();
         w.key("pruned").value(r.pruned).key("oldest_seq").value(r.oldest_seq);
-        w.key("anchor");
-        if (r.anchor.seq == 0)
-          w.null();
-        else
-          w.value(to_hex(r.anchor.hash) + "@" + std::to_string(r.anchor.seq));
+        write_anchor(w, "anchor", r.anchor);
         w.key("held_by");
         if (r.held_by.empty())
           w.null();

@@ -104,12 +104,10 @@ void api::preview_event(const std::shared_ptr<call>& c, const webhook& format,
   if (!event_id)
     return answer_preview(c, format, sample_event(sample_of, c->who->tenant, time_.now_ms()), true,
                           with_url);
-  auto e = storage::log_reader{node_.db()}.find(c->who->tenant, *event_id);
-  if (!e)
-    return c->fail(problem_from(to_caf_error(e.error())));
-  if (!*e)
-    return c->fail(not_found("no event '" + *event_id + "'"));
-  answer_preview(c, format, **e, false, with_url);
+  auto e = found_or_404(c, storage::log_reader{node_.db()}.find(c->who->tenant, *event_id), "event",
+                        *event_id);
+  if (e)
+    answer_preview(c, format, *e, false, with_url);
 }
 
 void api::answer_preview(const std::shared_ptr<call>& c, const webhook& h, const event& e,

@@ -168,14 +168,7 @@ namespace {
 // The caller's source `id`; nullopt after answering 404 (or the storage error).
 template <class Call>
 std::optional<source> load_source(const Call& c, const storage::database& db, std::string_view id) {
-  auto s = storage::config_reader{db}.get_source(c->who->tenant, id);
-  if (!s) {
-    c->fail(problem_from(to_caf_error(s.error())));
-    return std::nullopt;
-  }
-  if (!*s)
-    c->fail(not_found("no source '" + std::string{id} + "'"));
-  return *s;
+  return found_or_404(c, storage::config_reader{db}.get_source(c->who->tenant, id), "source", id);
 }
 
 } // namespace

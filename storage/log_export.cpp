@@ -3,6 +3,7 @@
 #include "domain/event_json.hpp"
 #include "domain/json_writer.hpp"
 #include "storage/event_record.hpp"
+#include "storage/records.hpp"
 
 #include <simdjson.h>
 
@@ -31,7 +32,7 @@ std::string render_trailer(uint64_t records, uint64_t first, uint64_t last,
   w.key("records").value(records);
   w.key("first_seq").value(first);
   w.key("last_seq").value(last);
-  w.key("head").value(head ? to_hex(*head) + "@" + std::to_string(last) : std::string{});
+  w.key("head").value(head ? anchor_text({last, *head, 0}) : std::string{});
   w.key("filters").value(filters);
   w.key("sha256").value(to_hex(digest));
   w.end_object();

@@ -3,6 +3,7 @@
 #include "storage/byte_codec.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 
 namespace hookd::storage {
@@ -119,6 +120,25 @@ expected<idempotency_record> decode_idempotency_record(std::string_view bytes) {
   if (version != v1 || !finished(r))
     return corrupt("idempotency");
   return x;
+}
+
+std::string anchor_text(const chain_head& h) {
+  return to_hex(h.hash) + "@" + std::to_string(h.seq);
+}
+
+std::optional<chain_head> parse_anchor_text(std::string_view text) {
+  auto at = text.find('@');
+  if (at == std::string_view::npos)
+    return std::nullopt;
+  auto bytes = from_hex(text.substr(0, at));
+  auto digits = text.substr(at + 1);
+  chain_head h;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), h.seq);
+  if (!bytes || bytes->size() != h.hash.size() || digits.empty() || ec != std::errc{} ||
+      end != digits.data() + digits.size())
+    return std::nullopt;
+  std::copy(bytes->begin(), bytes->end(), h.hash.begin());
+  return h;
 }
 
 std::string encode(const chain_head& x) {

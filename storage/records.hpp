@@ -48,6 +48,13 @@ struct chain_head {
   int64_t received_at_ms = 0;
 };
 
+/// A record named as an anchor: `HASH@SEQ` (64 hex digits, `@`, the sequence number), as
+/// `hookd replay verify` prints a head and takes `--from-anchor`.
+std::string anchor_text(const chain_head& h);
+
+/// Parses `HASH@SEQ` (received_at is left 0); nullopt when malformed.
+std::optional<chain_head> parse_anchor_text(std::string_view text);
+
 // -- encodings (each value starts with a format version byte) -----------------------------------
 
 /// Encodes an event-id index entry.

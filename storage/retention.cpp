@@ -57,7 +57,7 @@ expected<std::pair<uint64_t, std::string>> protected_from(const database& db) {
   }
   if (!it->status().ok())
     return from_status(it->status(), "reading running jobs");
-  auto watches = config.list_source_state("watch/");
+  auto watches = config.list_source_state(watch_key_prefix);
   if (!watches)
     return watches.error();
   for (const auto& [key, value] : *watches)

@@ -38,6 +38,22 @@ test::command_result replay(const std::filesystem::path& data, std::vector<std::
   return test::run_command(HOOKD_BINARY, args);
 }
 
+// Creates tenants acme and globex through `c` (admin `token`) and returns a key with `scopes`
+// (a JSON array) for each, by tenant.
+std::map<std::string, std::string> two_tenants(test::http_client& c, const std::string& token,
+                                               const std::string& scopes) {
+  std::map<std::string, std::string> keys;
+  for (std::string t : {"acme", "globex"}) {
+    REQUIRE(c.request("POST", "/v1/tenants", R"({"id":")" + t + R"(","name":"T"})", token).status ==
+            201);
+    auto k = c.request("POST", "/v1/api-keys",
+                       R"({"tenant":")" + t + R"(","scopes":)" + scopes + "}", token);
+    REQUIRE(k.status == 201);
+    keys[t] = test::json_string(k.body, "key");
+  }
+  return keys;
+}
+
 // Opens the (stopped) server's database for writing, to tamper with it.
 std::unique_ptr<storage::database> open_for_tampering(const std::filesystem::path& data) {
   auto master = cli::load_master_key(data, "", nullptr);
@@ -87,16 +103,7 @@ TEST_CASE("replay: listings while the server runs, filters, formats and verifica
     test::hookd_process proc{HOOKD_BINARY, data.string(), env};
     REQUIRE(proc.port() != 0);
     test::http_client c{proc.port()};
-    std::map<std::string, std::string> keys;
-    for (std::string t : {"acme", "globex"}) {
-      REQUIRE(
-          c.request("POST", "/v1/tenants", R"({"id":")" + t + R"(","name":"T"})", token).status ==
-          201);
-      auto k = c.request("POST", "/v1/api-keys",
-                         R"({"tenant":")" + t + R"(","scopes":["ingest","read"]})", token);
-      REQUIRE(k.status == 201);
-      keys[t] = test::json_string(k.body, "key");
-    }
+    auto keys = two_tenants(c, token, R"(["ingest","read"])");
     const std::vector<std::pair<std::string, std::string>> sent{
         {"acme", R"({"type":"deployment.started","labels":{"app":"a1"},"data":{"n":1}})"},
         {"acme",
@@ -273,16 +280,7 @@ TEST_CASE("replay: exports verify on their own, and every kind of tampering is f
     test::hookd_process proc{HOOKD_BINARY, data.string(), env};
     REQUIRE(proc.port() != 0);
     test::http_client c{proc.port()};
-    std::map<std::string, std::string> keys;
-    for (std::string t : {"acme", "globex"}) {
-      REQUIRE(
-          c.request("POST", "/v1/tenants", R"({"id":")" + t + R"(","name":"T"})", token).status ==
-          201);
-      auto k = c.request("POST", "/v1/api-keys",
-                         R"({"tenant":")" + t + R"(","scopes":["ingest","read","manage"]})", token);
-      REQUIRE(k.status == 201);
-      keys[t] = test::json_string(k.body, "key");
-    }
+    auto keys = two_tenants(c, token, R"(["ingest","read","manage"])");
     hook = test::create_webhook_id(c, keys["acme"], "all", rx.port(), R"("events":["*"])");
     for (int i = 1; i <= 8; ++i)
       test::post_event_id(c, keys[i % 3 == 0 ? "globex" : "acme"],

@@ -76,6 +76,17 @@ TEST_CASE("retention: old events go, what is still needed stays, the chain still
     auto key = srv.make_tenant_key("acme");
     auto other = srv.make_tenant_key("archive");
     http_client c{srv.port()};
+    // Out of range, or not a number: refused, and nothing changes.
+    for (std::string bad : {"0", "36501", "\"10d\"", "-1"}) {
+      auto r =
+          c.request("PATCH", "/v1/tenants/archive", R"({"retention_days":)" + bad + "}", admin);
+      INFO(bad << ": " << r.body);
+      CHECK(r.status == 422);
+      CHECK(r.body.find(R"("field":"/retention_days")") != std::string::npos);
+    }
+    CHECK(
+        c.request("GET", "/v1/tenants/archive", {}, admin).body.find(R"("retention_days":null)") !=
+        std::string::npos);
     // The archive tenant keeps its events ten years.
     REQUIRE(c.request("PATCH", "/v1/tenants/archive", R"({"retention_days":3650})", admin).status ==
             200);
