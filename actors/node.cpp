@@ -78,6 +78,9 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& sys, node_config 
   rcfg.position = head.seq;
   rcfg.tick_interval = cfg.tick_interval;
   rcfg.tuning = cfg.tuning;
+  // A webhook actor with a change to save ticks itself; the router's ticks move idle cursors.
+  if (rcfg.tuning.snapshot_delay.count() == 0)
+    rcfg.tuning.snapshot_delay = cfg.tick_interval;
   rcfg.counters = self->counters_;
   rcfg.application_limits = std::move(limits);
   self->router_ = sys.spawn(hookd::router, std::move(rcfg));

@@ -36,7 +36,8 @@ struct node_config {
   uint32_t circuit_threshold = 10;
   /// Webhook actors' window and intervals.
   delivery_tuning tuning;
-  /// How often webhook actors snapshot (when something changed) and check their failure window.
+  /// How soon a webhook actor snapshots a change, and how often the router ticks webhook
+  /// actors while new events arrive (see `router_config`).
   std::chrono::milliseconds tick_interval{5000};
   /// Attempt records kept per webhook.
   uint64_t keep_attempts = 100;

@@ -108,12 +108,14 @@ caf::typed_response_promise<queue_report_ptr> report_queue(self_ptr self, std::s
     return rp;
   }
   for (auto& [owner, id, a] : targets) {
-    // A webhook that does not answer in time (it is stopping) is left out, not waited for.
+    // No timeout: an actor that quits first bounces the request with an error, which leaves
+    // it out. (A timeout per actor would queue thousands of timers on CAF's clock thread at
+    // every poll of the queue figures.)
     auto done = [rp, left, report]() mutable {
       if (--*left == 0)
         rp.deliver(queue_report_ptr{report});
     };
-    self->request(a, std::chrono::seconds{5}, atom::queue_v)
+    self->request(a, caf::infinite, atom::queue_v)
         .then(
             [done, report, owner = owner](webhook_stats_ptr& s) mutable {
               report->tenants[owner].add(*s);
@@ -195,6 +197,9 @@ router_actor::behavior_type router(router_actor::stateful_pointer<router_state> 
                                    router_config config) {
   self->state.config = std::move(config);
   self->state.position = self->state.config.position;
+  // The actors spawned now start at this position: no tick needs to tell them.
+  self->state.ticked_position = self->state.position;
+  self->state.ticked_at = self->clock().now();
   if (!self->state.config.counters)
     self->state.config.counters = std::make_shared<metrics>();
   auto initial = std::move(self->state.config.webhooks);
@@ -260,8 +265,14 @@ router_actor::behavior_type router(router_actor::stateful_pointer<router_state> 
       },
       [self](atom::tick) {
         auto& st = self->state;
-        for (auto& [key, a] : st.actors)
-          self->send(a, atom::tick_v, st.position);
+        auto now = self->clock().now();
+        if (st.position != st.ticked_position ||
+            now - st.ticked_at >= st.config.idle_tick_interval) {
+          for (auto& [key, a] : st.actors)
+            self->send(a, atom::tick_v, st.position);
+          st.ticked_position = st.position;
+          st.ticked_at = now;
+        }
         if (st.config.tick_interval.count() > 0)
           self->delayed_send(self, st.config.tick_interval, atom::tick_v);
       },

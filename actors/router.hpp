@@ -33,9 +33,14 @@ struct router_config {
   delivery_reader_actor reader;
   /// The committed head at start: the position of every webhook actor spawned then.
   uint64_t position = 0;
-  /// How often webhook actors are ticked (snapshots, failure window). Zero: never (tests
-  /// send ticks themselves).
+  /// How often webhook actors are ticked with the router's position (cursors of webhooks
+  /// that no new event matched, quiet snapshots, the failure window) while the position
+  /// moves. Zero: never (tests send ticks themselves).
   std::chrono::milliseconds tick_interval{5000};
+  /// While the position stands still, ticks go out this often only: an idle node with many
+  /// webhooks should not wake every actor every few seconds. (Actors with a change to save
+  /// tick themselves.)
+  std::chrono::milliseconds idle_tick_interval{60000};
   /// Window and intervals of every webhook actor.
   delivery_tuning tuning;
   /// Where webhook actors count attempts and deliveries (a private registry when null).
@@ -62,6 +67,9 @@ struct router_state {
   std::vector<const subscription_index::entry*> matches;
   /// The last seq routed: every event up to it was handed to its webhook actors.
   uint64_t position = 0;
+  /// The position and time of the last tick sent to the webhook actors.
+  uint64_t ticked_position = 0;
+  caf::actor_clock::time_point ticked_at{};
   /// Disabled webhooks (tenant NUL id -> tenant): they have no actor, but count in the queue
   /// figures.
   std::unordered_map<std::string, std::string> disabled;

@@ -112,6 +112,21 @@ uint64_t cursor_of(const webhook_state& st) {
   return st.backlog_from != 0 ? st.backlog_from - 1 : st.position;
 }
 
+// Sends this actor a tick after `snapshot_delay`, unless one is on its way.
+void arm_tick(self_ptr self) {
+  auto& st = self->state;
+  if (st.tick_armed || st.config.tuning.snapshot_delay.count() <= 0)
+    return;
+  st.tick_armed = true;
+  self->delayed_send(self, st.config.tuning.snapshot_delay, atom::tick_v, uint64_t{0});
+}
+
+// Something a snapshot holds changed: the next tick writes one.
+void mark_dirty(self_ptr self) {
+  self->state.dirty = true;
+  arm_tick(self);
+}
+
 delivery_snapshot take_snapshot(self_ptr self) {
   auto& st = self->state;
   delivery_snapshot s;
@@ -199,7 +214,7 @@ void hold(self_ptr self, const committed_batch_ptr& batch, uint32_t index) {
   }
   st.live.schedule.emplace(d.due, seq);
   st.live.pending.emplace(seq, std::move(d));
-  st.dirty = true;
+  mark_dirty(self);
 }
 
 void pump(self_ptr self);
@@ -239,12 +254,13 @@ void read_backlog(self_ptr self) {
               st.backlog_from = 0;
               st.recovered.clear();
             }
-            st.dirty = true;
+            mark_dirty(self);
             pump(self);
           },
           [self](caf::error& err) {
             // A storage error: try again on the next tick.
             self->state.reading = false;
+            arm_tick(self);
             HOOKD_ERROR("webhook {}: reading the backlog failed: {}", self->state.config.hook.id,
                         to_string(err));
           });
@@ -335,7 +351,7 @@ void end_delivery(self_ptr self, uint64_t token, delivery_state how) {
   lane.schedule.erase({it->second.due, seq});
   st.notes.erase(token);
   lane.pending.erase(it);
-  st.dirty = true;
+  mark_dirty(self);
   ++st.ended_since_snapshot;
   if (is_replay(token) && !st.jobs.empty() && !st.jobs.front().cancelled) {
     auto& run = st.jobs.front();
@@ -556,7 +572,7 @@ void read_replay(self_ptr self) {
                 hold_replay(self, run, chunk->batch, i);
               run.scan = std::max(run.scan, chunk->next);
               run.dirty = true;
-              st.dirty = true;
+              mark_dirty(self);
             }
             pump(self);
           },
@@ -802,7 +818,7 @@ void on_result(self_ptr self, uint64_t token, const delivery_response& res) {
   --st.in_flight;
   if (is_replay(token))
     --st.replay_in_flight;
-  st.dirty = true;
+  mark_dirty(self);
   auto now = self->clock().now();
   record_latency(self, res.duration);
   st.config.counters->delivery_latency.observe(std::chrono::duration<double>(res.duration).count());
@@ -1094,7 +1110,10 @@ webhook_actor::behavior_type webhook_endpoint(webhook_actor::stateful_pointer<we
       [self](atom::tick, uint64_t position) {
         auto& st = self->state;
         // Every batch up to `position` was routed before this tick: none of them is for us.
+        // (A tick the actor sent itself carries 0.)
         st.position = std::max(st.position, position);
+        if (position == 0)
+          st.tick_armed = false;
         if (st.recovering)
           return;
         check_failure_window(self);

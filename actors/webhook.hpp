@@ -30,6 +30,10 @@ struct delivery_tuning {
   uint32_t window = 1024;
   /// A snapshot after this many deliveries ended (besides the router's tick).
   uint32_t snapshot_every = 1000;
+  /// A change is snapshotted at most this long after it happened: the actor ticks itself
+  /// then, so that an idle router need not tick every actor. Zero: on the router's ticks
+  /// only (tests send ticks themselves).
+  std::chrono::milliseconds snapshot_delay{0};
   /// A webhook whose attempts have all failed for this long is disabled.
   std::chrono::milliseconds disable_after = std::chrono::hours{24 * 5};
   /// A snapshot that only moves the cursor is written at most this often.
@@ -184,6 +188,8 @@ struct webhook_state {
   uint32_t ended_since_snapshot = 0;
   /// True when something changed since the last snapshot.
   bool dirty = false;
+  /// True while a tick this actor sent itself is on its way.
+  bool tick_armed = false;
   /// When the last snapshot was taken (ms since the epoch), and its cursor.
   int64_t snapshot_ms = 0;
   uint64_t snapshot_cursor = 0;

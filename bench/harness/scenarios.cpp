@@ -365,6 +365,10 @@ scenario_result waiting_on_retry(const bench_settings& s) {
       break;
     }
   }
+  // A webhook actor snapshots its last changes `--snapshot-interval` (5 s) after they
+  // happen: until then the node is still saving the first attempts' outcomes, not idle.
+  progress("saving the last changes");
+  std::this_thread::sleep_for(s.quick ? 1s : 6s);
   auto last = receiver.requests();
   auto pending = q.pending;
   progress("idle");

@@ -2,6 +2,7 @@
 // records each attempt and lets the test answer it. Time moves only with advance_time.
 
 #include "actors/log_writer.hpp"
+#include "actors/router.hpp"
 #include "actors/state_reader.hpp"
 #include "actors/type_ids.hpp"
 #include "actors/webhook.hpp"
@@ -250,6 +251,13 @@ struct webhook_fixture {
   webhook_stats stats() { return *ask<webhook_stats_ptr>(actor, atom::status_v); }
 
   storage::delivery_reader deliveries() const { return storage::delivery_reader{*db}; }
+
+  /// The webhook's stored snapshot (none when it has none).
+  std::optional<delivery_snapshot> snapshot() const {
+    auto s = deliveries().snapshot(hook.id);
+    REQUIRE(s);
+    return *s;
+  }
 
   std::vector<event> log_of_type(const std::string& type) const {
     return test::read_log(*db, type);
@@ -645,6 +653,45 @@ TEST_CASE_METHOD(webhook_fixture, "webhook: a snapshot and a clean stop resume e
   CHECK(ids == std::set<std::string>{delivery_message_id("wh_test", "evt_2"),
                                      delivery_message_id("wh_test", "evt_4")});
   CHECK(stats().counters.delivered == 2); // Counters survive.
+}
+
+TEST_CASE_METHOD(webhook_fixture, "webhook: a change is snapshotted by the actor's own tick",
+                 "[actors][webhook][state]") {
+  tuning.snapshot_delay = 5s;
+  spawn(make_hook([](webhook& w) {
+    w.retry = retry_policy::exponential(3, std::chrono::hours{1}, std::chrono::hours{1});
+  }));
+  auto created = snapshot();
+  REQUIRE(created);
+  deliver(2);
+  reply(0, answer(200));
+  reply(1, answer(500));
+  // No router tick: the actor ticks itself once, `snapshot_delay` after the change.
+  advance(4s);
+  CHECK(snapshot()->at_ms == created->at_ms);
+  advance(1s);
+  auto snap = snapshot();
+  REQUIRE(snap);
+  CHECK(snap->cursor == 2);
+  REQUIRE(snap->pending.size() == 1);
+  CHECK(snap->pending[0].seq == 2);
+  CHECK(snap->counters.delivered == 1);
+  // Nothing changed since: no further snapshot, however long it stays idle.
+  advance(50min);
+  CHECK(snapshot()->at_ms == snap->at_ms);
+}
+
+TEST_CASE_METHOD(webhook_fixture, "webhook: without a snapshot delay only ticks snapshot",
+                 "[actors][webhook][state]") {
+  spawn(make_hook()); // tuning.snapshot_delay is 0, as in the other tests
+  auto created = snapshot();
+  REQUIRE(created);
+  deliver(1);
+  reply(0, answer(200));
+  advance(1h);
+  CHECK(snapshot()->at_ms == created->at_ms);
+  tick();
+  CHECK(snapshot()->counters.delivered == 1);
 }
 
 TEST_CASE_METHOD(webhook_fixture, "webhook: a backlog beyond the window waits in the log",
@@ -1213,4 +1260,54 @@ TEST_CASE_METHOD(webhook_fixture, "webhook: an only_failed job skips what was de
   REQUIRE(outcome);
   REQUIRE(*outcome);
   CHECK((*outcome)->state == delivery_state::delivered); // recovered
+}
+
+TEST_CASE_METHOD(webhook_fixture,
+                 "router: ticks every actor while the position moves, rarely when idle",
+                 "[actors][router]") {
+  // Three stored webhooks whose actors the router starts; none matches the events below.
+  std::vector<webhook> hooks;
+  for (int i = 0; i < 3; ++i) {
+    auto w = make_hook([i](webhook& h) {
+      h.id = "wh_" + std::to_string(i);
+      h.name = "hook " + std::to_string(i);
+      h.events = {"build.*"};
+    });
+    auto change = std::make_shared<config_change>();
+    change->op = config_change::create_webhook{w};
+    change->audit.action = "webhook.created";
+    auto out = ask<config_outcome_ptr>(writer, atom::configure_v, config_change_ptr{change});
+    INFO(out->error.detail);
+    REQUIRE(out->error.code == ec::no_error);
+    hooks.push_back(w);
+  }
+  router_config rc;
+  rc.webhooks = hooks;
+  rc.transport = transport_ptr;
+  rc.time = &wall;
+  rc.writer = writer;
+  rc.reader = reader;
+  rc.position = storage::log_reader{*db}.head()->seq;
+  rc.tick_interval = 5s;
+  rc.idle_tick_interval = 60s;
+  auto r = sys->spawn(router, std::move(rc));
+  caf::anon_send(writer, atom::subscribe_v, caf::actor_cast<batch_subscriber_actor>(r));
+  sched->run();
+  // Messages handled after `d`: the router's tick alone, or the tick and one per actor.
+  auto handled_after = [&](caf::timespan d) {
+    sched->advance_time(d);
+    return sched->run();
+  };
+  for (int i = 0; i < 5; ++i)
+    CHECK(handled_after(5s) == 1); // Idle: the router ticks itself only (the actors started
+                                   // at its position).
+  deliver(2);                      // The position moves (no webhook matches the events)...
+  CHECK(handled_after(5s) == 4);   // ...so the next tick reaches every actor,
+  CHECK(handled_after(5s) == 1);   // and the one after is idle again.
+  int idle = 0;
+  for (int i = 0; i < 12; ++i)
+    idle += handled_after(5s) == 1 ? 1 : 0;
+  CHECK(idle == 11); // Once a minute, the idle tick: the failure window, quiet snapshots.
+  caf::anon_send_exit(r, caf::exit_reason::user_shutdown);
+  sched->run();
 }
