@@ -19,6 +19,8 @@ using batch_subscriber_actor = caf::typed_actor<
 using log_writer_actor = caf::typed_actor<
     // Appends events; answers after the fsync of the batch that holds them.
     caf::replies_to<atom::append, append_request_ptr>::with<append_outcome_ptr>,
+    // The same, answered through the callback (on the writer's thread) instead.
+    caf::reacts_to<atom::append, append_request_ptr, append_callback_ptr>,
     // Applies a configuration change and its audit entry atomically; answers after the fsync.
     caf::replies_to<atom::configure, config_change_ptr>::with<config_outcome_ptr>,
     // Adds a subscriber for committed batches; it is dropped when it terminates.
@@ -105,8 +107,6 @@ using router_actor = batch_subscriber_actor::extend<
 /// The HTTP server's way into the actors: it forwards a request to the log writer and runs
 /// the callback with the answer (or the error, including a timeout).
 using http_bridge_actor = caf::typed_actor<
-    // Forwards an append to the log writer.
-    caf::reacts_to<atom::append, append_request_ptr, append_callback_ptr>,
     // Forwards a configuration change to the log writer.
     caf::reacts_to<atom::configure, config_change_ptr, config_callback_ptr>,
     // Asks the log writer for its status.
@@ -121,7 +121,9 @@ using http_bridge_actor = caf::typed_actor<
     caf::reacts_to<atom::requeue, std::string, std::string, int64_t, int64_t,
                    retry_job_callback_ptr>,
     // Asks the retention actor for a pass now.
-    caf::reacts_to<atom::prune, retention_callback_ptr>>;
+    caf::reacts_to<atom::prune, retention_callback_ptr>,
+    // Times out the requests whose answers are overdue (sent to itself every second).
+    caf::reacts_to<atom::sweep>>;
 
 /// Runs retention: plans a pass, has the writer delete what it may, then compacts; every
 /// interval, and when asked. Its reads and compactions block: it runs detached.

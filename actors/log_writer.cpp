@@ -386,7 +386,7 @@ void commit(writer_ptr self) {
       HOOKD_ERROR("log_writer: commit failed: {}", committed.error().detail);
       auto err = to_caf_error(committed.error());
       for (auto& w : appends)
-        w.promise.deliver(err);
+        w.answer(err);
       for (auto& w : configs)
         w.promise.deliver(err);
       return;
@@ -415,7 +415,7 @@ void commit(writer_ptr self) {
     }
   }
   for (auto& w : appends)
-    w.promise.deliver(append_outcome_ptr{std::move(w.outcome)});
+    w.answer(append_outcome_ptr{std::move(w.outcome)});
   for (auto& w : configs)
     w.promise.deliver(config_outcome_ptr{std::move(w.outcome)});
 }
@@ -466,9 +466,20 @@ log_writer(log_writer_actor::stateful_pointer<log_writer_state> self, log_writer
           rp.deliver(to_caf_error(outcome.error()));
           return rp;
         }
-        self->state.appends.push_back({rp, std::move(*outcome)});
+        self->state.appends.push_back({rp, nullptr, std::move(*outcome)});
         schedule_flush(self);
         return rp;
+      },
+      [self](atom::append, append_request_ptr& req, append_callback_ptr& callback) {
+        if (!req || !callback)
+          return;
+        auto outcome = stage_append(self, *req);
+        if (!outcome) {
+          (*callback)(to_caf_error(outcome.error()));
+          return;
+        }
+        self->state.appends.push_back({{}, std::move(callback), std::move(*outcome)});
+        schedule_flush(self);
       },
       [self](atom::configure, config_change_ptr& change) {
         auto rp = self->make_response_promise<config_outcome_ptr>();

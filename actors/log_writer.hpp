@@ -44,8 +44,20 @@ struct log_writer_state {
 
   /// An answer that may only be given once the batch it belongs to is durable.
   struct waiting_append {
+    /// Who asked: a requester's promise, or a callback (appends sent straight from HTTP).
     caf::typed_response_promise<append_outcome_ptr> promise;
+    append_callback_ptr callback;
     std::shared_ptr<append_outcome> outcome;
+
+    /// Gives the answer (or the error) to whoever asked.
+    void answer(caf::expected<append_outcome_ptr> result) {
+      if (callback)
+        (*callback)(std::move(result));
+      else if (result)
+        promise.deliver(std::move(*result));
+      else
+        promise.deliver(std::move(result.error()));
+    }
   };
   /// A configuration change waiting for the fsync.
   struct waiting_config {

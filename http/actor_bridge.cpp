@@ -4,30 +4,43 @@ namespace hookd::http {
 
 namespace {
 
-// Sends `xs...` to `dest` and hands the answer or the error (a timeout after `timeout`) to
-// `callback`.
+using bridge_ptr = http_bridge_actor::stateful_pointer<actor_bridge_state>;
+
+// Sends `xs...` to `dest` and hands the answer or the error (a timeout once `timeout` has
+// passed, found by a sweep) to `callback`. Whichever comes first wins; the other is dropped.
 template <class Result, class Dest, class Callback, class... Ts>
-void forward(http_bridge_actor::stateful_pointer<actor_bridge_state> self, const Dest& dest,
-             std::chrono::milliseconds timeout, const Callback& callback, Ts&&... xs) {
-  self->request(dest, timeout, std::forward<Ts>(xs)...)
-      .then([callback](Result& result) { (*callback)(std::move(result)); },
-            [callback](caf::error& err) { (*callback)(std::move(err)); });
+void forward(bridge_ptr self, const Dest& dest, std::chrono::milliseconds timeout,
+             const Callback& callback, Ts&&... xs) {
+  auto deadlines = self->state.deadlines;
+  auto ticket = deadlines->add(self->clock().now() + timeout,
+                               [callback] { (*callback)(make_error(caf::sec::request_timeout)); });
+  self->request(dest, caf::infinite, std::forward<Ts>(xs)...)
+      .then(
+          [deadlines, ticket, callback](Result& result) {
+            if (deadlines->claim(ticket))
+              (*callback)(std::move(result));
+          },
+          [deadlines, ticket, callback](caf::error& err) {
+            if (deadlines->claim(ticket))
+              (*callback)(std::move(err));
+          });
 }
 
 } // namespace
 
 http_bridge_actor::behavior_type
 actor_bridge(http_bridge_actor::stateful_pointer<actor_bridge_state> self, log_writer_actor writer,
-             router_actor router, retention_actor retention, std::chrono::milliseconds timeout) {
+             router_actor router, retention_actor retention, std::chrono::milliseconds timeout,
+             std::shared_ptr<answer_deadlines> deadlines) {
   self->state.writer = std::move(writer);
   self->state.retention = std::move(retention);
   self->state.router = std::move(router);
   self->state.timeout = timeout;
+  self->state.deadlines = std::move(deadlines);
+  // Every second, whether or not anything waits: the API registers appends without telling
+  // the bridge (one wake-up a second costs nothing measurable).
+  self->delayed_send(self, std::chrono::seconds{1}, atom::sweep_v);
   return {
-      [self](atom::append, append_request_ptr& req, append_callback_ptr& callback) {
-        forward<append_outcome_ptr>(self, self->state.writer, self->state.timeout, callback,
-                                    atom::append_v, std::move(req));
-      },
       [self](atom::configure, config_change_ptr& change, config_callback_ptr& callback) {
         forward<config_outcome_ptr>(self, self->state.writer, self->state.timeout, callback,
                                     atom::configure_v, std::move(change));
@@ -60,6 +73,10 @@ actor_bridge(http_bridge_actor::stateful_pointer<actor_bridge_state> self, log_w
         // A pass deletes and compacts: it may take longer than a write.
         forward<retention_report_ptr>(self, self->state.retention, self->state.timeout * 10,
                                       callback, atom::prune_v);
+      },
+      [self](atom::sweep) {
+        self->delayed_send(self, std::chrono::seconds{1}, atom::sweep_v);
+        self->state.deadlines->expire_overdue(self->clock().now());
       },
   };
 }

@@ -197,7 +197,7 @@ api::api(caf::actor_system& sys, node& n, const clock& time, authenticator& auth
   if (cfg_.max_queued_events == 0)
     cfg_.max_queued_events = defaults::max_queued_events;
   bridge_ = sys_.spawn(actor_bridge, node_.writer(), node_.router(), node_.retention(),
-                       cfg_.writer_timeout);
+                       cfg_.writer_timeout, deadlines_);
 }
 
 api::~api() {
@@ -664,14 +664,24 @@ void api::submit_append(const std::shared_ptr<call>& c, std::shared_ptr<append_r
     return c->fail(overloaded("the log writer has " + std::to_string(before) +
                               " events queued; retry after the Retry-After delay"));
   }
-  auto callback = std::make_shared<std::function<void(caf::expected<append_outcome_ptr>)>>(
+  // Straight to the writer, which runs the callback on its thread after the commit (no hop
+  // through a CAF worker each way). The deadline answers 503 if the writer takes longer than
+  // `writer_timeout`, or quits without answering; the late answer is then dropped.
+  auto finish = std::make_shared<std::function<void(caf::expected<append_outcome_ptr>)>>(
       [this, c, count, on_done = std::move(on_done)](caf::expected<append_outcome_ptr> result) {
         queued_events_.fetch_sub(count);
         if (!result)
           return c->fail(problem_from(result.error()));
         on_done(**result);
       });
-  caf::anon_send(bridge_, atom::append_v, std::move(req), std::move(callback));
+  auto ticket = deadlines_->add(sys_.clock().now() + cfg_.writer_timeout,
+                                [finish] { (*finish)(make_error(caf::sec::request_timeout)); });
+  auto callback = std::make_shared<std::function<void(caf::expected<append_outcome_ptr>)>>(
+      [deadlines = deadlines_, ticket, finish](caf::expected<append_outcome_ptr> result) {
+        if (deadlines->claim(ticket))
+          (*finish)(std::move(result));
+      });
+  caf::anon_send(node_.writer(), atom::append_v, std::move(req), std::move(callback));
 }
 
 void api::get_event(const std::shared_ptr<call>& c, std::string_view id) {

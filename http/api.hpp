@@ -6,6 +6,7 @@
 #include "domain/id_generator.hpp"
 #include "domain/problem.hpp"
 #include "domain/rate_limiter.hpp"
+#include "http/answer_deadlines.hpp"
 #include "http/authenticator.hpp"
 
 #include <boost/beast/http.hpp>
@@ -31,7 +32,7 @@ using responder = std::function<void(response)>;
 struct api_config {
   /// Events waiting for the writer above which ingestion answers 503.
   std::size_t max_queued_events = 0;
-  /// How long a request waits for the writer before answering 503.
+  /// How long a request waits for the writer (or another actor) before answering 503.
   std::chrono::milliseconds writer_timeout{30000};
   /// Events per second each API key may ingest (0: no limit); beyond it, 429.
   double ingest_rate = 100000;
@@ -165,6 +166,8 @@ class api {
   const clock& time_;
   authenticator& auth_;
   api_config cfg_;
+  /// Requests waiting for an actor's answer, with their deadlines (swept by the bridge).
+  std::shared_ptr<answer_deadlines> deadlines_ = std::make_shared<answer_deadlines>();
   http_bridge_actor bridge_;
   id_generator ids_;
   std::atomic<std::size_t> queued_events_{0};

@@ -153,6 +153,42 @@ TEST_CASE_METHOD(writer_fixture, "log_writer: nothing is answered before its com
   CHECK(log().size() == 2);
 }
 
+TEST_CASE_METHOD(
+    writer_fixture,
+    "log_writer: appends sent with a callback share the commit and are answered after it",
+    "[actors][log_writer]") {
+  // As the HTTP API sends them: no requester, the callback runs on the writer's thread.
+  auto obs = std::make_shared<observed>();
+  auto* database = db.get();
+  auto callback = std::make_shared<std::function<void(caf::expected<append_outcome_ptr>)>>(
+      [=](caf::expected<append_outcome_ptr> o) {
+        if (!o) {
+          obs->errors.push_back(o.error());
+          return;
+        }
+        storage::log_reader reader{*database};
+        for (const auto& e : (*o)->events)
+          if (!*reader.get(e.seq))
+            obs->all_durable_on_answer = false;
+        obs->outcomes.push_back(*o);
+      });
+  for (int i = 0; i < 5; ++i)
+    caf::anon_send(writer, atom::append_v, request({"a.b"}), callback);
+  // The mismatched repeat of an idempotency key is answered through the callback too.
+  caf::anon_send(writer, atom::append_v, request({"a.b"}, "t1", "key-1"), callback);
+  sched->run();
+  caf::anon_send(writer, atom::append_v, request({"a.c"}, "t1", "key-1"), callback);
+  sched->run_once(); // the append: staged, nothing answered before the commit
+  CHECK(obs->outcomes.size() == 6);
+  sched->run();
+  REQUIRE(obs->outcomes.size() == 7);
+  CHECK(obs->errors.empty());
+  CHECK(obs->all_durable_on_answer);
+  CHECK(status().commits == 1); // The conflicting repeat stages nothing to commit.
+  CHECK(obs->outcomes.back()->result == append_outcome::status::idempotency_conflict);
+  CHECK(log().size() == 6);
+}
+
 TEST_CASE_METHOD(writer_fixture, "log_writer: one idempotency key in a burst stores one event",
                  "[actors][log_writer][idempotency]") {
   std::vector<append_request_ptr> reqs;
