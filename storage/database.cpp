@@ -231,6 +231,32 @@ expected<std::optional<std::string>> database::get(column c, std::string_view ke
   return std::optional{std::move(value)};
 }
 
+forward_reader::forward_reader(const database& db, column c, std::string_view what)
+    : it_(db.db()->NewIterator(rocksdb::ReadOptions{}, db.handle(c))), what_(what) {}
+
+forward_reader::~forward_reader() = default;
+
+expected<std::optional<std::string_view>> forward_reader::at(std::string_view key) {
+  rocksdb::Slice target{key.data(), key.size()};
+  // A few steps forward before seeking again: consecutive keys are the common case.
+  constexpr int steps = 4;
+  int stepped = 0;
+  if (positioned_)
+    while (it_->Valid() && it_->key().compare(target) < 0 && stepped < steps) {
+      it_->Next();
+      ++stepped;
+    }
+  if (!positioned_ || (it_->Valid() && it_->key().compare(target) < 0)) {
+    it_->Seek(target);
+    positioned_ = true;
+  }
+  if (!it_->status().ok())
+    return from_status(it_->status(), "reading " + what_);
+  if (!it_->Valid() || it_->key().compare(target) != 0)
+    return std::optional<std::string_view>{};
+  return std::optional{std::string_view{it_->value().data(), it_->value().size()}};
+}
+
 expected<void> database::checkpoint(const std::filesystem::path& dir) const {
   std::error_code err;
   if (std::filesystem::exists(dir, err))

@@ -13,6 +13,7 @@
 #include <vector>
 
 namespace rocksdb {
+class Iterator;
 class DB;
 class ColumnFamilyHandle;
 class Status;
@@ -152,6 +153,25 @@ class database {
   std::unique_ptr<rocksdb::DB> db_;
   std::array<rocksdb::ColumnFamilyHandle*, column_count> handles_{};
   std::vector<rocksdb::ColumnFamilyHandle*> extra_handles_;
+};
+
+/// Reads keys of one column in ascending order through one iterator: a key just after the
+/// previous one costs a step, not a lookup (a backlog page reads hundreds of consecutive
+/// events). Keys must be asked for in ascending order. Not thread-safe.
+class forward_reader {
+ public:
+  forward_reader(const database& db, column c, std::string_view what);
+  ~forward_reader();
+  forward_reader(const forward_reader&) = delete;
+  forward_reader& operator=(const forward_reader&) = delete;
+
+  /// The value at `key` (valid until the next call), nullopt when absent, or a storage error.
+  expected<std::optional<std::string_view>> at(std::string_view key);
+
+ private:
+  std::unique_ptr<rocksdb::Iterator> it_;
+  std::string what_;
+  bool positioned_ = false;
 };
 
 /// Converts a RocksDB status to hookd's error type; `what` says which operation failed.

@@ -2,6 +2,7 @@
 
 #include "storage/byte_codec.hpp"
 #include "storage/config_reader.hpp"
+#include "storage/event_record.hpp"
 #include "storage/log_reader.hpp"
 #include "storage/records.hpp"
 #include "storage/slice.hpp"
@@ -193,11 +194,8 @@ expected<backlog_page> delivery_reader::read_backlog(const webhook& w, uint64_t 
   return read_page(
       w, filter, from, to, max_events, max_scanned,
       [&](std::string_view type) { return filter.matches_type(type); },
-      [&](uint64_t seq) -> expected<bool> {
-        auto done = outcome(w.id, seq);
-        if (!done)
-          return done.error();
-        return !*done; // Delivered (or failed for good) before a crash; never sent again.
+      [](const std::optional<delivery_outcome_record>& done) {
+        return !done; // Delivered (or failed for good) before a crash; never sent again.
       });
 }
 
@@ -216,21 +214,18 @@ expected<backlog_page> delivery_reader::read_replay(const webhook& w, const repl
                (types.empty() || std::any_of(types.begin(), types.end(),
                                              [&](const auto& p) { return p.matches(type); }));
       },
-      [&](uint64_t seq) -> expected<bool> {
-        if (!job.only_failed)
-          return true;
-        auto done = outcome(w.id, seq);
-        if (!done)
-          return done.error();
-        return *done && (*done)->state == delivery_state::failed;
-      });
+      [&](const std::optional<delivery_outcome_record>& done) {
+        return !job.only_failed || (done && done->state == delivery_state::failed);
+      },
+      job.only_failed);
 }
 
-expected<backlog_page>
-delivery_reader::read_page(const webhook& w, const webhook_filter& filter, uint64_t from,
-                           uint64_t to, std::size_t max_events, std::size_t max_scanned,
-                           const std::function<bool(std::string_view type)>& type_ok,
-                           const std::function<expected<bool>(uint64_t seq)>& keep) const {
+expected<backlog_page> delivery_reader::read_page(
+    const webhook& w, const webhook_filter& filter, uint64_t from, uint64_t to,
+    std::size_t max_events, std::size_t max_scanned,
+    const std::function<bool(std::string_view type)>& type_ok,
+    const std::function<bool(const std::optional<delivery_outcome_record>&)>& keep,
+    bool with_outcomes) const {
   backlog_page page;
   page.next = from;
   if (from > to)
@@ -253,20 +248,38 @@ delivery_reader::read_page(const webhook& w, const webhook_filter& filter, uint6
     return scan.error();
   if (scanned < max_scanned && candidates.size() < max_events)
     page.next = to + 1; // The tenant has nothing more in range.
+  // The candidates are ascending: their events, and the outcomes recorded for them, are read
+  // with one forward iterator each rather than a lookup per event.
+  forward_reader events{db_, column::events, "an event"};
+  std::optional<forward_reader> outcomes;
+  if (with_outcomes)
+    outcomes.emplace(db_, column::deliveries, "a delivery outcome");
   for (auto seq : candidates) {
-    auto e = log.get(seq);
-    if (!e)
-      return e.error();
-    if (!*e)
+    auto raw = events.at(seq_key(seq));
+    if (!raw)
+      return raw.error();
+    if (!*raw)
       return make_error_info(ec::storage_corruption,
                              "the tenant index names a missing event " + std::to_string(seq));
-    if (!filter.matches((*e)->type, (*e)->labels))
+    auto e = decode_event_record(**raw);
+    if (!e)
+      return e.error();
+    if (!filter.matches(e->type, e->labels))
       continue;
-    auto wanted = keep(seq);
-    if (!wanted)
-      return wanted.error();
-    if (*wanted)
-      page.events.push_back(std::move(**e));
+    std::optional<delivery_outcome_record> done;
+    if (outcomes) {
+      auto v = outcomes->at(webhook_seq_key(w.id, seq));
+      if (!v)
+        return v.error();
+      if (*v) {
+        auto rec = decode_delivery_outcome(w.id, seq, **v);
+        if (!rec)
+          return rec.error();
+        done = std::move(*rec);
+      }
+    }
+    if (keep(done))
+      page.events.push_back(std::move(*e));
   }
   return page;
 }

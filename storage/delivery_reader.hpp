@@ -122,11 +122,14 @@ class delivery_reader {
 
  private:
   // A page of `w`'s tenant's events in [from, to]: those whose type passes `type_ok` are read
-  // in full and kept when `w` matches them and `keep(seq)` says so.
-  expected<backlog_page> read_page(const webhook& w, const webhook_filter& filter, uint64_t from,
-                                   uint64_t to, std::size_t max_events, std::size_t max_scanned,
-                                   const std::function<bool(std::string_view type)>& type_ok,
-                                   const std::function<expected<bool>(uint64_t seq)>& keep) const;
+  // in full and kept when `w` matches them and `keep` says so, given the outcome recorded for
+  // `w` (read only when `with_outcomes`).
+  expected<backlog_page>
+  read_page(const webhook& w, const webhook_filter& filter, uint64_t from, uint64_t to,
+            std::size_t max_events, std::size_t max_scanned,
+            const std::function<bool(std::string_view type)>& type_ok,
+            const std::function<bool(const std::optional<delivery_outcome_record>&)>& keep,
+            bool with_outcomes = true) const;
 
   const database& db_;
 };

@@ -13,6 +13,7 @@
 #include <deque>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
@@ -119,6 +120,24 @@ struct delivery_client::impl : std::enable_shared_from_this<delivery_client::imp
       origins.erase(it);
   }
 
+  /// Buffers that response bodies are read into, in pieces; reused so that an exchange does
+  /// not allocate one each (an idle connection holds none).
+  static constexpr std::size_t chunk_size = 8192;
+  std::vector<std::unique_ptr<char[]>> free_chunks;
+
+  std::unique_ptr<char[]> take_chunk() {
+    if (free_chunks.empty())
+      return std::make_unique<char[]>(chunk_size);
+    auto c = std::move(free_chunks.back());
+    free_chunks.pop_back();
+    return c;
+  }
+
+  void give_chunk(std::unique_ptr<char[]> c) {
+    if (c && free_chunks.size() < 64)
+      free_chunks.push_back(std::move(c));
+  }
+
   std::shared_ptr<connection> take_idle(const std::string& key) {
     auto i = idle.find(key);
     while (i != idle.end() && !i->second.empty()) {
@@ -149,11 +168,16 @@ class exchange : public std::enable_shared_from_this<exchange> {
  public:
   exchange(std::shared_ptr<delivery_client::impl> owner, delivery_request req,
            delivery_callback done)
-      : owner_(std::move(owner)), req_(std::move(req)), done_(std::move(done)),
-        resolver_(owner_->ioc), resolve_timer_(owner_->ioc) {
-    origin_ =
-        req_.target.scheme + "://" + req_.target.host + ":" + std::to_string(req_.target.port);
-    key_ = req_.pool + "|" + origin_;
+      : owner_(std::move(owner)), req_(std::move(req)), done_(std::move(done)) {
+    auto port = std::to_string(req_.target.port);
+    origin_.reserve(req_.target.scheme.size() + 4 + req_.target.host.size() + port.size());
+    origin_.append(req_.target.scheme)
+        .append("://")
+        .append(req_.target.host)
+        .append(":")
+        .append(port);
+    key_.reserve(req_.pool.size() + 1 + origin_.size());
+    key_.append(req_.pool).append("|").append(origin_);
     start_ = steady::now();
     deadline_ = start_ + req_.timeout;
   }
@@ -194,15 +218,20 @@ class exchange : public std::enable_shared_from_this<exchange> {
   }
 
   void resolve() {
-    resolve_timer_.expires_at(deadline_);
-    resolve_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    // Made only now: a request on a pooled connection never resolves.
+    if (!resolver_) {
+      resolver_.emplace(owner_->ioc);
+      resolve_timer_.emplace(owner_->ioc);
+    }
+    resolve_timer_->expires_at(deadline_);
+    resolve_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
       if (!ec)
-        self->resolver_.cancel(); // The deadline passed while resolving.
+        self->resolver_->cancel(); // The deadline passed while resolving.
     });
-    resolver_.async_resolve(
+    resolver_->async_resolve(
         req_.target.host, std::to_string(req_.target.port),
         [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type results) {
-          self->resolve_timer_.cancel();
+          self->resolve_timer_->cancel();
           self->on_resolve(ec, std::move(results));
         });
   }
@@ -298,9 +327,9 @@ class exchange : public std::enable_shared_from_this<exchange> {
       return complete(false); // The rest is not read; the connection cannot be reused.
     }
     auto& body = parser_->get().body();
-    // Allocated only once a body is read: requests waiting for a slot stay small.
+    // Taken only once a body is read: requests waiting for a slot stay small.
     if (!chunk_)
-      chunk_ = std::make_unique<char[]>(chunk_size);
+      chunk_ = owner_->take_chunk();
     body.data = chunk_.get();
     body.size = chunk_size;
     conn_->lowest().expires_at(deadline_);
@@ -334,8 +363,9 @@ class exchange : public std::enable_shared_from_this<exchange> {
     finish();
   }
 
-  // Frees the origin's slot, then answers.
+  // Frees the origin's slot and the body buffer, then answers.
   void finish() {
+    owner_->give_chunk(std::move(chunk_));
     if (holding_) {
       holding_ = false;
       owner_->release(origin_);
@@ -373,15 +403,15 @@ class exchange : public std::enable_shared_from_this<exchange> {
   bool holding_ = false;
   steady::time_point start_;
   steady::time_point deadline_;
-  tcp::resolver resolver_;
-  net::steady_timer resolve_timer_;
+  std::optional<tcp::resolver> resolver_;
+  std::optional<net::steady_timer> resolve_timer_;
   bh::request<bh::string_body> http_req_;
   std::optional<bh::response_parser<bh::buffer_body>> parser_;
   std::shared_ptr<connection> conn_;
   bool reused_ = false;
   bool got_header_ = false;
   delivery_response response_;
-  static constexpr std::size_t chunk_size = 8192;
+  static constexpr std::size_t chunk_size = delivery_client::impl::chunk_size;
   std::unique_ptr<char[]> chunk_;
 };
 

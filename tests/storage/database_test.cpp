@@ -169,3 +169,31 @@ TEST_CASE("database: secrets stored in clear by an earlier version are sealed at
   CHECK(back->secret == w.secret);
   CHECK(back->name == "old");
 }
+
+TEST_CASE("database: a forward reader finds keys asked for in ascending order",
+          "[storage][forward_reader]") {
+  test::temp_dir dir;
+  auto db = std::move(*database::open(dir.path(), test::test_db_options()));
+  // Keys 10, 20, ..., 200 in the events column; nothing else there.
+  for (uint64_t k = 10; k <= 200; k += 10)
+    REQUIRE(
+        db->db()->Put({}, db->handle(column::events), seq_key(k), "v" + std::to_string(k)).ok());
+  forward_reader r{*db, column::events, "a test key"};
+  auto at = [&](uint64_t k) -> std::optional<std::string> {
+    auto v = r.at(seq_key(k));
+    REQUIRE(v);
+    if (!*v)
+      return std::nullopt;
+    return std::string{**v};
+  };
+  CHECK(at(5) == std::nullopt);   // Before the first key.
+  CHECK(at(10) == "v10");         // The first, after a miss.
+  CHECK(at(20) == "v20");         // The next: one step.
+  CHECK(at(25) == std::nullopt);  // Between two keys.
+  CHECK(at(30) == "v30");         // Right after a miss that stopped on it.
+  CHECK(at(90) == "v90");         // Six keys on: more than the steps, so a seek.
+  CHECK(at(90) == "v90");         // The same key again.
+  CHECK(at(200) == "v200");       // The last.
+  CHECK(at(201) == std::nullopt); // Past the end.
+  CHECK(at(500) == std::nullopt); // Still past the end.
+}
