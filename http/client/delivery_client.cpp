@@ -5,10 +5,12 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <array>
 #include <atomic>
 #include <deque>
 #include <functional>
@@ -203,17 +205,36 @@ class exchange : public std::enable_shared_from_this<exchange> {
 
   bool https() const { return req_.target.scheme == "https"; }
 
+  // The request head as one string (the body is written from `req_.body` beside it): one
+  // allocation, where Beast's fields take one per header and its serializer walks them
+  // again on every write. Header names and values were checked when the webhook was saved
+  // (tokens; no CR, LF or NUL), and reserved ones (Host, Content-Length, ...) are refused.
+  // As with Beast's `set`, a later header replaces an earlier one of the same name (a custom
+  // Content-Type wins over the default).
   void build_request() {
-    http_req_ = bh::request<bh::string_body>{bh::verb::post, req_.target.target, 11};
-    auto host = req_.target.ipv6_literal ? "[" + req_.target.host + "]" : req_.target.host;
-    bool default_port = req_.target.port == (https() ? 443 : 80);
-    http_req_.set(bh::field::host,
-                  default_port ? host : host + ":" + std::to_string(req_.target.port));
-    for (auto& [k, v] : req_.headers)
-      http_req_.set(k, v);
-    http_req_.keep_alive(true);
-    http_req_.body() = std::move(req_.body);
-    http_req_.prepare_payload();
+    const auto& headers = req_.headers;
+    auto replaced = [&](std::size_t i) {
+      for (auto j = i + 1; j < headers.size(); ++j)
+        if (beast::iequals(headers[i].first, headers[j].first))
+          return true;
+      return false;
+    };
+    std::size_t size = 64 + req_.target.target.size() + req_.target.host.size();
+    for (const auto& [k, v] : headers)
+      size += k.size() + v.size() + 4;
+    head_.reserve(size);
+    head_.append("POST ").append(req_.target.target).append(" HTTP/1.1\r\nHost: ");
+    if (req_.target.ipv6_literal)
+      head_.append("[").append(req_.target.host).append("]");
+    else
+      head_.append(req_.target.host);
+    if (req_.target.port != (https() ? 443 : 80))
+      head_.append(":").append(std::to_string(req_.target.port));
+    head_.append("\r\n");
+    for (std::size_t i = 0; i < headers.size(); ++i)
+      if (!replaced(i))
+        head_.append(headers[i].first).append(": ").append(headers[i].second).append("\r\n");
+    head_.append("Content-Length: ").append(std::to_string(req_.body.size())).append("\r\n\r\n");
     req_.headers = {};
   }
 
@@ -290,7 +311,8 @@ class exchange : public std::enable_shared_from_this<exchange> {
   void write() {
     conn_->lowest().expires_at(deadline_);
     conn_->with_stream([&](auto& s) {
-      bh::async_write(s, http_req_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      std::array<net::const_buffer, 2> bytes{net::buffer(head_), net::buffer(req_.body)};
+      net::async_write(s, bytes, [self = shared_from_this()](beast::error_code ec, std::size_t) {
         if (ec)
           return self->fail_io(ec, "writing the request");
         self->read_header();
@@ -405,7 +427,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
   steady::time_point deadline_;
   std::optional<tcp::resolver> resolver_;
   std::optional<net::steady_timer> resolve_timer_;
-  bh::request<bh::string_body> http_req_;
+  std::string head_;
   std::optional<bh::response_parser<bh::buffer_body>> parser_;
   std::shared_ptr<connection> conn_;
   bool reused_ = false;

@@ -67,6 +67,28 @@ TEST_CASE("client: posts the exact body and headers, and reads the answer", "[ht
   CHECK(reqs[0].headers["content-length"] == "19");
 }
 
+TEST_CASE("client: a later header replaces an earlier one of the same name, once",
+          "[http][client]") {
+  receiver rx{[](const test::received_request&) { return reply{}; }};
+  http::delivery_client c{loopback()};
+  auto r = to(rx.port());
+  // As a webhook's custom headers come after the defaults.
+  r.headers = {{"Content-Type", "application/json"},
+               {"User-Agent", "hookd"},
+               {"webhook-id", "msg_1"},
+               {"content-type", "application/cloudevents+json"},
+               {"X-Env", "prod"}};
+  REQUIRE(send(c, r).status == 200);
+  auto reqs = rx.requests();
+  REQUIRE(reqs.size() == 1);
+  CHECK(reqs[0].headers["content-type"] == "application/cloudevents+json"); // sent once
+  CHECK(reqs[0].headers["user-agent"] == "hookd");
+  CHECK(reqs[0].headers["x-env"] == "prod");
+  CHECK(reqs[0].headers["content-length"] == "7");
+  CHECK(reqs[0].headers.count("connection") == 0); // HTTP/1.1 keeps the connection anyway
+  CHECK(reqs[0].body == R"({"a":1})");
+}
+
 TEST_CASE("client: keep-alive connections are reused per pool", "[http][client]") {
   receiver rx{[](const test::received_request&) { return reply{}; }};
   http::delivery_client c{loopback()};

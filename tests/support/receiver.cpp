@@ -90,7 +90,10 @@ struct receiver::impl {
       for (const auto& f : req) {
         std::string n{f.name_string()};
         std::transform(n.begin(), n.end(), n.begin(), ::tolower);
-        r.headers[n] = std::string{f.value()};
+        // A repeated field is combined as RFC 9110 does ("a, b"), so tests can see it.
+        auto [it, added] = r.headers.emplace(n, std::string{f.value()});
+        if (!added)
+          it->second.append(", ").append(f.value());
       }
       r.body = req.body();
       auto answer = handle(r);

@@ -19,7 +19,7 @@ namespace hookd::test {
 struct received_request {
   std::string method;
   std::string target;
-  std::map<std::string, std::string> headers; // lower-case names
+  std::map<std::string, std::string> headers; // lower-case names; repeats joined by ", "
   std::string body;
 };
 
