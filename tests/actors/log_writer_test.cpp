@@ -2,6 +2,7 @@
 #include "actors/type_ids.hpp"
 #include "storage/config_reader.hpp"
 #include "storage/log_reader.hpp"
+#include "tests/support/deterministic_system.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_db.hpp"
 
@@ -17,20 +18,13 @@ using namespace hookd;
 namespace {
 
 // A writer on CAF's deterministic test coordinator: nothing runs until the test says so.
-struct writer_fixture {
+struct writer_fixture : test::deterministic_system {
   test::temp_dir dir;
-  caf::actor_system_config cfg;
-  std::unique_ptr<caf::actor_system> sys;
-  caf::scheduler::test_coordinator* sched = nullptr;
   std::unique_ptr<storage::database> db;
   manual_clock time{1'000'000};
   log_writer_actor writer;
 
   writer_fixture() {
-    add_message_types(cfg);
-    cfg.set("scheduler.policy", caf::atom("testing"));
-    sys = std::make_unique<caf::actor_system>(cfg);
-    sched = &dynamic_cast<caf::scheduler::test_coordinator&>(sys->scheduler());
     db = std::move(*storage::database::open(dir.path(), test::test_db_options()));
     log_writer_config wcfg;
     wcfg.store = std::move(*storage::log_store::open(*db));

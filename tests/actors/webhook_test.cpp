@@ -11,6 +11,7 @@
 #include "storage/config_reader.hpp"
 #include "storage/delivery_reader.hpp"
 #include "storage/log_reader.hpp"
+#include "tests/support/deterministic_system.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_db.hpp"
 
@@ -59,11 +60,8 @@ delivery_response failure(transport_error e) {
 /// The webhook actor between a real log writer and state reader on a temporary database, all
 /// on the deterministic coordinator. Events go through the writer; a forwarder stands in for
 /// the router (it matches with the webhook's own filter). Nothing runs until the test says so.
-struct webhook_fixture {
+struct webhook_fixture : test::deterministic_system {
   test::temp_dir dir;
-  caf::actor_system_config cfg;
-  std::unique_ptr<caf::actor_system> sys;
-  caf::scheduler::test_coordinator* sched = nullptr;
   std::unique_ptr<storage::database> db;
   std::shared_ptr<fake_transport> transport_ptr = std::make_shared<fake_transport>();
   fake_transport& transport = *transport_ptr;
@@ -81,10 +79,6 @@ struct webhook_fixture {
   std::weak_ptr<const committed_batch> last_batch;
 
   explicit webhook_fixture(uint64_t keep_attempts = 100) {
-    add_message_types(cfg);
-    cfg.set("scheduler.policy", caf::atom("testing"));
-    sys = std::make_unique<caf::actor_system>(cfg);
-    sched = &dynamic_cast<caf::scheduler::test_coordinator&>(sys->scheduler());
     db = std::move(*storage::database::open(dir.path(), test::test_db_options()));
     log_writer_config wcfg;
     wcfg.store = std::move(*storage::log_store::open(*db));

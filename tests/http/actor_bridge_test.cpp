@@ -4,10 +4,8 @@
 
 #include "actors/type_ids.hpp"
 #include "http/actor_bridge.hpp"
+#include "tests/support/deterministic_system.hpp"
 
-#include <caf/actor_system.hpp>
-#include <caf/actor_system_config.hpp>
-#include <caf/scheduler/test_coordinator.hpp>
 #include <caf/send.hpp>
 #include <catch2/catch.hpp>
 
@@ -53,20 +51,13 @@ log_writer_actor::behavior_type slow_writer(log_writer_actor::pointer self,
   };
 }
 
-struct bridge_fixture {
-  caf::actor_system_config cfg;
-  std::unique_ptr<caf::actor_system> sys;
-  caf::scheduler::test_coordinator* sched = nullptr;
+struct bridge_fixture : test::deterministic_system {
   std::shared_ptr<held_answers> held = std::make_shared<held_answers>();
   std::shared_ptr<http::answer_deadlines> deadlines = std::make_shared<http::answer_deadlines>();
   log_writer_actor writer;
   http_bridge_actor bridge;
 
   bridge_fixture() {
-    add_message_types(cfg);
-    cfg.set("scheduler.policy", caf::atom("testing"));
-    sys = std::make_unique<caf::actor_system>(cfg);
-    sched = &dynamic_cast<caf::scheduler::test_coordinator&>(sys->scheduler());
     writer = sys->spawn(slow_writer, held);
     bridge = sys->spawn(http::actor_bridge, writer, router_actor{}, retention_actor{}, 30000ms,
                         deadlines);
