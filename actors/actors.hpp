@@ -55,8 +55,8 @@ using delivery_reader_actor = caf::typed_actor<
 using webhook_actor = caf::typed_actor<
     // New events for this webhook: indices into a committed batch (shared, never copied).
     caf::reacts_to<atom::deliver, committed_batch_ptr, std::vector<uint32_t>>,
-    // The transport's answer to the attempt on event `seq`.
-    caf::reacts_to<atom::done, uint64_t, delivery_result_ptr>,
+    // Answers to attempts wait in the actor's `answer_inbox`: take them all.
+    caf::reacts_to<atom::done>,
     // The retry timer fired; the number tells stale timers from the current one.
     caf::reacts_to<atom::retry, uint64_t>,
     // The configuration changed (URL, headers, schedule, limits, enabled).

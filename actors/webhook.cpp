@@ -360,14 +360,32 @@ void end_delivery(self_ptr self, uint64_t token, delivery_state how) {
   }
 }
 
-// Renders and signs `e` for an attempt now, and sends it; the answer comes back as `atom,
-// token, result`. A body that cannot be rendered is answered at once with `render_failed`,
-// without sending. Returns the template's note for the attempt record. A weak handle: the
-// transport must not keep a stopped actor (and, through its state, the transport itself)
-// alive.
-template <class Atom>
-std::string transmit(self_ptr self, const event& e, const std::string& message_id, Atom atom,
-                     uint64_t token) {
+// Where the answer to attempt `token` goes. A delivery's joins the actor's answer inbox, and
+// only the first answer since the actor last emptied it sends a message; a test delivery's is
+// its own message. A weak handle: the transport must not keep a stopped actor (and, through
+// its state, the transport itself) alive.
+delivery_callback answer_route(self_ptr self, uint64_t token, bool test) {
+  auto weak = caf::actor_cast<caf::weak_actor_ptr>(self);
+  auto wake = [weak](auto&&... xs) {
+    if (auto strong = caf::actor_cast<caf::strong_actor_ptr>(weak))
+      caf::anon_send(caf::actor_cast<webhook_actor>(strong), std::forward<decltype(xs)>(xs)...);
+  };
+  if (test)
+    return [wake, token](delivery_response r) {
+      wake(atom::tested_v, token,
+           delivery_result_ptr{std::make_shared<delivery_response>(std::move(r))});
+    };
+  return [wake, inbox = self->state.answers, token](delivery_response r) {
+    if (inbox->put(token, std::move(r)))
+      wake(atom::done_v);
+  };
+}
+
+// Renders and signs `e` for an attempt now, and sends it; `answer` gets what came back. A
+// body that cannot be rendered is answered at once with `render_failed`, without sending.
+// Returns the template's note for the attempt record.
+std::string transmit(self_ptr self, const event& e, const std::string& message_id,
+                     delivery_callback answer) {
   auto& st = self->state;
   const auto& hook = st.config.hook;
   auto now = wall_now(self);
@@ -378,13 +396,11 @@ std::string transmit(self_ptr self, const event& e, const std::string& message_i
     if (k.expires_at_ms > now)
       keys.push_back(k.key.get());
   auto prepared = prepare_delivery(hook, st.renderer, keys, e, message_id, now);
-  auto handle = caf::actor_cast<webhook_actor>(self);
   if (!prepared.ok()) {
     delivery_response failed;
     failed.error = transport_error::render_failed;
     failed.detail = prepared.error;
-    caf::anon_send(handle, atom, token,
-                   delivery_result_ptr{std::make_shared<delivery_response>(std::move(failed))});
+    answer(std::move(failed));
     return std::move(prepared.note);
   }
   delivery_request req;
@@ -393,12 +409,7 @@ std::string transmit(self_ptr self, const event& e, const std::string& message_i
   req.headers = std::move(prepared.message.headers);
   req.body = std::move(prepared.message.body);
   req.timeout = std::chrono::seconds{hook.timeout_seconds};
-  auto weak = caf::actor_cast<caf::weak_actor_ptr>(self);
-  st.config.transport->send(std::move(req), [weak, atom, token](delivery_response r) {
-    if (auto strong = caf::actor_cast<caf::strong_actor_ptr>(weak))
-      caf::anon_send(caf::actor_cast<webhook_actor>(strong), atom, token,
-                     delivery_result_ptr{std::make_shared<delivery_response>(std::move(r))});
-  });
+  st.config.transport->send(std::move(req), std::move(answer));
   return std::move(prepared.note);
 }
 
@@ -420,7 +431,8 @@ void send_attempt(self_ptr self, uint64_t token, pending_delivery& d) {
     ++st.stats.counters.retries;
   if (d.message_id.empty()) // held only while the attempt is in flight
     d.message_id = delivery_message_id(st.config.hook.id, d.ev().id);
-  if (auto note = transmit(self, d.ev(), d.message_id, atom::done_v, token); !note.empty())
+  if (auto note = transmit(self, d.ev(), d.message_id, answer_route(self, token, false));
+      !note.empty())
     st.notes[token] = std::move(note);
 }
 
@@ -807,7 +819,10 @@ void record_attempt(self_ptr self, attempt_record rec) {
   outbox(self).attempts.push_back(std::move(rec));
 }
 
-void on_result(self_ptr self, uint64_t token, const delivery_response& res) {
+// Applies the answer to attempt `token`: records it, and ends the delivery or schedules its
+// retry. What follows a batch of answers (the failure window, a pending stop, the next
+// attempts) is `take_answers`.
+void settle(self_ptr self, uint64_t token, const delivery_response& res) {
   auto& st = self->state;
   auto& lane = lane_of(st, token);
   auto it = lane.pending.find(seq_of(token));
@@ -855,7 +870,7 @@ void on_result(self_ptr self, uint64_t token, const delivery_response& res) {
     record_attempt(self, std::move(rec));
     end_delivery(self, token, delivery_state::failed);
     disable(self, "the endpoint answered 410 Gone");
-    return;
+    break;
   case attempt_class::permanent:
     rec.result = attempt_result::failed;
     record_attempt(self, std::move(rec));
@@ -896,6 +911,18 @@ void on_result(self_ptr self, uint64_t token, const delivery_response& res) {
     break;
   }
   }
+}
+
+// Settles every answer in the inbox, then checks the failure window, finishes a pending stop
+// once nothing is in flight, and starts what the freed slots allow: once per batch.
+void take_answers(self_ptr self) {
+  auto& st = self->state;
+  st.answers->take_all(st.answer_batch);
+  if (st.answer_batch.empty())
+    return; // Taken by an earlier wake-up.
+  for (const auto& [token, res] : st.answer_batch)
+    settle(self, token, res);
+  st.answer_batch.clear();
   check_failure_window(self);
   if (st.stop_promise && st.in_flight == 0)
     return finish_stop(self);
@@ -999,7 +1026,7 @@ caf::typed_response_promise<test_result_ptr> start_test(self_ptr self) {
   t.record.at_ms = now;
   t.record.test = true;
   auto& record = st.tests.emplace(token, std::move(t)).first->second.record;
-  record.note = transmit(self, e, record.message_id, atom::tested_v, token);
+  record.note = transmit(self, e, record.message_id, answer_route(self, token, true));
   return rp;
 }
 
@@ -1081,7 +1108,7 @@ webhook_actor::behavior_type webhook_endpoint(webhook_actor::stateful_pointer<we
         }
         pump(self);
       },
-      [self](atom::done, uint64_t seq, delivery_result_ptr& res) { on_result(self, seq, *res); },
+      [self](atom::done) { take_answers(self); },
       [self](atom::retry, uint64_t generation) {
         auto& st = self->state;
         if (generation != st.timer_generation)

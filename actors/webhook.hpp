@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/actors.hpp"
+#include "actors/answer_inbox.hpp"
 #include "domain/application_limiter.hpp"
 #include "domain/clock.hpp"
 #include "domain/delivery_transport.hpp"
@@ -156,6 +157,10 @@ struct webhook_state {
   delivery_lane replay;
   /// Redelivery jobs, oldest first; the first one runs.
   std::deque<replay_run> jobs;
+  /// Where the transport leaves the answers to attempts (shared with its callbacks).
+  std::shared_ptr<answer_inbox> answers = std::make_shared<answer_inbox>();
+  /// The answers being handled (kept to reuse its capacity).
+  std::vector<answer_inbox::entry> answer_batch;
   /// Attempts in flight, both lanes, and those of the replay lane.
   uint32_t in_flight = 0;
   uint32_t replay_in_flight = 0;

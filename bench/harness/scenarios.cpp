@@ -165,8 +165,11 @@ struct drain_setup {
   sink_behaviour behaviour;
   /// Deliveries per second to reach.
   double target = 0;
-  /// Measure the raw ceiling (the same deliveries straight to a sink).
+  /// Measure the raw ceiling (the same deliveries straight to a sink, over as many connections
+  /// as hookd may use: `in_flight` per webhook).
   bool ceiling = false;
+  /// The least ratio to the ceiling that meets the target (0: none).
+  double ratio_target = 0;
 };
 
 // B3, B4 and B9: drain a backlog, from the moment the webhooks are enabled to the last receipt.
@@ -200,18 +203,19 @@ scenario_result drain(const bench_settings& s, const drain_setup& d) {
   auto rate = static_cast<double>(expected) / seconds;
   r.figures = {{"throughput", rate, "deliveries/s"},
                {"drain time", seconds, "s"},
-               {"deliveries", static_cast<double>(expected), ""}};
+               {"deliveries", static_cast<double>(expected), ""},
+               {"in flight per webhook", static_cast<double>(in_flight), ""}};
   if (d.ceiling) {
     progress("raw ceiling");
     load_options raw;
-    raw.connections = in_flight;
+    raw.connections = in_flight * webhooks;
     raw.requests = expected;
     raw.event_size = event_size;
     auto ceiling = raw_ceiling(raw).load;
     r.ceiling = static_cast<double>(ceiling.ok) / ceiling.seconds;
     r.ratio = rate / *r.ceiling;
   }
-  r.meets_target = rate >= d.target && (!r.ratio || *r.ratio >= 0.45) &&
+  r.meets_target = rate >= d.target && (!r.ratio || *r.ratio >= d.ratio_target) &&
                    (d.behaviour.delay_max.count() == 0 || r.peak_rss_mib <= 1024);
   return r;
 }
@@ -474,8 +478,12 @@ const std::vector<scenario>& all_scenarios() {
        [](const bench_settings& s) {
          drain_setup d;
          d.events = s.quick ? 5000 : 200000;
+         // As much as one webhook may have in flight: a drain to one endpoint is latency
+         // bound at 64 (bench/README.md).
+         d.in_flight = 256;
          d.target = 50000;
          d.ceiling = true;
+         d.ratio_target = 0.45;
          return drain(s, d);
        }},
       {"B4", "fan-out: every event to 10 webhooks", ">= 50,000 deliveries/s",
@@ -484,6 +492,7 @@ const std::vector<scenario>& all_scenarios() {
          d.events = s.quick ? 1000 : 50000;
          d.webhooks = 10;
          d.target = 50000;
+         d.ceiling = true; // Stated beside the figure; the issue sets no ratio for B4.
          return drain(s, d);
        }},
       {"B5", "steady 2,000 events/s to 1 webhook, end to end",

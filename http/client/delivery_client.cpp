@@ -15,6 +15,7 @@
 #include <deque>
 #include <functional>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -87,6 +88,37 @@ struct delivery_client::impl : std::enable_shared_from_this<delivery_client::imp
   ssl::context tls{ssl::context::tls_client};
   std::thread thread;
   std::atomic<std::size_t> opened{0};
+  /// Requests sent from other threads, waiting for the client thread. Only the first one since
+  /// the client thread last took them posts a handler: a burst of sends wakes it once.
+  std::mutex incoming_mutex;
+  std::vector<std::function<void()>> incoming;
+  bool incoming_posted = false;
+  /// The requests being started (kept to reuse its capacity); client thread only.
+  std::vector<std::function<void()>> starting;
+
+  /// Queues `start` for the client thread.
+  void submit(std::function<void()> start) {
+    {
+      std::lock_guard<std::mutex> guard{incoming_mutex};
+      incoming.push_back(std::move(start));
+      if (incoming_posted)
+        return;
+      incoming_posted = true;
+    }
+    net::post(ioc, [self = shared_from_this()] { self->start_incoming(); });
+  }
+
+  /// Starts every queued request, in the order they were sent.
+  void start_incoming() {
+    {
+      std::lock_guard<std::mutex> guard{incoming_mutex};
+      starting.swap(incoming);
+      incoming_posted = false;
+    }
+    for (auto& start : starting)
+      start();
+    starting.clear();
+  }
   // Touched only on the client thread.
   std::unordered_map<std::string, std::vector<std::shared_ptr<connection>>> idle;
   /// Per origin: requests in progress, and those waiting for one of them to end.
@@ -474,7 +506,7 @@ void delivery_client::stop() {
 
 void delivery_client::send(delivery_request req, delivery_callback done) {
   auto ex = std::make_shared<exchange>(impl_, std::move(req), std::move(done));
-  net::post(impl_->ioc, [ex] { ex->start(); });
+  impl_->submit([ex] { ex->start(); });
 }
 
 void delivery_client::close_pool(const std::string& pool) {

@@ -393,6 +393,26 @@ TEST_CASE_METHOD(webhook_fixture, "webhook: max_in_flight bounds concurrent atte
   CHECK(stats().in_flight == 4);
 }
 
+TEST_CASE_METHOD(webhook_fixture, "webhook: a burst of answers is taken in one message",
+                 "[actors][webhook]") {
+  spawn(make_hook([](webhook& w) { w.max_in_flight = 4; }));
+  deliver(8);
+  REQUIRE(transport.sent.size() == 4);
+  // Four answers arrive before the actor runs (as from one wake-up of the transport's thread).
+  for (std::size_t i = 0; i < 4; ++i)
+    transport.sent.at(i).done(answer(200));
+  // One message takes them all and fills the four freed slots at once.
+  REQUIRE(sched->try_run_once());
+  CHECK(transport.sent.size() == 8);
+  sched->run();
+  CHECK(stats().counters.delivered == 4);
+  CHECK(stats().in_flight == 4);
+  // The inbox asks for a wake-up again for the next answer.
+  reply(4, answer(200));
+  CHECK(transport.sent.size() == 8);
+  CHECK(stats().counters.delivered == 5);
+}
+
 TEST_CASE_METHOD(webhook_fixture, "webhook: FIFO blocks on the head until it is delivered",
                  "[actors][webhook]") {
   spawn(make_hook([](webhook& w) {
