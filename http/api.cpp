@@ -658,9 +658,9 @@ void api::submit_append(const std::shared_ptr<call>& c, std::shared_ptr<append_r
                         std::function<void(const append_outcome&)> on_done) {
   auto count = req->body.events.size();
   // Admission: never queue more than the writer can absorb; refuse before accepting.
-  auto before = queued_events_.fetch_add(count);
+  auto before = queued_events_->fetch_add(count);
   if (before + count > cfg_.max_queued_events) {
-    queued_events_.fetch_sub(count);
+    queued_events_->fetch_sub(count);
     return c->fail(overloaded("the log writer has " + std::to_string(before) +
                               " events queued; retry after the Retry-After delay"));
   }
@@ -668,8 +668,9 @@ void api::submit_append(const std::shared_ptr<call>& c, std::shared_ptr<append_r
   // through a CAF worker each way). The deadline answers 503 if the writer takes longer than
   // `writer_timeout`, or quits without answering; the late answer is then dropped.
   auto finish = std::make_shared<std::function<void(caf::expected<append_outcome_ptr>)>>(
-      [this, c, count, on_done = std::move(on_done)](caf::expected<append_outcome_ptr> result) {
-        queued_events_.fetch_sub(count);
+      [queued = queued_events_, c, count,
+       on_done = std::move(on_done)](caf::expected<append_outcome_ptr> result) {
+        queued->fetch_sub(count);
         if (!result)
           return c->fail(problem_from(result.error()));
         on_done(**result);

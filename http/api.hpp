@@ -65,7 +65,7 @@ class api {
   void begin_shutdown();
 
   /// Events handed to the writer and not yet answered.
-  std::size_t queued_events() const noexcept { return queued_events_.load(); }
+  std::size_t queued_events() const noexcept { return queued_events_->load(); }
 
   /// A response holding `p` as problem+json (with `Retry-After` when it has one).
   static response problem_response(const problem& p, std::string_view request_id, unsigned version,
@@ -170,7 +170,9 @@ class api {
   std::shared_ptr<answer_deadlines> deadlines_ = std::make_shared<answer_deadlines>();
   http_bridge_actor bridge_;
   id_generator ids_;
-  std::atomic<std::size_t> queued_events_{0};
+  // Shared with the append callbacks, which may run after the API is gone (at shutdown).
+  std::shared_ptr<std::atomic<std::size_t>> queued_events_ =
+      std::make_shared<std::atomic<std::size_t>>(0);
   rate_limiter ingest_limits_;
   std::atomic<bool> shutting_down_{false};
   // At most one checkpoint at a time, written on its own thread (it flushes and links files).

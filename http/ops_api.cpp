@@ -219,7 +219,7 @@ void api::metrics_page(const std::shared_ptr<call>& c) {
     stored.log_oldest = log->oldest_seq;
     stored.log_bytes = log->bytes;
   }
-  stored.ingest_queue = queued_events_.load();
+  stored.ingest_queue = queued_events_->load();
   auto callback = std::make_shared<std::function<void(caf::expected<queue_report_ptr>)>>(
       [this, c, stored](caf::expected<queue_report_ptr> result) {
         auto figures = stored;

@@ -30,6 +30,11 @@ TEST_CASE("rfc3339: formats in UTC with milliseconds, and round-trips", "[domain
   CHECK(format_rfc3339(1795503600500) == "2026-11-24T07:00:00.500Z");
   CHECK(format_rfc3339(0) == "1970-01-01T00:00:00.000Z");
   CHECK(format_rfc3339(-1) == "1969-12-31T23:59:59.999Z");
+  CHECK(format_rfc3339(951868799999) == "2000-02-29T23:59:59.999Z");
+  CHECK(format_rfc3339(1700000000007) == "2023-11-14T22:13:20.007Z");
+  // Four-digit years are written digit by digit; others take the general path.
+  CHECK(format_rfc3339(253402300799999) == "9999-12-31T23:59:59.999Z");
+  CHECK(format_rfc3339(253402300800000) == "10000-01-01T00:00:00.000Z");
   for (int64_t ms : {int64_t{951868799000}, int64_t{1795503600123}, int64_t{4102444800000}})
     CHECK(parse_rfc3339(format_rfc3339(ms)) == ms);
 }
