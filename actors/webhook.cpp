@@ -376,7 +376,7 @@ delivery_callback answer_route(self_ptr self, uint64_t token, bool test) {
            delivery_result_ptr{std::make_shared<delivery_response>(std::move(r))});
     };
   return [wake, inbox = self->state.answers, token](delivery_response r) {
-    if (inbox->put(token, std::move(r)))
+    if (inbox->put({token, std::move(r)}))
       wake(atom::done_v);
   };
 }

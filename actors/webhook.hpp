@@ -160,7 +160,7 @@ struct webhook_state {
   /// Where the transport leaves the answers to attempts (shared with its callbacks).
   std::shared_ptr<answer_inbox> answers = std::make_shared<answer_inbox>();
   /// The answers being handled (kept to reuse its capacity).
-  std::vector<answer_inbox::entry> answer_batch;
+  std::vector<std::pair<uint64_t, delivery_response>> answer_batch;
   /// Attempts in flight, both lanes, and those of the replay lane.
   uint32_t in_flight = 0;
   uint32_t replay_in_flight = 0;

@@ -1,5 +1,7 @@
 #include "http/client/delivery_client.hpp"
 
+#include "domain/batch_handoff.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -15,7 +17,6 @@
 #include <deque>
 #include <functional>
 #include <limits>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -88,33 +89,21 @@ struct delivery_client::impl : std::enable_shared_from_this<delivery_client::imp
   ssl::context tls{ssl::context::tls_client};
   std::thread thread;
   std::atomic<std::size_t> opened{0};
-  /// Requests sent from other threads, waiting for the client thread. Only the first one since
-  /// the client thread last took them posts a handler: a burst of sends wakes it once.
-  std::mutex incoming_mutex;
-  std::vector<std::function<void()>> incoming;
-  bool incoming_posted = false;
+  /// Requests sent from other threads, waiting for the client thread: a burst of sends posts
+  /// one handler (design note 37).
+  batch_handoff<std::function<void()>> incoming;
   /// The requests being started (kept to reuse its capacity); client thread only.
   std::vector<std::function<void()>> starting;
 
   /// Queues `start` for the client thread.
   void submit(std::function<void()> start) {
-    {
-      std::lock_guard<std::mutex> guard{incoming_mutex};
-      incoming.push_back(std::move(start));
-      if (incoming_posted)
-        return;
-      incoming_posted = true;
-    }
-    net::post(ioc, [self = shared_from_this()] { self->start_incoming(); });
+    if (incoming.put(std::move(start)))
+      net::post(ioc, [self = shared_from_this()] { self->start_incoming(); });
   }
 
   /// Starts every queued request, in the order they were sent.
   void start_incoming() {
-    {
-      std::lock_guard<std::mutex> guard{incoming_mutex};
-      starting.swap(incoming);
-      incoming_posted = false;
-    }
+    incoming.take_all(starting);
     for (auto& start : starting)
       start();
     starting.clear();

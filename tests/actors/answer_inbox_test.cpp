@@ -1,5 +1,6 @@
-// The answer inbox between the transport's thread and a webhook actor: every answer is taken
-// exactly once and in order, and only the first answer after a take asks for a wake-up.
+// The answer inbox (a batch_handoff) between the transport's thread and a webhook actor:
+// every answer is taken exactly once and in order, and only the first answer after a take
+// asks for a wake-up. The delivery client's queue of sends is the same mechanism.
 
 #include "actors/answer_inbox.hpp"
 
@@ -22,10 +23,10 @@ delivery_response status(int code) {
 
 TEST_CASE("answer_inbox: one wake-up per burst, answers in order", "[actors][inbox]") {
   answer_inbox inbox;
-  std::vector<answer_inbox::entry> taken;
-  CHECK(inbox.put(1, status(200)));
-  CHECK_FALSE(inbox.put(2, status(500)));
-  CHECK_FALSE(inbox.put(3, status(429)));
+  std::vector<std::pair<uint64_t, delivery_response>> taken;
+  CHECK(inbox.put({1, status(200)}));
+  CHECK_FALSE(inbox.put({2, status(500)}));
+  CHECK_FALSE(inbox.put({3, status(429)}));
   inbox.take_all(taken);
   REQUIRE(taken.size() == 3);
   CHECK(taken[0].first == 1);
@@ -35,7 +36,7 @@ TEST_CASE("answer_inbox: one wake-up per burst, answers in order", "[actors][inb
   // Emptied: nothing more, and the next answer asks for a wake-up again.
   inbox.take_all(taken);
   CHECK(taken.empty());
-  CHECK(inbox.put(4, status(200)));
+  CHECK(inbox.put({4, status(200)}));
   inbox.take_all(taken);
   REQUIRE(taken.size() == 1);
   CHECK(taken[0].first == 4);
@@ -50,12 +51,12 @@ TEST_CASE("answer_inbox: answers from several threads are each taken once", "[ac
   for (uint64_t p = 0; p < producers; ++p)
     threads.emplace_back([&, p] {
       for (uint64_t i = 0; i < per_producer; ++i)
-        if (inbox.put(p * per_producer + i, status(200)))
+        if (inbox.put({p * per_producer + i, status(200)}))
           wakes.fetch_add(1);
     });
   // The consumer takes while the producers put, as the actor would.
   std::vector<uint64_t> next(producers, 0);
-  std::vector<answer_inbox::entry> taken;
+  std::vector<std::pair<uint64_t, delivery_response>> taken;
   uint64_t total = 0;
   uint64_t takes_with_answers = 0;
   bool in_order = true;
