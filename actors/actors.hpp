@@ -29,6 +29,8 @@ using log_writer_actor = caf::typed_actor<
     caf::reacts_to<atom::flush>,
     // Deletes expired idempotency keys (periodic, sent to itself).
     caf::reacts_to<atom::sweep>,
+    // Fsyncs delivery state committed without an fsync (sent to itself, design note 38).
+    caf::reacts_to<atom::sync>,
     // Stages a webhook actor's attempt records, outcomes and snapshot for the next commit.
     caf::reacts_to<atom::record, delivery_log_ptr>,
     // Reports the head, counters and health.

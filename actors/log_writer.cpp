@@ -418,6 +418,22 @@ void commit(writer_ptr self) {
     w.answer(append_outcome_ptr{std::move(w.outcome)});
   for (auto& w : configs)
     w.promise.deliver(config_outcome_ptr{std::move(w.outcome)});
+  if (store.wal_unsynced() && !st.sync_queued) {
+    st.sync_queued = true;
+    self->delayed_send(self, st.config.delivery_sync_interval, atom::sync_v);
+  }
+}
+
+// Fsyncs what was committed without an fsync (delivery state), unless a synced commit did.
+void sync_delivery_state(writer_ptr self) {
+  auto& st = self->state;
+  auto& store = *st.config.store;
+  if (!store.wal_unsynced())
+    return;
+  if (auto synced = store.sync_wal(); !synced) {
+    st.stats.failed = true;
+    HOOKD_ERROR("log_writer: {}", synced.error().detail);
+  }
 }
 
 // Queues one flush behind whatever is already in the mailbox: everything that arrived
@@ -442,9 +458,12 @@ log_writer(log_writer_actor::stateful_pointer<log_writer_state> self, log_writer
   if (!self->state.config.counters)
     self->state.config.counters = std::make_shared<metrics>();
   self->state.stats.head_seq = self->state.config.store->head().seq;
+  self->state.config.store->defer_delivery_sync(self->state.config.delivery_sync_interval.count() >
+                                                0);
   self->set_exit_handler([self](const caf::exit_msg& msg) {
-    // Finish what is in flight: stage nothing new, commit what is staged, answer, quit.
+    // Finish what is in flight: stage nothing new, commit what is staged, answer, sync, quit.
     commit(self);
+    sync_delivery_state(self);
     self->quit(msg.reason);
   });
   self->set_down_handler([self](const caf::down_msg& msg) {
@@ -516,6 +535,10 @@ log_writer(log_writer_actor::stateful_pointer<log_writer_state> self, log_writer
           return;
         stage_delivery_log(self, *log);
         schedule_flush(self);
+      },
+      [self](atom::sync) {
+        self->state.sync_queued = false;
+        sync_delivery_state(self);
       },
       [self](atom::status) -> writer_status_ptr {
         return std::make_shared<writer_status>(self->state.stats);

@@ -30,6 +30,10 @@ struct log_writer_config {
   std::chrono::seconds sweep_interval{3600};
   /// Attempt records kept per webhook (older ones are pruned, never past its snapshot).
   uint64_t keep_attempts = 100;
+  /// Longest time delivery state (attempt records, outcomes, snapshots) may stay written but
+  /// not fsynced: such batches skip the fsync and are synced within this interval, or with
+  /// the next synced commit. Zero fsyncs every commit (design note 38).
+  std::chrono::milliseconds delivery_sync_interval{0};
   /// Where commit sizes, commit times and events per tenant are counted (a private registry
   /// when null).
   std::shared_ptr<metrics> counters;
@@ -73,6 +77,8 @@ struct log_writer_state {
   std::vector<waiting_config> configs;
   /// True while a flush message is queued, so that only one is.
   bool flush_queued = false;
+  /// True while a sync message is on its way (delivery state waits for an fsync).
+  bool sync_queued = false;
   /// Webhook changes staged for the next commit, published with its batch.
   std::vector<webhook_change> webhook_changes;
   /// Tenants whose settings change in the next commit, published with its batch.

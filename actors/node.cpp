@@ -33,6 +33,7 @@ expected<std::unique_ptr<node>> node::start(caf::actor_system& sys, node_config 
   wcfg.max_commit_events =
       cfg.max_commit_events > 0 ? cfg.max_commit_events : defaults::max_commit_events;
   wcfg.keep_attempts = cfg.keep_attempts;
+  wcfg.delivery_sync_interval = cfg.delivery_sync_interval;
   self->counters_ = cfg.counters ? cfg.counters : std::make_shared<metrics>();
   wcfg.counters = self->counters_;
   auto head = wcfg.store->head();

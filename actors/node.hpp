@@ -5,6 +5,7 @@
 #include "actors/webhook.hpp"
 #include "domain/address_policy.hpp"
 #include "domain/clock.hpp"
+#include "domain/defaults.hpp"
 #include "domain/delivery_transport.hpp"
 #include "domain/error.hpp"
 #include "domain/metrics.hpp"
@@ -41,6 +42,9 @@ struct node_config {
   std::chrono::milliseconds tick_interval{5000};
   /// Attempt records kept per webhook.
   uint64_t keep_attempts = 100;
+  /// Longest time delivery state may wait for its fsync (zero: every commit is synced). See
+  /// `log_writer_config`.
+  std::chrono::milliseconds delivery_sync_interval = defaults::delivery_sync_interval;
   /// The metrics registry (a new one when null).
   std::shared_ptr<metrics> counters;
   /// ACME stores, provisioning timeouts and the certificate expiry scan.

@@ -37,6 +37,7 @@ CAF_ADD_ATOM(hookd_types, hookd::atom, requeue, "requeue")
 CAF_ADD_ATOM(hookd_types, hookd::atom, scan, "scan")
 CAF_ADD_ATOM(hookd_types, hookd::atom, replay, "replay")
 CAF_ADD_ATOM(hookd_types, hookd::atom, prune, "prune")
+CAF_ADD_ATOM(hookd_types, hookd::atom, sync, "sync")
 
 CAF_ADD_TYPE_ID(hookd_types, (hookd::append_request_ptr))
 CAF_ADD_TYPE_ID(hookd_types, (hookd::append_outcome_ptr))

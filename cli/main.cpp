@@ -46,6 +46,8 @@ struct serve_options {
   std::size_t max_connections = hookd::defaults::max_connections;
   int shutdown_grace = 10;
   uint64_t keep_attempts = 100;
+  uint32_t delivery_sync_ms =
+      static_cast<uint32_t>(hookd::defaults::delivery_sync_interval.count());
   double ingest_rate = 100000;
   double ingest_burst = 200000;
   uint32_t delivery_window = 1024;
@@ -258,6 +260,7 @@ int serve(const serve_options& opts) {
   if (!read_acme_options(opts, ncfg.acme))
     return 2;
   ncfg.keep_attempts = opts.keep_attempts;
+  ncfg.delivery_sync_interval = std::chrono::milliseconds{opts.delivery_sync_ms};
   ncfg.tuning.window = opts.delivery_window;
   ncfg.max_per_origin = opts.max_per_host;
   ncfg.tuning.disable_after = std::chrono::hours{opts.disable_after_hours};
@@ -424,6 +427,13 @@ int main(int argc, char** argv) {
                    "Attempt records kept per webhook (older ones are pruned)")
       ->envname("HOOKD_KEEP_ATTEMPTS")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1000000}))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--delivery-sync-ms", opts.delivery_sync_ms,
+                   "Longest wait for the fsync of delivery state (attempts, outcomes, "
+                   "snapshots); 0 fsyncs every commit. Events are always fsynced before the ack")
+      ->envname("HOOKD_DELIVERY_SYNC_MS")
+      ->check(CLI::Range(uint32_t{0}, uint32_t{10000}))
       ->capture_default_str();
   serve_cmd
       ->add_option("--max-connections-per-host", opts.max_per_host,

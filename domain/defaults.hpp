@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 
@@ -64,5 +65,9 @@ constexpr std::size_t max_commit_events = 8192;
 constexpr int group_commit_delay_us = 0;
 /// Seconds a client is told to wait (`Retry-After`) when the writer is saturated.
 constexpr int overload_retry_after_seconds = 1;
+/// Longest time a commit of delivery state only (attempt records, outcomes, snapshots) waits
+/// for its fsync. It is written at once (a killed process loses nothing); a power cut may
+/// lose this much of it, which repeats deliveries and never loses one (design note 38).
+constexpr std::chrono::milliseconds delivery_sync_interval{50};
 
 } // namespace hookd::defaults

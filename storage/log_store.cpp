@@ -151,10 +151,12 @@ void log_store::stage_webhook(const webhook& w, std::string_view previous_name) 
 }
 
 void log_store::stage_attempt(const attempt_record& r) {
+  ++staged_delivery_ops_;
   batch_->wb.Put(db_.handle(column::attempts), webhook_seq_key(r.webhook_id, r.number), encode(r));
 }
 
 void log_store::stage_outcome(std::string_view tenant, const delivery_outcome_record& o) {
+  ++staged_delivery_ops_;
   batch_->wb.Put(db_.handle(column::deliveries), webhook_seq_key(o.webhook_id, o.event_seq),
                  encode(o));
   if (o.state == delivery_state::failed)
@@ -162,18 +164,22 @@ void log_store::stage_outcome(std::string_view tenant, const delivery_outcome_re
 }
 
 void log_store::stage_reopen(std::string_view webhook_id, uint64_t seq) {
+  ++staged_delivery_ops_;
   batch_->wb.Delete(db_.handle(column::deliveries), webhook_seq_key(webhook_id, seq));
 }
 
 void log_store::stage_snapshot(std::string_view webhook_id, const delivery_snapshot& s) {
+  ++staged_delivery_ops_;
   batch_->wb.Put(db_.handle(column::snapshots), webhook_id, encode(s));
 }
 
 void log_store::stage_delete_snapshot(std::string_view webhook_id) {
+  ++staged_delivery_ops_;
   batch_->wb.Delete(db_.handle(column::snapshots), webhook_id);
 }
 
 void log_store::stage_prune_attempts(std::string_view webhook_id, uint64_t below) {
+  ++staged_delivery_ops_;
   batch_->wb.DeleteRange(db_.handle(column::attempts), webhook_seq_key(webhook_id, 0),
                          webhook_seq_key(webhook_id, below));
 }
@@ -375,8 +381,17 @@ expected<void> log_store::count_existing_events() {
   return {};
 }
 
+expected<void> log_store::sync_wal() {
+  if (auto st = db_.db()->SyncWAL(); !st.ok())
+    return from_status(st, "syncing the write-ahead log");
+  wal_unsynced_ = false;
+  return {};
+}
+
 expected<std::vector<event>> log_store::commit() {
   auto& wb = batch_->wb;
+  // Decided before the counters are staged: an outcome's failure counter is delivery state.
+  bool delivery_only = wb.Count() == staged_delivery_ops_;
   if (auto staged = stage_counters(); !staged) {
     discard();
     return staged.error();
@@ -387,13 +402,16 @@ expected<std::vector<event>> log_store::commit() {
     wb.Put(db_.handle(column::meta), std::string{meta_key::audit_head},
            seq_key(staged_audit_head_));
   rocksdb::WriteOptions wo;
-  wo.sync = true;
+  wo.sync = !(delivery_only && defer_delivery_sync_);
   auto st = db_.db()->Write(wo, &wb);
   if (!st.ok()) {
     auto err = from_status(st, "committing a batch");
     discard();
     return err;
   }
+  // A synced write syncs the whole log, the unsynced writes before it included.
+  wal_unsynced_ = !wo.sync;
+  staged_delivery_ops_ = 0;
   head_ = staged_head_;
   audit_head_ = staged_audit_head_;
   for (auto& [key, delta] : staged_counts_)
@@ -416,6 +434,7 @@ expected<std::vector<event>> log_store::commit() {
 }
 
 void log_store::discard() {
+  staged_delivery_ops_ = 0;
   // Types first staged in this batch were never written: forget them so they are staged again.
   for (const auto& t : staged_types_)
     known_types_.erase(t);

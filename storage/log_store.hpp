@@ -20,8 +20,12 @@ namespace hookd::storage {
 
 /// The write path of the log: stages events and configuration changes into one batch, then
 /// commits the batch as one RocksDB WriteBatch written with `sync=true` (the group commit).
-/// Exactly one owner (the log_writer actor) uses it; it is not thread-safe. Lookups see
-/// staged, uncommitted changes too, so the owner can deduplicate within a batch.
+/// A batch of delivery state only (attempt records, outcomes, reopened deliveries, snapshots,
+/// prunes) may instead be written without the fsync when `defer_delivery_sync` is on: it
+/// reaches the operating system (a killed process loses nothing) and is fsynced by the next
+/// synced commit or by `sync_wal` (design note 38). Exactly one owner (the log_writer actor) uses
+/// it; it is not thread-safe. Lookups see staged, uncommitted changes too, so the owner can
+/// deduplicate within a batch.
 class log_store {
  public:
   /// Loads the chain head and audit head from `db`, and checks that the last record in the
@@ -121,6 +125,13 @@ class log_store {
   expected<std::vector<event>> commit();
   /// Drops everything staged.
   void discard();
+  /// Commits batches of delivery state only without the fsync (see the class comment). Off
+  /// by default: every commit is synced.
+  void defer_delivery_sync(bool on) noexcept { defer_delivery_sync_ = on; }
+  /// True when a commit since the last fsync of the write-ahead log was written without one.
+  bool wal_unsynced() const noexcept { return wal_unsynced_; }
+  /// Fsyncs the write-ahead log: every commit so far is then durable.
+  expected<void> sync_wal();
 
   /// Deletes idempotency records older than the window at `now_ms`. Returns how many.
   expected<std::size_t> sweep_idempotency(int64_t now_ms);
@@ -136,6 +147,10 @@ class log_store {
   uint64_t audit_head_ = 0;
   uint64_t staged_audit_head_ = 0;
   std::unique_ptr<batch> batch_;
+  // Operations in the batch that are delivery state (see `defer_delivery_sync`).
+  std::size_t staged_delivery_ops_ = 0;
+  bool defer_delivery_sync_ = false;
+  bool wal_unsynced_ = false;
   std::vector<event> staged_;
   std::unordered_map<std::string, event_id_entry> staged_ids_;
   std::unordered_map<std::string, idempotency_record> staged_idempotency_;

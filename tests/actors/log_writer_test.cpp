@@ -1,6 +1,7 @@
 #include "actors/log_writer.hpp"
 #include "actors/type_ids.hpp"
 #include "storage/config_reader.hpp"
+#include "storage/delivery_reader.hpp"
 #include "storage/log_reader.hpp"
 #include "tests/support/deterministic_system.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -302,4 +303,76 @@ TEST_CASE_METHOD(writer_fixture, "log_writer: configuration changes are atomic w
   REQUIRE(entries);
   CHECK(entries->size() == 3); // Failed changes leave no audit entry.
   CHECK((*reader.get_api_key("key_1"))->revoked_at_ms == 9);
+}
+
+TEST_CASE_METHOD(writer_fixture,
+                 "log_writer: delivery state waits at most its interval for the fsync, events none",
+                 "[actors][writer]") {
+  test::temp_dir dir2;
+  auto db2 = std::move(*storage::database::open(dir2.path(), test::test_db_options()));
+  log_writer_config wcfg;
+  wcfg.store = std::move(*storage::log_store::open(*db2));
+  auto* store = wcfg.store.get();
+  wcfg.time = &time;
+  wcfg.max_commit_events = 1000;
+  wcfg.delivery_sync_interval = std::chrono::milliseconds{50};
+  auto deferring = sys->spawn(log_writer, std::move(wcfg));
+  sched->run();
+  // A webhook actor's report of attempt `number`, with these events beside it.
+  auto record = [](uint64_t number, std::vector<event_draft> notices = {}) {
+    auto log = std::make_shared<delivery_log>();
+    log->notices = std::move(notices);
+    log->tenant = "t1";
+    log->webhook_id = "wh_1";
+    attempt_record a;
+    a.webhook_id = "wh_1";
+    a.number = number;
+    a.event_seq = number;
+    a.result = attempt_result::succeeded;
+    log->attempts.push_back(a);
+    return delivery_log_ptr{std::move(log)};
+  };
+  auto attempts_stored = [&] {
+    std::size_t n = 0;
+    storage::delivery_reader{*db2}.scan_attempts("wh_1", 0, [&](const attempt_record&) {
+      ++n;
+      return true;
+    });
+    return n;
+  };
+
+  // Attempt records alone: committed (readable) at once, fsynced once the interval ends.
+  caf::anon_send(deferring, atom::record_v, record(1));
+  sched->run();
+  CHECK(attempts_stored() == 1);
+  CHECK(store->wal_unsynced());
+  sched->advance_time(std::chrono::milliseconds{49});
+  sched->run();
+  CHECK(store->wal_unsynced());
+  sched->advance_time(std::chrono::milliseconds{1});
+  sched->run();
+  CHECK_FALSE(store->wal_unsynced());
+
+  // A commit that holds an event (here a notice beside the records) is synced, and with it
+  // every write before it: nothing waits for the interval.
+  caf::anon_send(deferring, atom::record_v, record(2));
+  sched->run();
+  CHECK(store->wal_unsynced());
+  event_draft notice;
+  notice.type = "webhook.recovered";
+  notice.data = "{}";
+  notice.id = "evt_notice";
+  compute_fingerprint(notice);
+  caf::anon_send(deferring, atom::record_v, record(3, {std::move(notice)}));
+  sched->run();
+  CHECK_FALSE(store->wal_unsynced());
+  CHECK(attempts_stored() == 3);
+
+  // Shutting down syncs what waits.
+  caf::anon_send(deferring, atom::record_v, record(4));
+  sched->run();
+  CHECK(store->wal_unsynced());
+  caf::anon_send_exit(deferring, caf::exit_reason::user_shutdown);
+  sched->run();
+  CHECK(attempts_stored() == 4);
 }

@@ -42,6 +42,7 @@ log_writer_actor::behavior_type slow_writer(log_writer_actor::pointer self,
         held->statuses.clear();
       },
       [](atom::sweep) {},
+      [](atom::sync) {},
       [](atom::record, delivery_log_ptr&) {},
       [self, held](atom::status) {
         auto rp = self->make_response_promise<writer_status_ptr>();

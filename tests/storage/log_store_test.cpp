@@ -661,3 +661,79 @@ TEST_CASE("retention: a pass deletes the oldest part up to what still needs a re
   // Much later, every record may go up to the webhook's cursor.
   CHECK(plan(40 * day).cut == 17);
 }
+
+TEST_CASE("delivery state: batches of it alone may skip the fsync, and are still stored",
+          "[storage][delivery]") {
+  test::temp_dir dir;
+  attempt_record a;
+  a.webhook_id = "wh_1";
+  a.event_seq = 1;
+  a.result = attempt_result::succeeded;
+  delivery_snapshot snap;
+  snap.cursor = 1;
+  auto new_tenant = [](std::string id) {
+    tenant t;
+    t.id = std::move(id);
+    return t;
+  };
+  {
+    auto db = open_db(dir.path());
+    auto store = std::move(*log_store::open(*db));
+
+    // By default every commit is synced.
+    a.number = 1;
+    store->stage_attempt(a);
+    REQUIRE(store->commit());
+    CHECK_FALSE(store->wal_unsynced());
+
+    store->defer_delivery_sync(true);
+    // Attempts, a failed outcome (its counter too), a snapshot and a prune: no fsync.
+    a.number = 2;
+    store->stage_attempt(a);
+    store->stage_outcome("t1", {"wh_1", 1, delivery_state::failed, 1, 5});
+    store->stage_snapshot("wh_1", snap);
+    store->stage_prune_attempts("wh_1", 2); // numbers below 2
+    REQUIRE(store->commit());
+    CHECK(store->wal_unsynced());
+    REQUIRE(store->sync_wal());
+    CHECK_FALSE(store->wal_unsynced());
+
+    // Anything else in the batch makes it a synced commit.
+    a.number = 3;
+    store->stage_attempt(a);
+    REQUIRE(store->commit());
+    CHECK(store->wal_unsynced());
+    a.number = 4;
+    store->stage_attempt(a);
+    store->stage_event("t1", draft("a.b", "{}"), 1000);
+    REQUIRE(store->commit());
+    CHECK_FALSE(store->wal_unsynced());
+    store->stage_tenant(new_tenant("t2"));
+    REQUIRE(store->commit());
+    CHECK_FALSE(store->wal_unsynced());
+
+    // A discarded batch of delivery state does not count towards the next one.
+    store->stage_attempt(a);
+    store->discard();
+    store->stage_tenant(new_tenant("t3"));
+    REQUIRE(store->commit());
+    CHECK_FALSE(store->wal_unsynced());
+
+    // The last write is left unsynced when the store and database close.
+    a.number = 5;
+    store->stage_attempt(a);
+    REQUIRE(store->commit());
+    CHECK(store->wal_unsynced());
+  }
+  auto db = open_db(dir.path());
+  std::vector<uint64_t> numbers;
+  REQUIRE(delivery_reader{*db}.scan_attempts("wh_1", 0, [&](const attempt_record& r) {
+    numbers.push_back(r.number);
+    return true;
+  }));
+  CHECK(numbers == std::vector<uint64_t>{2, 3, 4, 5}); // 1 was pruned
+  auto stored = delivery_reader{*db}.snapshot("wh_1");
+  REQUIRE(stored);
+  REQUIRE(*stored);
+  CHECK((*stored)->cursor == 1);
+}
