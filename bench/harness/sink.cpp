@@ -9,7 +9,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <array>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -128,40 +130,64 @@ struct sink::impl : std::enable_shared_from_this<sink::impl> {
     for (auto& weak : connections)
       if (auto c = weak.lock()) {
         c->timer.cancel();
-        c->stream.socket().close(ignored);
+        c->socket.close(ignored);
       }
     connections.clear();
   }
 
+  // The bytes of each answer, written as they are: the sink says the same few things every
+  // time, so it renders them once instead of running Beast's serializer per request.
+  static const std::string& answer_bytes(bh::status status, bool keep_alive) {
+    static const auto render = [](bh::status st, bool keep) {
+      std::string out = "HTTP/1.1 " + std::to_string(static_cast<unsigned>(st)) + " " +
+                        std::string{bh::obsolete_reason(st)} + "\r\n";
+      if (st == bh::status::too_many_requests)
+        out += "Retry-After: 1\r\n";
+      if (!keep)
+        out += "Connection: close\r\n";
+      return out + "Content-Length: 2\r\n\r\nok";
+    };
+    static const std::array<std::string, 6> bytes{render(bh::status::ok, true),
+                                                  render(bh::status::ok, false),
+                                                  render(bh::status::internal_server_error, true),
+                                                  render(bh::status::internal_server_error, false),
+                                                  render(bh::status::too_many_requests, true),
+                                                  render(bh::status::too_many_requests, false)};
+    auto row = status == bh::status::ok ? 0 : status == bh::status::internal_server_error ? 2 : 4;
+    return bytes[row + (keep_alive ? 0 : 1)];
+  }
+
+  // One accepted connection. A plain socket, as in Beast's `http_server_fast` example: the
+  // sink sets no timeouts, so `beast::tcp_stream`'s timer and executor wrapping would only
+  // cost time on the thread that every scenario shares with hookd.
   struct connection : std::enable_shared_from_this<connection> {
     std::shared_ptr<impl> owner;
-    beast::tcp_stream stream;
+    tcp::socket socket;
     beast::flat_buffer buffer;
-    bh::request<bh::string_body> req;
-    bh::response<bh::string_body> res;
+    std::optional<bh::request_parser<bh::string_body>> parser;
+    const std::string* answer = nullptr;
+    bool keep_open = true;
     net::steady_timer timer;
 
     connection(std::shared_ptr<impl> o, tcp::socket s)
-        : owner(std::move(o)), stream(std::move(s)), timer(stream.get_executor()) {}
+        : owner(std::move(o)), socket(std::move(s)), timer(socket.get_executor()) {}
 
     void read() {
-      req = {};
-      bh::async_read(stream, buffer, req, [self = shared_from_this()](beast::error_code ec, auto) {
-        if (ec)
-          return;
-        self->answer(self->owner->handle(self->req));
-      });
+      parser.emplace(); // A parser reads one message; Beast's limits (1 MiB of body) stand.
+      bh::async_read(socket, buffer, *parser,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (ec)
+                         return;
+                       const auto& req = self->parser->get();
+                       self->reply(self->owner->handle(req), req.keep_alive());
+                     });
     }
 
-    void answer(bh::status status) {
+    void reply(bh::status status, bool keep_alive) {
       if (owner->behaviour.hang)
         return read_until_closed();
-      res = bh::response<bh::string_body>{status, req.version()};
-      res.keep_alive(req.keep_alive());
-      if (status == bh::status::too_many_requests)
-        res.set(bh::field::retry_after, "1");
-      res.body() = "ok";
-      res.prepare_payload();
+      answer = &answer_bytes(status, keep_alive);
+      keep_open = keep_alive;
       auto delay = owner->pick_delay();
       if (delay.count() == 0)
         return write();
@@ -170,17 +196,18 @@ struct sink::impl : std::enable_shared_from_this<sink::impl> {
     }
 
     void write() {
-      bh::async_write(stream, res, [self = shared_from_this()](beast::error_code ec, auto) {
-        if (ec || !self->res.keep_alive())
-          return;
-        self->read();
-      });
+      net::async_write(socket, net::buffer(*answer),
+                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                         if (ec || !self->keep_open)
+                           return;
+                         self->read();
+                       });
     }
 
     // A hung endpoint: say nothing, notice when the sender gives up.
     void read_until_closed() {
       auto buf = std::make_shared<std::array<char, 4096>>();
-      stream.async_read_some(net::buffer(*buf),
+      socket.async_read_some(net::buffer(*buf),
                              [self = shared_from_this(), buf](beast::error_code ec, std::size_t) {
                                if (!ec)
                                  self->read_until_closed();
