@@ -34,14 +34,16 @@ using steady = std::chrono::steady_clock;
 
 namespace {
 
-/// One TCP (and maybe TLS) connection to one origin. Used by one exchange at a time.
+/// One TCP (and maybe TLS) connection to one origin. Used by one exchange at a time. Plain
+/// sockets: the exchange's one deadline timer bounds every step (design note 39), so
+/// `beast::tcp_stream`'s per-operation timers would only add work.
 struct connection {
-  std::unique_ptr<beast::tcp_stream> plain;
-  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
+  std::unique_ptr<tcp::socket> plain;
+  std::unique_ptr<beast::ssl_stream<tcp::socket>> tls;
   beast::flat_buffer buffer;
   steady::time_point idle_since;
 
-  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+  tcp::socket& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
 
   template <class F> void with_stream(F&& f) {
     if (tls)
@@ -52,8 +54,8 @@ struct connection {
 
   void close() {
     beast::error_code ec;
-    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
-    lowest().socket().close(ec);
+    lowest().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().close(ec);
   }
 };
 
@@ -72,12 +74,6 @@ bool is_ip_literal(const std::string& host) {
   beast::error_code ec;
   net::ip::make_address(host, ec);
   return !ec;
-}
-
-transport_error classify_io_error(const beast::error_code& ec) {
-  if (ec == beast::error::timeout)
-    return transport_error::timeout;
-  return transport_error::connection_reset;
 }
 
 } // namespace
@@ -215,6 +211,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
     holding_ = true;
     if (steady::now() >= deadline_)
       return fail(transport_error::timeout, "timed out waiting for a connection to " + origin_);
+    arm_deadline();
     build_request(); // Only now: a request waiting for a slot holds just what it was given.
     conn_ = owner_->take_idle(key_);
     if (conn_) {
@@ -225,6 +222,23 @@ class exchange : public std::enable_shared_from_this<exchange> {
   }
 
   bool https() const { return req_.target.scheme == "https"; }
+
+  // One timer bounds the whole exchange (resolve, connect, handshake, write, read): when it
+  // fires first, it cancels the lookup or closes the connection, and the step that was
+  // waiting ends with an error that `timed_out_` turns into a timeout.
+  void arm_deadline() {
+    deadline_timer_.emplace(owner_->ioc);
+    deadline_timer_->expires_at(deadline_);
+    deadline_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->finished_)
+        return;
+      self->timed_out_ = true;
+      if (self->resolver_)
+        self->resolver_->cancel();
+      if (self->conn_)
+        self->conn_->close();
+    });
+  }
 
   // The request head as one string (the body is written from `req_.body` beside it): one
   // allocation, where Beast's fields take one per header and its serializer walks them
@@ -261,25 +275,17 @@ class exchange : public std::enable_shared_from_this<exchange> {
 
   void resolve() {
     // Made only now: a request on a pooled connection never resolves.
-    if (!resolver_) {
+    if (!resolver_)
       resolver_.emplace(owner_->ioc);
-      resolve_timer_.emplace(owner_->ioc);
-    }
-    resolve_timer_->expires_at(deadline_);
-    resolve_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (!ec)
-        self->resolver_->cancel(); // The deadline passed while resolving.
-    });
     resolver_->async_resolve(
         req_.target.host, std::to_string(req_.target.port),
         [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type results) {
-          self->resolve_timer_->cancel();
           self->on_resolve(ec, std::move(results));
         });
   }
 
   void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
-    if (ec == net::error::operation_aborted)
+    if (timed_out_)
       return fail(transport_error::timeout, "timed out resolving " + req_.target.host);
     if (ec == net::error::host_not_found)
       return fail(transport_error::dns_nxdomain, "no such host: " + req_.target.host);
@@ -294,34 +300,33 @@ class exchange : public std::enable_shared_from_this<exchange> {
                     "refused: " + req_.target.host + " resolves to " + *why);
     conn_ = std::make_shared<connection>();
     if (https()) {
-      conn_->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(owner_->ioc, owner_->tls);
+      conn_->tls = std::make_unique<beast::ssl_stream<tcp::socket>>(owner_->ioc, owner_->tls);
       if (!is_ip_literal(req_.target.host) &&
           !SSL_set_tlsext_host_name(conn_->tls->native_handle(), req_.target.host.c_str()))
         return fail(transport_error::tls_failed, "cannot set SNI");
       conn_->tls->set_verify_callback(ssl::host_name_verification(req_.target.host));
     } else {
-      conn_->plain = std::make_unique<beast::tcp_stream>(owner_->ioc);
+      conn_->plain = std::make_unique<tcp::socket>(owner_->ioc);
     }
     ++owner_->opened;
-    conn_->lowest().expires_at(deadline_);
-    conn_->lowest().async_connect(
-        results, [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
-          if (ec == beast::error::timeout)
-            return self->fail(transport_error::timeout, "timed out connecting");
-          if (ec)
-            return self->fail(transport_error::connect_failed, "connecting: " + ec.message());
-          self->conn_->lowest().socket().set_option(tcp::no_delay(true), ec);
-          if (self->conn_->tls)
-            return self->handshake();
-          self->write();
-        });
+    net::async_connect(conn_->lowest(), results,
+                       [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
+                         if (self->timed_out_)
+                           return self->fail(transport_error::timeout, "timed out connecting");
+                         if (ec)
+                           return self->fail(transport_error::connect_failed,
+                                             "connecting: " + ec.message());
+                         self->conn_->lowest().set_option(tcp::no_delay(true), ec);
+                         if (self->conn_->tls)
+                           return self->handshake();
+                         self->write();
+                       });
   }
 
   void handshake() {
-    conn_->lowest().expires_at(deadline_);
     conn_->tls->async_handshake(
         ssl::stream_base::client, [self = shared_from_this()](beast::error_code ec) {
-          if (ec == beast::error::timeout)
+          if (self->timed_out_)
             return self->fail(transport_error::timeout, "timed out in the TLS handshake");
           if (ec)
             return self->fail(transport_error::tls_failed, "TLS handshake: " + ec.message());
@@ -330,7 +335,6 @@ class exchange : public std::enable_shared_from_this<exchange> {
   }
 
   void write() {
-    conn_->lowest().expires_at(deadline_);
     conn_->with_stream([&](auto& s) {
       std::array<net::const_buffer, 2> bytes{net::buffer(head_), net::buffer(req_.body)};
       net::async_write(s, bytes, [self = shared_from_this()](beast::error_code ec, std::size_t) {
@@ -346,7 +350,6 @@ class exchange : public std::enable_shared_from_this<exchange> {
     // The excerpt cap below bounds what is kept. Not boost::none: Boost 1.74 compares the
     // content length against the optional, and any length is "greater" than none.
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
-    conn_->lowest().expires_at(deadline_);
     conn_->with_stream([&](auto& s) {
       bh::async_read_header(s, conn_->buffer, *parser_,
                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
@@ -375,7 +378,6 @@ class exchange : public std::enable_shared_from_this<exchange> {
       chunk_ = owner_->take_chunk();
     body.data = chunk_.get();
     body.size = chunk_size;
-    conn_->lowest().expires_at(deadline_);
     conn_->with_stream([&](auto& s) {
       bh::async_read(s, conn_->buffer, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
@@ -386,7 +388,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
                        self->response_.body.append(self->chunk_.get(), std::min(used, room));
                        if (used > room)
                          self->response_.truncated = true;
-                       if (ec) {
+                       if (ec || self->timed_out_) {
                          // The status arrived; a body cut short still answers the attempt.
                          self->response_.truncated = true;
                          return self->complete(false);
@@ -406,8 +408,11 @@ class exchange : public std::enable_shared_from_this<exchange> {
     finish();
   }
 
-  // Frees the origin's slot and the body buffer, then answers.
+  // Frees the origin's slot and the body buffer, stops the deadline, then answers.
   void finish() {
+    finished_ = true;
+    if (deadline_timer_)
+      deadline_timer_->cancel();
     owner_->give_chunk(std::move(chunk_));
     if (holding_) {
       holding_ = false;
@@ -418,13 +423,15 @@ class exchange : public std::enable_shared_from_this<exchange> {
 
   void fail_io(beast::error_code ec, const std::string& what) {
     // A reused idle connection the server closed meanwhile: try once more on a fresh one.
-    if (reused_ && !got_header_ && ec != beast::error::timeout) {
+    if (reused_ && !got_header_ && !timed_out_) {
       reused_ = false;
       conn_->close();
       conn_.reset();
       return resolve();
     }
-    fail(classify_io_error(ec), what + ": " + ec.message());
+    if (timed_out_)
+      return fail(transport_error::timeout, what + ": timed out");
+    fail(transport_error::connection_reset, what + ": " + ec.message());
   }
 
   void fail(transport_error err, std::string detail) {
@@ -447,7 +454,9 @@ class exchange : public std::enable_shared_from_this<exchange> {
   steady::time_point start_;
   steady::time_point deadline_;
   std::optional<tcp::resolver> resolver_;
-  std::optional<net::steady_timer> resolve_timer_;
+  std::optional<net::steady_timer> deadline_timer_;
+  bool timed_out_ = false;
+  bool finished_ = false;
   std::string head_;
   std::optional<bh::response_parser<bh::buffer_body>> parser_;
   std::shared_ptr<connection> conn_;

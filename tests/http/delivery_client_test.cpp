@@ -107,6 +107,21 @@ TEST_CASE("client: keep-alive connections are reused per pool", "[http][client]"
   CHECK(c.connections_opened() == 3);
 }
 
+TEST_CASE("client: an attempt's deadline ends with it, and its pooled connection stays open",
+          "[http][client]") {
+  receiver rx{[](const test::received_request&) { return reply{}; }};
+  http::delivery_client c{loopback()};
+  auto req = to(rx.port());
+  req.timeout = 100ms;
+  CHECK(send(c, req).status == 200);
+  std::this_thread::sleep_for(250ms); // Past the first attempt's deadline.
+  auto second = send(c, req);
+  CHECK(second.error == transport_error::none);
+  CHECK(second.status == 200);
+  CHECK(c.connections_opened() == 1);
+  CHECK(rx.connections() == 1);
+}
+
 TEST_CASE("client: a stale keep-alive connection is retried once on a fresh one",
           "[http][client]") {
   receiver rx{[](const test::received_request&) {
