@@ -92,6 +92,8 @@ delivery_log& unsent_log(webhook_state& st) {
     st.outbox = std::make_shared<delivery_log>();
     st.outbox->tenant = st.config.hook.tenant;
     st.outbox->webhook_id = st.config.hook.id;
+    st.outbox->attempts.reserve(st.outbox_records);
+    st.outbox->outcomes.reserve(st.outbox_records);
   }
   return *st.outbox;
 }
@@ -161,8 +163,11 @@ void flush_outbox(self_ptr self, bool with_snapshot) {
     if (!st.jobs.empty() && st.jobs.front().dirty && !st.jobs.front().cancelled)
       unsent_log(st).jobs.push_back(job_record(self, st.jobs.front()));
   }
-  if (st.outbox)
+  if (st.outbox) {
+    constexpr std::size_t most_reserved = 1024;
+    st.outbox_records = std::min(st.outbox->attempts.size(), most_reserved);
     self->send(st.config.writer, atom::record_v, delivery_log_ptr{std::move(st.outbox)});
+  }
   st.outbox.reset();
 }
 

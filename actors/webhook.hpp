@@ -189,6 +189,9 @@ struct webhook_state {
   std::shared_ptr<delivery_log> outbox;
   /// True while a message to flush the outbox is queued.
   bool outbox_queued = false;
+  /// Records in the last outbox handed to the writer: the next one reserves as much, so that a
+  /// burst does not grow its vectors from empty (capped).
+  std::size_t outbox_records = 0;
   /// Deliveries ended since the last snapshot.
   uint32_t ended_since_snapshot = 0;
   /// True when something changed since the last snapshot.
