@@ -231,10 +231,11 @@ response api::problem_response(const problem& p, std::string_view request_id, un
 // -- routing
 // ---------------------------------------------------------------------------------------
 
-void api::handle(request req, responder respond) {
+void api::handle(request req, responder respond, const connection_runner* on_connection) {
   auto c = std::make_shared<call>();
   c->req = std::move(req);
   c->respond = std::move(respond);
+  c->on_connection = on_connection;
   auto rid = c->req["X-Request-Id"];
   c->request_id = is_valid_request_id(rid) ? std::string{rid} : ids_.next("req_", time_.now_ms());
   c->tgt = parse_target(c->req.target());
@@ -667,13 +668,22 @@ void api::submit_append(const std::shared_ptr<call>& c, std::shared_ptr<append_r
   // Straight to the writer, which runs the callback on its thread after the commit (no hop
   // through a CAF worker each way). The deadline answers 503 if the writer takes longer than
   // `writer_timeout`, or quits without answering; the late answer is then dropped.
+  //
+  // Exactly one of the writer's callback and the deadline calls `finish`, once. It moves the
+  // call into work for the connection's thread, which builds the answer and frees the request
+  // there: the writer, which runs the callbacks between one commit and the next, neither
+  // renders answers nor frees what the HTTP thread allocated (a third of its time before).
   auto finish = std::make_shared<std::function<void(caf::expected<append_outcome_ptr>)>>(
       [queued = queued_events_, c, count,
-       on_done = std::move(on_done)](caf::expected<append_outcome_ptr> result) {
+       on_done = std::move(on_done)](caf::expected<append_outcome_ptr> result) mutable {
         queued->fetch_sub(count);
-        if (!result)
-          return c->fail(problem_from(result.error()));
-        on_done(**result);
+        const call& conn = *c;
+        conn.on_own_thread(
+            [c = std::move(c), on_done = std::move(on_done), result = std::move(result)] {
+              if (!result)
+                return c->fail(problem_from(result.error()));
+              on_done(**result);
+            });
       });
   auto ticket = deadlines_->add(sys_.clock().now() + cfg_.writer_timeout,
                                 [finish] { (*finish)(make_error(caf::sec::request_timeout)); });

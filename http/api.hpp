@@ -27,6 +27,11 @@ using request = boost::beast::http::request<boost::beast::http::string_body>;
 using response = boost::beast::http::response<boost::beast::http::string_body>;
 /// Delivers the response to a request. Called exactly once, from any thread.
 using responder = std::function<void(response)>;
+/// Runs a function on the thread that serves a request's connection (the server posts it to the
+/// connection's strand). An answer that arrives on another thread, such as the log writer's, is
+/// built there, and the request is freed there: the memory stays with the thread that
+/// allocated it instead of crossing malloc arenas.
+using connection_runner = std::function<void(std::function<void()>)>;
 
 /// Limits and knobs of the API.
 struct api_config {
@@ -57,8 +62,10 @@ class api {
   api& operator=(const api&) = delete;
 
   /// Handles one request and calls `respond` exactly once, possibly later and from another
-  /// thread. Every response carries `X-Request-Id`; every error is problem+json.
-  void handle(request req, responder respond);
+  /// thread. Every response carries `X-Request-Id`; every error is problem+json. With
+  /// `on_connection` (owned by the caller, alive while `respond` is), answers computed on other
+  /// threads are finished through it; without, they are finished where they arrive.
+  void handle(request req, responder respond, const connection_runner* on_connection = nullptr);
 
   /// From now on, writes answer 503 `shutting-down`; reads still work. Waits for a checkpoint
   /// being written, so that the database can close after this returns.

@@ -27,7 +27,17 @@ struct api::call {
   std::string request_id;
   std::optional<principal> who;
   responder respond;
+  /// The connection's runner (see `connection_runner`), or null: then `on_own_thread` is inline.
+  const connection_runner* on_connection = nullptr;
   bool answered = false;
+
+  /// Runs `fn` on the thread that serves this call's connection.
+  void on_own_thread(std::function<void()> fn) const {
+    if (on_connection)
+      (*on_connection)(std::move(fn));
+    else
+      fn();
+  }
 
   void reply(response res) {
     answered = true;

@@ -67,7 +67,10 @@ std::optional<problem> read_error_problem(beast::error_code ec, const server_con
 /// the connection's strand.
 class server::session : public std::enable_shared_from_this<server::session> {
  public:
-  session(tcp::socket&& socket, server& owner) : stream_(std::move(socket)), owner_(owner) {}
+  session(tcp::socket&& socket, server& owner)
+      : stream_(std::move(socket)), owner_(owner), on_strand_([this](std::function<void()> fn) {
+          net::post(stream_.get_executor(), std::move(fn));
+        }) {}
 
   ~session() { owner_.connections_.fetch_sub(1); }
 
@@ -191,11 +194,14 @@ class server::session : public std::enable_shared_from_this<server::session> {
     if (!keep_alive)
       closing_ = true;
     auto self = shared_from_this();
-    owner_.api_.handle(std::move(req), [self, id](response res) {
-      net::post(self->stream_.get_executor(), [self, id, res = std::move(res)]() mutable {
-        self->on_answer(id, std::move(res));
-      });
-    });
+    owner_.api_.handle(
+        std::move(req),
+        [self, id](response res) {
+          net::post(self->stream_.get_executor(), [self, id, res = std::move(res)]() mutable {
+            self->on_answer(id, std::move(res));
+          });
+        },
+        &on_strand_);
     if (!closing_)
       wait_for_request();
   }
@@ -277,6 +283,9 @@ class server::session : public std::enable_shared_from_this<server::session> {
 
   beast::tcp_stream stream_;
   server& owner_;
+  // Runs answers that arrive on other threads on this connection's strand (the API's
+  // `connection_runner`); the calls in flight keep the session alive while they use it.
+  connection_runner on_strand_;
   beast::flat_buffer buffer_;
   std::optional<bh::request_parser<bh::string_body>> parser_;
   std::deque<slot> queue_;

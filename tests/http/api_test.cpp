@@ -5,7 +5,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <condition_variable>
 #include <future>
+#include <mutex>
 
 using namespace hookd;
 namespace bh = boost::beast::http;
@@ -68,4 +70,44 @@ TEST_CASE("api: ingest answers only once durable, and reads it back", "[http][ap
   CHECK(got.body().find(R"("data":{"v": 1})") != std::string::npos);
   auto bad_type = call(srv.api(), bh::verb::post, "/v1/events", "{}", key, "text/plain");
   CHECK(bad_type.result_int() == 415);
+}
+
+TEST_CASE("api: an ingest answer is finished on the connection's runner, not the writer's thread",
+          "[http][api]") {
+  test::test_server srv;
+  auto key = srv.make_tenant_key("acme");
+  // A runner that only queues, as a connection's strand would until its thread gets to it.
+  std::mutex m;
+  std::condition_variable cv;
+  std::vector<std::function<void()>> queued;
+  http::connection_runner runner = [&](std::function<void()> fn) {
+    std::lock_guard lock{m};
+    queued.push_back(std::move(fn));
+    cv.notify_all();
+  };
+  std::atomic<int> answers{0};
+  std::optional<http::response> answer;
+  http::request req{bh::verb::post, "/v1/events", 11};
+  req.set(bh::field::authorization, "Bearer " + key);
+  req.set(bh::field::content_type, "application/json");
+  req.body() = R"({"id":"d-2","type":"deployment.started","data":{}})";
+  req.prepare_payload();
+  srv.api().handle(
+      std::move(req),
+      [&](http::response r) {
+        answer = std::move(r);
+        ++answers;
+      },
+      &runner);
+  std::unique_lock lock{m};
+  REQUIRE(cv.wait_for(lock, std::chrono::seconds{10}, [&] { return !queued.empty(); }));
+  // The writer committed and handed the answer over; nobody answered on its thread.
+  CHECK(answers == 0);
+  auto work = std::move(queued);
+  lock.unlock();
+  for (auto& fn : work)
+    fn();
+  REQUIRE(answers == 1);
+  CHECK(answer->result_int() == 202);
+  CHECK(answer->body() == R"({"id":"d-2","seq":1})");
 }
