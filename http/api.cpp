@@ -674,16 +674,21 @@ void api::submit_append(const std::shared_ptr<call>& c, std::shared_ptr<append_r
   // there: the writer, which runs the callbacks between one commit and the next, neither
   // renders answers nor frees what the HTTP thread allocated (a third of its time before).
   auto finish = std::make_shared<std::function<void(caf::expected<append_outcome_ptr>)>>(
-      [queued = queued_events_, c, count,
+      // `c` by init-capture: a plain capture of the const reference would make the member a
+      // const shared_ptr, and the std::move below would silently copy it.
+      // The request too: the writer drops its reference once it has staged the events, and
+      // this one, released on the connection's thread, frees what the HTTP thread allocated.
+      [queued = queued_events_, c = std::shared_ptr<call>{c}, request = req, count,
        on_done = std::move(on_done)](caf::expected<append_outcome_ptr> result) mutable {
         queued->fetch_sub(count);
         const call& conn = *c;
-        conn.on_own_thread(
-            [c = std::move(c), on_done = std::move(on_done), result = std::move(result)] {
-              if (!result)
-                return c->fail(problem_from(result.error()));
-              on_done(**result);
-            });
+        conn.on_own_thread([c = std::move(c), request = std::move(request),
+                            on_done = std::move(on_done), result = std::move(result)] {
+          static_cast<void>(request);
+          if (!result)
+            return c->fail(problem_from(result.error()));
+          on_done(**result);
+        });
       });
   auto ticket = deadlines_->add(sys_.clock().now() + cfg_.writer_timeout,
                                 [finish] { (*finish)(make_error(caf::sec::request_timeout)); });

@@ -72,18 +72,29 @@ TEST_CASE("api: ingest answers only once durable, and reads it back", "[http][ap
   CHECK(bad_type.result_int() == 415);
 }
 
-TEST_CASE("api: an ingest answer is finished on the connection's runner, not the writer's thread",
+TEST_CASE("api: an ingest answer is finished, and its call freed, on the connection's runner",
           "[http][api]") {
   test::test_server srv;
   auto key = srv.make_tenant_key("acme");
-  // A runner that only queues, as a connection's strand would until its thread gets to it.
+  // Owned by the call (through its responder): gone when the call is freed.
+  struct probe {
+    explicit probe(std::atomic<bool>& gone) : gone_(gone) {}
+    ~probe() { gone_ = true; }
+    std::atomic<bool>& gone_;
+  };
+  std::atomic<bool> call_freed{false};
+  // The writer calls the runner inside its answer loop. This one hands the work to the test
+  // thread, as a strand would to its thread, and holds the writer there until the test is
+  // done: whatever the writer still owns of the call cannot be released meanwhile.
   std::mutex m;
   std::condition_variable cv;
-  std::vector<std::function<void()>> queued;
+  std::function<void()> handed;
+  bool release_writer = false;
   http::connection_runner runner = [&](std::function<void()> fn) {
-    std::lock_guard lock{m};
-    queued.push_back(std::move(fn));
+    std::unique_lock lock{m};
+    handed = std::move(fn);
     cv.notify_all();
+    cv.wait(lock, [&] { return release_writer; });
   };
   std::atomic<int> answers{0};
   std::optional<http::response> answer;
@@ -92,21 +103,30 @@ TEST_CASE("api: an ingest answer is finished on the connection's runner, not the
   req.set(bh::field::content_type, "application/json");
   req.body() = R"({"id":"d-2","type":"deployment.started","data":{}})";
   req.prepare_payload();
+  auto owned = std::make_shared<probe>(call_freed);
   srv.api().handle(
       std::move(req),
-      [&](http::response r) {
+      [&, owned](http::response r) {
         answer = std::move(r);
         ++answers;
       },
       &runner);
+  owned.reset();
   std::unique_lock lock{m};
-  REQUIRE(cv.wait_for(lock, std::chrono::seconds{10}, [&] { return !queued.empty(); }));
+  REQUIRE(cv.wait_for(lock, std::chrono::seconds{10}, [&] { return bool(handed); }));
+  auto work = std::move(handed);
+  lock.unlock();
   // The writer committed and handed the answer over; nobody answered on its thread.
   CHECK(answers == 0);
-  auto work = std::move(queued);
+  work();
+  work = nullptr;
+  // The connection's thread dropped the work while the writer still waits in its answer loop:
+  // the call is freed now, here, only if the writer kept no reference to it.
+  CHECK(call_freed);
+  lock.lock();
+  release_writer = true;
   lock.unlock();
-  for (auto& fn : work)
-    fn();
+  cv.notify_all();
   REQUIRE(answers == 1);
   CHECK(answer->result_int() == 202);
   CHECK(answer->body() == R"({"id":"d-2","seq":1})");
