@@ -26,10 +26,29 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <string>
+
+#ifdef HOOKD_WITH_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
 
 namespace {
 
 using namespace hookd::cli; // the exit codes
+
+/// The memory allocator this binary runs on, with its version: `--version` and the start-up
+/// log say it, so that a build without jemalloc (a sanitizer build) is never mistaken for one.
+std::string allocator_name() {
+#ifdef HOOKD_WITH_JEMALLOC
+  const char* version = nullptr;
+  std::size_t size = sizeof version;
+  if (mallctl("version", &version, &size, nullptr, 0) == 0 && version != nullptr)
+    return std::string{"jemalloc "} + version;
+  return "jemalloc";
+#else
+  return "glibc malloc";
+#endif
+}
 
 struct serve_options {
   std::string data = "./data";
@@ -296,6 +315,7 @@ int serve(const serve_options& opts) {
     return exit_listen;
   }
   server.start();
+  HOOKD_INFO("hookd: {} with {}", HOOKD_VERSION, allocator_name());
   if (token->file.empty())
     HOOKD_INFO("hookd: admin token from HOOKD_ADMIN_TOKEN");
   else
@@ -345,7 +365,8 @@ int main(int argc, char** argv) {
   app.allow_config_extras(false); // an unknown key in the settings file is an error
   app.fallthrough(); // `hookd serve --config FILE` reaches the app's option (set before any
                      // subcommand: they inherit it)
-  app.set_version_flag("--version", std::string{"hookd "} + HOOKD_VERSION);
+  app.set_version_flag("--version",
+                       std::string{"hookd "} + HOOKD_VERSION + " (" + allocator_name() + ")");
   serve_options opts;
   auto* serve_cmd = app.add_subcommand("serve", "Run the HTTP API and the delivery engine");
   // The last occurrence wins, so wrappers can set defaults that users override.

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 preset="${1:-release}"
 packages=(g++ cmake ninja-build ccache pkg-config libssl-dev libcaf-dev librocksdb-dev
           libboost-dev libsimdjson-dev libspdlog-dev libcli11-dev catch2 libbenchmark-dev
-          zlib1g-dev)
+          zlib1g-dev libjemalloc-dev)
 if [ "$preset" = test ]; then
   # The libFuzzer targets (tests/fuzz) are built with clang.
   packages+=(clang-14 libclang-rt-14-dev)
