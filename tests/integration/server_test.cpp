@@ -13,10 +13,14 @@
 #include <catch2/catch.hpp>
 #include <simdjson.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <set>
 #include <thread>
+
+#include <poll.h>
+#include <sys/socket.h>
 
 using namespace hookd;
 using test::http_client;
@@ -431,6 +435,47 @@ TEST_CASE("server: slow-loris clients and oversized headers are cut off", "[inte
   // The server still serves others.
   http_client c{srv.port()};
   CHECK(c.request("GET", "/healthz").status == 200);
+}
+
+TEST_CASE("server: an idle keep-alive connection is closed after the idle timeout, a busy one "
+          "is not",
+          "[integration][http]") {
+  test::test_server_options opts;
+  opts.server.idle_timeout = std::chrono::seconds{1};
+  test_server srv{opts};
+  namespace net = boost::asio;
+  namespace bh = boost::beast::http;
+  net::io_context ioc;
+  net::ip::tcp::socket s{ioc};
+  s.connect({net::ip::make_address("127.0.0.1"), srv.port()});
+  boost::beast::flat_buffer buf;
+  auto get = [&] {
+    net::write(s, net::buffer(std::string{"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"}));
+    bh::response<bh::string_body> res;
+    boost::system::error_code ec;
+    bh::read(s, buf, res, ec);
+    return ec ? -1 : res.result_int();
+  };
+  SECTION("requests 400 ms apart keep it open past the timeout") {
+    std::vector<int> statuses;
+    for (int i = 0; i < 6; ++i) {
+      statuses.push_back(get());
+      std::this_thread::sleep_for(std::chrono::milliseconds{400});
+    }
+    CHECK(statuses == std::vector<int>(6, 200));
+  }
+  SECTION("silence after an answer is closed by the server") {
+    REQUIRE(get() == 200);
+    auto start = std::chrono::steady_clock::now();
+    // poll, not a blocking asio read: a server that never closes fails the test in 5 s.
+    pollfd readable{s.native_handle(), POLLIN, 0};
+    REQUIRE(::poll(&readable, 1, 5000) == 1);
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    std::array<char, 16> byte{};
+    CHECK(::recv(s.native_handle(), byte.data(), byte.size(), MSG_DONTWAIT) == 0); // EOF
+    CHECK(elapsed >= std::chrono::milliseconds{800});
+    CHECK(elapsed < std::chrono::seconds{4});
+  }
 }
 
 TEST_CASE("limits: each API key has an ingest rate, and over it 429 with Retry-After",
