@@ -61,6 +61,16 @@ struct scenario_runs {
   std::size_t median = 0; // index of the median run by the main figure
 };
 
+// A run's ceiling, ratio, CPU and peak RSS, as keys of the object being written.
+void write_measures(hookd::json_writer& w, const scenario_result& r) {
+  w.key("ceiling");
+  r.ceiling ? w.value(*r.ceiling) : w.null();
+  w.key("ratio");
+  r.ratio ? w.value(*r.ratio) : w.null();
+  w.key("cpu_percent").value(r.cpu_percent);
+  w.key("peak_rss_mib").value(r.peak_rss_mib);
+}
+
 void write_json(const std::string& path, const std::vector<scenario_runs>& all, bool quick) {
   hookd::json_writer w;
   auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -81,16 +91,22 @@ void write_json(const std::string& path, const std::vector<scenario_runs>& all, 
     for (const auto& r : s.runs)
       w.value(r.figures.empty() ? 0.0 : r.figures.front().value);
     w.end_array();
+    // Each run's own ceiling and ratio: the machine drifts between runs, so the median run's
+    // ratio alone hides how far the others were from theirs.
+    w.key("run_details").begin_array();
+    for (const auto& r : s.runs) {
+      w.begin_object();
+      w.key("main").value(r.figures.empty() ? 0.0 : r.figures.front().value);
+      write_measures(w, r);
+      w.key("correct").value(r.correct);
+      w.end_object();
+    }
+    w.end_array();
     w.key("median").begin_object();
     for (const auto& f : m.figures)
       w.key(f.name + (f.unit.empty() ? "" : " (" + f.unit + ")")).value(f.value);
     w.end_object();
-    w.key("ceiling");
-    m.ceiling ? w.value(*m.ceiling) : w.null();
-    w.key("ratio");
-    m.ratio ? w.value(*m.ratio) : w.null();
-    w.key("cpu_percent").value(m.cpu_percent);
-    w.key("peak_rss_mib").value(m.peak_rss_mib);
+    write_measures(w, m);
     w.key("disk_mib").value(m.disk_mib);
     bool correct = std::all_of(s.runs.begin(), s.runs.end(), [](auto& r) { return r.correct; });
     w.key("correct").value(correct);
@@ -179,6 +195,16 @@ int main(int argc, char** argv) {
                 settings.quick ? "(quick run: not judged)" : (m.meets_target ? "met" : "MISSED"));
     for (std::size_t i = 1; i < m.figures.size(); ++i)
       std::printf("     %-30s %s\n", m.figures[i].name.c_str(), show(m.figures[i]).c_str());
+    if (s.runs.size() > 1) {
+      std::string each;
+      for (const auto& r : s.runs) {
+        each += each.empty() ? "" : ", ";
+        each += r.figures.empty() ? "-" : show(r.figures.front());
+        if (r.ratio)
+          each += " (ratio " + fixed(*r.ratio, 2) + ")";
+      }
+      std::printf("     %-30s %s\n", "every run", each.c_str());
+    }
     std::printf("     correctness: %s\n", m.correctness.c_str());
   }
   write_json(json, results, settings.quick);
