@@ -16,11 +16,10 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <set>
-#include <thread>
-
 #include <poll.h>
+#include <set>
 #include <sys/socket.h>
+#include <thread>
 
 using namespace hookd;
 using test::http_client;
