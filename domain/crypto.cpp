@@ -8,16 +8,33 @@
 
 namespace hookd {
 
+namespace {
+
+// SHA-256 fetched from OpenSSL's providers once. `EVP_sha256()` makes every `EVP_DigestInit_ex`
+// fetch it again, under the providers' locks: most of a digest of a short input (design
+// note 42).
+const EVP_MD* sha256_md() {
+  static const EVP_MD* const md = [] {
+    auto* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (fetched == nullptr)
+      std::abort(); // OpenSSL without SHA-256: the build is broken, not the input.
+    return fetched;
+  }();
+  return md;
+}
+
+} // namespace
+
 sha256_digest sha256(std::string_view data) {
   sha256_digest out{};
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr);
+  EVP_Digest(data.data(), data.size(), out.data(), &len, sha256_md(), nullptr);
   return out;
 }
 
 sha256_hasher::sha256_hasher() : ctx_(EVP_MD_CTX_new()) {
   if (ctx_ == nullptr ||
-      EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr) != 1)
+      EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), sha256_md(), nullptr) != 1)
     std::abort(); // Out of memory inside OpenSSL: nothing sensible to do.
 }
 
