@@ -436,6 +436,55 @@ TEST_CASE("server: slow-loris clients and oversized headers are cut off", "[inte
   CHECK(c.request("GET", "/healthz").status == 200);
 }
 
+TEST_CASE("server: a body that arrives after its header is read whole, under the request timeout",
+          "[integration][http]") {
+  test::test_server_options opts;
+  opts.server.request_timeout = std::chrono::seconds{1};
+  test_server srv{opts};
+  namespace net = boost::asio;
+  namespace bh = boost::beast::http;
+  net::io_context ioc;
+  net::ip::tcp::socket s{ioc};
+  s.connect({net::ip::make_address("127.0.0.1"), srv.port()});
+  boost::beast::flat_buffer buf;
+  auto read_status = [&]() -> int {
+    bh::response<bh::string_body> res;
+    boost::system::error_code ec;
+    bh::read(s, buf, res, ec);
+    return ec ? -1 : static_cast<int>(res.result_int());
+  };
+  SECTION("in pieces, within the timeout: answered, and the connection stays in step") {
+    net::write(s, net::buffer(std::string{
+                      "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 30\r\n\r\n"}));
+    for (int i = 0; i < 3; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds{100});
+      net::write(s, net::buffer(std::string(10, 'a' + i)));
+    }
+    auto first = read_status();
+    CHECK(first != -1);
+    CHECK(first != 400);
+    // Had the body not been consumed whole, this request would be parsed from its middle.
+    net::write(s, net::buffer(std::string{"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"}));
+    CHECK(read_status() == 200);
+  }
+  SECTION("slower than the timeout: the connection is closed") {
+    auto start = std::chrono::steady_clock::now();
+    net::write(s, net::buffer(std::string{
+                      "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"}));
+    boost::system::error_code ec;
+    bool closed = false;
+    for (int i = 0; i < 10 && !closed; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds{300});
+      net::write(s, net::buffer(std::string(10, 'b')), ec);
+      closed = static_cast<bool>(ec);
+    }
+    if (!closed)
+      closed = read_status() == -1; // The last piece was sent; the answer must not come.
+    CHECK(closed);
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds{2900});
+  }
+}
+
 TEST_CASE("server: an idle keep-alive connection is closed after the idle timeout, a busy one "
           "is not",
           "[integration][http]") {
