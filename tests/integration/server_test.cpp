@@ -436,50 +436,63 @@ TEST_CASE("server: slow-loris clients and oversized headers are cut off", "[inte
   CHECK(c.request("GET", "/healthz").status == 200);
 }
 
+namespace {
+
+// A plain keep-alive connection to a test server, for sending raw bytes at a chosen pace.
+struct raw_connection {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket socket{ioc};
+  boost::beast::flat_buffer buffer;
+
+  explicit raw_connection(uint16_t port) {
+    socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  }
+  /// Sends `bytes`; false once the server has closed the connection.
+  bool send(const std::string& bytes) {
+    boost::system::error_code ec;
+    boost::asio::write(socket, boost::asio::buffer(bytes), ec);
+    return !ec;
+  }
+  /// The next answer's status, or -1 when the connection closed first.
+  int read_status() {
+    boost::beast::http::response<boost::beast::http::string_body> res;
+    boost::system::error_code ec;
+    boost::beast::http::read(socket, buffer, res, ec);
+    return ec ? -1 : static_cast<int>(res.result_int());
+  }
+};
+
+} // namespace
+
 TEST_CASE("server: a body that arrives after its header is read whole, under the request timeout",
           "[integration][http]") {
   test::test_server_options opts;
   opts.server.request_timeout = std::chrono::seconds{1};
   test_server srv{opts};
-  namespace net = boost::asio;
-  namespace bh = boost::beast::http;
-  net::io_context ioc;
-  net::ip::tcp::socket s{ioc};
-  s.connect({net::ip::make_address("127.0.0.1"), srv.port()});
-  boost::beast::flat_buffer buf;
-  auto read_status = [&]() -> int {
-    bh::response<bh::string_body> res;
-    boost::system::error_code ec;
-    bh::read(s, buf, res, ec);
-    return ec ? -1 : static_cast<int>(res.result_int());
-  };
+  raw_connection c{srv.port()};
   SECTION("in pieces, within the timeout: answered, and the connection stays in step") {
-    net::write(s, net::buffer(std::string{
-                      "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 30\r\n\r\n"}));
+    REQUIRE(c.send("POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 30\r\n\r\n"));
     for (int i = 0; i < 3; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds{100});
-      net::write(s, net::buffer(std::string(10, 'a' + i)));
+      REQUIRE(c.send(std::string(10, static_cast<char>('a' + i))));
     }
-    auto first = read_status();
+    auto first = c.read_status();
     CHECK(first != -1);
     CHECK(first != 400);
     // Had the body not been consumed whole, this request would be parsed from its middle.
-    net::write(s, net::buffer(std::string{"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"}));
-    CHECK(read_status() == 200);
+    REQUIRE(c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+    CHECK(c.read_status() == 200);
   }
   SECTION("slower than the timeout: the connection is closed") {
     auto start = std::chrono::steady_clock::now();
-    net::write(s, net::buffer(std::string{
-                      "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"}));
-    boost::system::error_code ec;
+    REQUIRE(c.send("POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"));
     bool closed = false;
     for (int i = 0; i < 10 && !closed; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds{300});
-      net::write(s, net::buffer(std::string(10, 'b')), ec);
-      closed = static_cast<bool>(ec);
+      closed = !c.send(std::string(10, 'b'));
     }
     if (!closed)
-      closed = read_status() == -1; // The last piece was sent; the answer must not come.
+      closed = c.read_status() == -1; // The last piece was sent; the answer must not come.
     CHECK(closed);
     CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds{2900});
   }
@@ -491,18 +504,10 @@ TEST_CASE("server: an idle keep-alive connection is closed after the idle timeou
   test::test_server_options opts;
   opts.server.idle_timeout = std::chrono::seconds{1};
   test_server srv{opts};
-  namespace net = boost::asio;
-  namespace bh = boost::beast::http;
-  net::io_context ioc;
-  net::ip::tcp::socket s{ioc};
-  s.connect({net::ip::make_address("127.0.0.1"), srv.port()});
-  boost::beast::flat_buffer buf;
+  raw_connection c{srv.port()};
   auto get = [&] {
-    net::write(s, net::buffer(std::string{"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"}));
-    bh::response<bh::string_body> res;
-    boost::system::error_code ec;
-    bh::read(s, buf, res, ec);
-    return ec ? -1 : res.result_int();
+    REQUIRE(c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+    return c.read_status();
   };
   SECTION("requests 400 ms apart keep it open past the timeout") {
     std::vector<int> statuses;
@@ -516,11 +521,11 @@ TEST_CASE("server: an idle keep-alive connection is closed after the idle timeou
     REQUIRE(get() == 200);
     auto start = std::chrono::steady_clock::now();
     // poll, not a blocking asio read: a server that never closes fails the test in 5 s.
-    pollfd readable{s.native_handle(), POLLIN, 0};
+    pollfd readable{c.socket.native_handle(), POLLIN, 0};
     REQUIRE(::poll(&readable, 1, 5000) == 1);
     auto elapsed = std::chrono::steady_clock::now() - start;
     std::array<char, 16> byte{};
-    CHECK(::recv(s.native_handle(), byte.data(), byte.size(), MSG_DONTWAIT) == 0); // EOF
+    CHECK(::recv(c.socket.native_handle(), byte.data(), byte.size(), MSG_DONTWAIT) == 0); // EOF
     CHECK(elapsed >= std::chrono::milliseconds{800});
     CHECK(elapsed < std::chrono::seconds{4});
   }
