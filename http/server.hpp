@@ -42,6 +42,11 @@ struct server_config {
   std::size_t threads = 1;
 };
 
+/// Writes `res` as HTTP/1.x wire bytes into `out`, replacing its content: the status line, the
+/// fields in their order, an empty line and the body; the same bytes as Beast's serializer
+/// for an answer that is not chunked.
+void flatten(const response& res, std::string& out);
+
 /// Sets the header and body limits of `cfg` on a request parser.
 void apply_limits(boost::beast::http::request_parser<boost::beast::http::string_body>& parser,
                   const server_config& cfg);
