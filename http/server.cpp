@@ -37,6 +37,8 @@ constexpr std::string_view hooks_prefix = "/hooks/";
 
 /// Answers with bodies up to this size are written as one flat buffer (see `flatten`).
 constexpr std::size_t flat_answer_limit = 64 * 1024;
+/// A connection keeps its flat buffer between answers up to this size.
+constexpr std::size_t kept_wire_bytes = 16 * 1024;
 
 std::size_t owner_hook_limit(const server_config& cfg) {
   return cfg.max_hook_body_bytes != 0 ? cfg.max_hook_body_bytes : source_limits::max_body_bytes;
@@ -260,6 +262,8 @@ class server::session : public std::enable_shared_from_this<server::session> {
 
   void on_written(beast::error_code ec) {
     writing_ = false;
+    if (wire_.capacity() > kept_wire_bytes)
+      std::string{}.swap(wire_); // A large answer's buffer is not kept for the connection's life.
     bool close_now = !queue_.front().res->keep_alive();
     queue_.pop_front();
     if (ec)
