@@ -104,6 +104,29 @@ struct delivery_client::impl : std::enable_shared_from_this<delivery_client::imp
       start();
     starting.clear();
   }
+
+  /// Exchanges that ended in this round of the event loop, with their answers; client thread
+  /// only. They are handed to their callbacks together, after the round's other completions
+  /// (design note 44): a callback wakes a webhook actor, and one wake-up per round carries
+  /// every answer that came in it, where one per answer cost a futex call each.
+  std::vector<std::pair<delivery_callback, delivery_response>> answered;
+  /// The answers being handed over (kept to reuse its capacity); client thread only.
+  std::vector<std::pair<delivery_callback, delivery_response>> answering;
+
+  /// Queues `res` for `done`; the first answer of a round schedules the hand-over.
+  void answer(delivery_callback done, delivery_response res) {
+    answered.emplace_back(std::move(done), std::move(res));
+    if (answered.size() == 1)
+      net::post(ioc, [self = shared_from_this()] { self->hand_over_answers(); });
+  }
+
+  /// Calls every queued answer's callback, in the order the exchanges ended.
+  void hand_over_answers() {
+    answering.swap(answered);
+    for (auto& [done, res] : answering)
+      done(std::move(res));
+    answering.clear();
+  }
   // Touched only on the client thread.
   std::unordered_map<std::string, std::vector<std::shared_ptr<connection>>> idle;
   /// Per origin: requests in progress, and those waiting for one of them to end.
@@ -418,7 +441,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
       holding_ = false;
       owner_->release(origin_);
     }
-    done_(std::move(response_));
+    owner_->answer(std::move(done_), std::move(response_));
   }
 
   void fail_io(beast::error_code ec, const std::string& what) {

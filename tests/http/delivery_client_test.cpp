@@ -7,7 +7,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <condition_variable>
 #include <future>
+#include <map>
+#include <mutex>
 
 using namespace hookd;
 using namespace std::chrono_literals;
@@ -302,4 +305,44 @@ TEST_CASE("client: requests to one origin are capped over every pool, the rest w
   auto res = late.get();
   CHECK(res.error == transport_error::timeout);
   CHECK(res.detail.find("waiting for a connection") != std::string::npos);
+}
+
+TEST_CASE("client: answers that arrive together each reach their own callback once, and a "
+          "callback may send again",
+          "[http][client]") {
+  // The receiver echoes the body, so each callback can tell its own answer.
+  receiver rx{[](const test::received_request& req) {
+    reply r;
+    r.body = req.body;
+    return r;
+  }};
+  http::delivery_client c{loopback()};
+  constexpr int firsts = 32;
+  std::mutex m;
+  std::condition_variable cv;
+  std::map<std::string, int> answered; // body -> callbacks run for it
+  int mismatched = 0;
+  auto note = [&](const std::string& sent, const delivery_response& res) {
+    std::lock_guard lock{m};
+    ++answered[sent];
+    if (res.status != 200 || res.body != sent)
+      ++mismatched;
+    cv.notify_all();
+  };
+  // Sent at once, so answers end in the same rounds of the client's loop; each first answer
+  // sends a second request from inside its callback, on the client's thread.
+  for (int i = 0; i < firsts; ++i) {
+    auto first = "first-" + std::to_string(i);
+    c.send(to(rx.port(), first), [&, first, i](delivery_response res) {
+      note(first, res);
+      auto second = "second-" + std::to_string(i);
+      c.send(to(rx.port(), second), [&, second](delivery_response again) { note(second, again); });
+    });
+  }
+  std::unique_lock lock{m};
+  REQUIRE(cv.wait_for(lock, 20s, [&] { return answered.size() == 2 * firsts; }));
+  CHECK(mismatched == 0);
+  for (const auto& [body, times] : answered)
+    CHECK(times == 1);
+  CHECK(rx.requests().size() == 2 * firsts);
 }
