@@ -92,6 +92,8 @@ void check_log(scenario_result& r, world& w, const load_report& load, std::size_
 struct ceiling_run {
   load_report load;
   sink_report seen;
+  /// The harness's CPU (load generator and sink) and the machine's, while the load ran.
+  cpu_account cpu;
 };
 
 ceiling_run raw_ceiling(load_options opts) {
@@ -99,8 +101,25 @@ ceiling_run raw_ceiling(load_options opts) {
   opts.port = direct.port();
   opts.target = "/raw";
   opts.token.clear();
+  cpu_account cpu;
   auto load = run_load(opts);
-  return {std::move(load), direct.stop()};
+  cpu.finish();
+  return {std::move(load), direct.stop(), cpu};
+}
+
+// Where the CPU went, as figures: hookd's and the harness's CPU per unit (a delivery, or an
+// event) over a phase that carried `units`, the cores the machine kept busy, and the same for
+// the raw ceiling's run of `ceiling_units`. On two saturated cores these say how far a rate
+// can go: cores busy / (hookd + harness CPU per unit). bench/README.md explains them.
+void add_cpu_figures(scenario_result& r, const std::string& unit, const cpu_account& run,
+                     double units, const ceiling_run& ceiling, double ceiling_units) {
+  auto per = [](double seconds, double n) { return n > 0 ? seconds * 1e6 / n : 0; };
+  r.figures.push_back({"hookd CPU per " + unit, per(run.hookd_seconds(), units), "us"});
+  r.figures.push_back({"harness CPU per " + unit, per(run.harness_seconds(), units), "us"});
+  r.figures.push_back({"cores busy", run.busy_cores(), "cores"});
+  r.figures.push_back({"ceiling: harness CPU per " + unit,
+                       per(ceiling.cpu.harness_seconds(), ceiling_units), "us"});
+  r.figures.push_back({"ceiling: cores busy", ceiling.cpu.busy_cores(), "cores"});
 }
 
 // Ingestion into `w`'s tenant over `connections` connections, `per_request` 1 KiB events per
@@ -129,18 +148,22 @@ scenario_result ingest(const bench_settings& s, std::size_t per_request) {
   progress("ingesting for " + std::to_string(opts.duration.count() / 1000) + " s");
   auto before = w.sample();
   auto started = clock_type::now();
+  cpu_account cpu{&w};
   auto load = run_load(opts);
+  cpu.finish();
   add_usage(r, w, before, started);
   check_log(r, w, load, per_request);
   auto rate = static_cast<double>(load.ok * per_request) / load.seconds;
   progress("raw ceiling");
-  auto raw = raw_ceiling(opts).load;
-  r.ceiling = static_cast<double>(raw.ok * per_request) / raw.seconds;
+  auto raw = raw_ceiling(opts);
+  r.ceiling = static_cast<double>(raw.load.ok * per_request) / raw.load.seconds;
   r.ratio = rate / *r.ceiling;
   r.figures = {{"throughput", rate, "events/s"},
                {"ack p50", ms(load.ack.percentile(50)), "ms"},
                {"ack p99", ms(load.ack.percentile(99)), "ms"},
                {"ack max", ms(load.ack.max()), "ms"}};
+  add_cpu_figures(r, "event", cpu, static_cast<double>(load.ok * per_request), raw,
+                  static_cast<double>(raw.load.ok * per_request));
   if (per_request == 1)
     r.meets_target = rate >= 25000 && ms(load.ack.percentile(99)) <= 10 && *r.ratio >= 0.35;
   else
@@ -190,10 +213,12 @@ scenario_result drain(const bench_settings& s, const drain_setup& d) {
   auto expected = load.ok * 100 * webhooks;
   auto before = w.sample();
   auto started = clock_type::now();
+  cpu_account cpu{&w};
   for (const auto& id : ids)
     w.set_enabled(id, true);
   bool done = wait_delivered(receiver, expected, s.quick ? 60s : 600s, "draining");
   auto seconds = std::chrono::duration<double>(clock_type::now() - started).count();
+  cpu.finish();
   add_usage(r, w, before, started);
   std::this_thread::sleep_for(s.quick ? 200ms : 1s); // late duplicates would show now
   auto seen = receiver.stop();
@@ -211,9 +236,11 @@ scenario_result drain(const bench_settings& s, const drain_setup& d) {
     raw.connections = in_flight * webhooks;
     raw.requests = expected;
     raw.event_size = event_size;
-    auto ceiling = raw_ceiling(raw).load;
-    r.ceiling = static_cast<double>(ceiling.ok) / ceiling.seconds;
+    auto ceiling = raw_ceiling(raw);
+    r.ceiling = static_cast<double>(ceiling.load.ok) / ceiling.load.seconds;
     r.ratio = rate / *r.ceiling;
+    add_cpu_figures(r, "delivery", cpu, static_cast<double>(expected), ceiling,
+                    static_cast<double>(ceiling.load.ok));
   }
   r.meets_target = rate >= d.target && (!r.ratio || *r.ratio >= d.ratio_target) &&
                    (d.behaviour.delay_max.count() == 0 || r.peak_rss_mib <= 1024);

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <signal.h>
@@ -134,8 +135,11 @@ uint64_t world::head_seq() {
 }
 
 process_sample world::sample() const {
+  return sample_process(std::to_string(proc_->pid()));
+}
+
+process_sample sample_process(const std::string& pid) {
   process_sample s;
-  auto pid = std::to_string(proc_->pid());
   std::ifstream stat{"/proc/" + pid + "/stat"};
   std::string line;
   std::getline(stat, line);
@@ -157,6 +161,40 @@ process_sample world::sample() const {
       s.peak_rss_bytes = v;
   }
   return s;
+}
+
+machine_sample sample_machine() {
+  machine_sample s;
+  std::ifstream stat{"/proc/stat"};
+  std::string label;
+  stat >> label; // "cpu": the sum over every CPU
+  double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  // user nice system idle iowait irq softirq steal (guest time is counted in user already)
+  for (int i = 0; i < 8; ++i) {
+    double v = 0;
+    if (!(stat >> v))
+      break;
+    s.total_seconds += v / ticks;
+    if (i != 3 && i != 4)
+      s.busy_seconds += v / ticks;
+  }
+  return s;
+}
+
+cpu_account::cpu_account(const world* hookd)
+    : world_(hookd), harness_start_(sample_process("self")), machine_start_(sample_machine()) {
+  if (world_)
+    hookd_start_ = world_->sample();
+}
+
+void cpu_account::finish() {
+  if (world_)
+    hookd_ = world_->sample().cpu_seconds - hookd_start_.cpu_seconds;
+  harness_ = sample_process("self").cpu_seconds - harness_start_.cpu_seconds;
+  auto m = sample_machine();
+  auto total = m.total_seconds - machine_start_.total_seconds;
+  auto cpus = static_cast<double>(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
+  busy_cores_ = total > 0 ? cpus * (m.busy_seconds - machine_start_.busy_seconds) / total : 0;
 }
 
 uint64_t world::disk_bytes() const {

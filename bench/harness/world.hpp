@@ -20,6 +20,20 @@ struct process_sample {
   uint64_t peak_rss_bytes = 0;
 };
 
+/// Reads process `pid`'s CPU time and memory from /proc ("self": the harness itself).
+process_sample sample_process(const std::string& pid);
+
+/// Where the machine's CPU time went, from /proc/stat, in seconds summed over every CPU.
+struct machine_sample {
+  /// Time not idle (user, nice, system, interrupts, steal).
+  double busy_seconds = 0;
+  /// Every CPU's time, idle and I/O wait included.
+  double total_seconds = 0;
+};
+
+/// The machine's CPU counters now.
+machine_sample sample_machine();
+
 /// A `hookd serve` child on a fresh data folder and a free port, with a tenant and a key
 /// (scopes ingest, read and manage), webhooks allowed to reach loopback over plain http.
 class world {
@@ -82,6 +96,30 @@ class world {
   std::unique_ptr<test::hookd_process> proc_;
   std::unique_ptr<test::http_client> client_;
   std::string key_;
+};
+
+/// The CPU that a phase of a scenario cost: hookd's, the harness's own (sink, load
+/// generator) and the machine's, from its construction to `finish`.
+class cpu_account {
+ public:
+  /// Starts counting; `hookd` is the world whose process is counted (none: harness only).
+  explicit cpu_account(const world* hookd = nullptr);
+  /// Stops counting.
+  void finish();
+  /// CPU seconds of hookd, of the harness, and of the whole machine, over the phase.
+  double hookd_seconds() const noexcept { return hookd_; }
+  double harness_seconds() const noexcept { return harness_; }
+  /// Cores the machine kept busy on average (0 to the number of CPUs).
+  double busy_cores() const noexcept { return busy_cores_; }
+
+ private:
+  const world* world_;
+  process_sample hookd_start_;
+  process_sample harness_start_;
+  machine_sample machine_start_;
+  double hookd_ = 0;
+  double harness_ = 0;
+  double busy_cores_ = 0;
 };
 
 } // namespace hookd::bench
