@@ -1,5 +1,6 @@
 #include "bench/harness/load_generator.hpp"
 
+#include "bench/harness/cpu_time.hpp"
 #include "bench/harness/event_body.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -153,7 +154,10 @@ load_report run_load(const load_options& opts) {
   run.last_answer = run.start;
   for (std::size_t i = 0; i < std::max<std::size_t>(opts.connections, 1); ++i)
     std::make_shared<connection>(run)->begin();
-  std::thread io{[&] { run.ioc.run(); }};
+  std::thread io{[&] {
+    run.ioc.run();
+    run.report.cpu_seconds = thread_cpu_seconds();
+  }};
   io.join();
   run.report.seconds = std::chrono::duration<double>(run.last_answer - run.start).count();
   return std::move(run.report);

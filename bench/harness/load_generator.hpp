@@ -46,6 +46,8 @@ struct load_report {
   latency_histogram ack;
   /// From the first request to the last answer.
   double seconds = 0;
+  /// CPU time of the load generator's I/O thread, seconds.
+  double cpu_seconds = 0;
   /// The first event index of every request answered 2xx.
   std::vector<uint64_t> acked_first;
 };

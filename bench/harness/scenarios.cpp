@@ -107,18 +107,31 @@ ceiling_run raw_ceiling(load_options opts) {
   return {std::move(load), direct.stop(), cpu};
 }
 
+/// The harness thread that did the harness's share of a measured phase, and its CPU time.
+struct harness_part {
+  std::string name; // "sink" (drains) or "load generator" (ingest)
+  double cpu_seconds = 0;
+};
+
 // Where the CPU went, as figures: hookd's and the harness's CPU per unit (a delivery, or an
-// event) over a phase that carried `units`, the cores the machine kept busy, and the same for
-// the raw ceiling's run of `ceiling_units`. On two saturated cores these say how far a rate
+// event) over a phase that carried `units`, with the share of the harness's `part`, the cores
+// the machine kept busy, and the same for the raw ceiling's run of `ceiling_units`, split
+// between its load generator and its sink. On two saturated cores these say how far a rate
 // can go: cores busy / (hookd + harness CPU per unit). bench/README.md explains them.
 void add_cpu_figures(scenario_result& r, const std::string& unit, const cpu_account& run,
-                     double units, const ceiling_run& ceiling, double ceiling_units) {
+                     double units, const harness_part& part, const ceiling_run& ceiling,
+                     double ceiling_units) {
   auto per = [](double seconds, double n) { return n > 0 ? seconds * 1e6 / n : 0; };
   r.figures.push_back({"hookd CPU per " + unit, per(run.hookd_seconds(), units), "us"});
   r.figures.push_back({"harness CPU per " + unit, per(run.harness_seconds(), units), "us"});
+  r.figures.push_back({part.name + " CPU per " + unit, per(part.cpu_seconds, units), "us"});
   r.figures.push_back({"cores busy", run.busy_cores(), "cores"});
   r.figures.push_back({"ceiling: harness CPU per " + unit,
                        per(ceiling.cpu.harness_seconds(), ceiling_units), "us"});
+  r.figures.push_back({"ceiling: load generator CPU per " + unit,
+                       per(ceiling.load.cpu_seconds, ceiling_units), "us"});
+  r.figures.push_back(
+      {"ceiling: sink CPU per " + unit, per(ceiling.seen.cpu_seconds, ceiling_units), "us"});
   r.figures.push_back({"ceiling: cores busy", ceiling.cpu.busy_cores(), "cores"});
 }
 
@@ -162,7 +175,8 @@ scenario_result ingest(const bench_settings& s, std::size_t per_request) {
                {"ack p50", ms(load.ack.percentile(50)), "ms"},
                {"ack p99", ms(load.ack.percentile(99)), "ms"},
                {"ack max", ms(load.ack.max()), "ms"}};
-  add_cpu_figures(r, "event", cpu, static_cast<double>(load.ok * per_request), raw,
+  add_cpu_figures(r, "event", cpu, static_cast<double>(load.ok * per_request),
+                  {"load generator", load.cpu_seconds}, raw,
                   static_cast<double>(raw.load.ok * per_request));
   if (per_request == 1)
     r.meets_target = rate >= 25000 && ms(load.ack.percentile(99)) <= 10 && *r.ratio >= 0.35;
@@ -239,8 +253,8 @@ scenario_result drain(const bench_settings& s, const drain_setup& d) {
     auto ceiling = raw_ceiling(raw);
     r.ceiling = static_cast<double>(ceiling.load.ok) / ceiling.load.seconds;
     r.ratio = rate / *r.ceiling;
-    add_cpu_figures(r, "delivery", cpu, static_cast<double>(expected), ceiling,
-                    static_cast<double>(ceiling.load.ok));
+    add_cpu_figures(r, "delivery", cpu, static_cast<double>(expected), {"sink", seen.cpu_seconds},
+                    ceiling, static_cast<double>(ceiling.load.ok));
   }
   r.meets_target = rate >= d.target && (!r.ratio || *r.ratio >= d.ratio_target) &&
                    (d.behaviour.delay_max.count() == 0 || r.peak_rss_mib <= 1024);

@@ -1,5 +1,6 @@
 #include "bench/harness/sink.hpp"
 
+#include "bench/harness/cpu_time.hpp"
 #include "bench/harness/event_body.hpp"
 #include "domain/hmac.hpp"
 #include "domain/webhook_secret.hpp"
@@ -228,7 +229,10 @@ sink::sink(std::string secret, sink_behaviour behaviour)
   impl_->acceptor.bind(ep);
   impl_->acceptor.listen(net::socket_base::max_listen_connections);
   impl_->accept();
-  impl_->thread = std::thread{[i = impl_] { i->ioc.run(); }};
+  impl_->thread = std::thread{[i = impl_] {
+    i->ioc.run();
+    i->report.cpu_seconds = thread_cpu_seconds();
+  }};
 }
 
 sink::~sink() {

@@ -36,6 +36,8 @@ struct sink_report {
   std::vector<std::vector<uint8_t>> seen;
   /// Ingest-to-receipt latency: the send time embedded in the event to its arrival.
   latency_histogram ingest_to_receipt;
+  /// CPU time of the sink's thread over its life, seconds.
+  double cpu_seconds = 0;
 };
 
 /// A Beast HTTP/1.1 receiver on 127.0.0.1 and a free port, on a thread of its own. Requests to
