@@ -5,28 +5,70 @@
 #include <openssl/params.h>
 
 #include <cstdlib>
+#include <mutex>
+#include <vector>
 
 namespace hookd {
 
+namespace {
+
+/// Frees OpenSSL's MAC objects.
+struct mac_free {
+  void operator()(EVP_MAC* m) const noexcept { EVP_MAC_free(m); }
+  void operator()(EVP_MAC_CTX* c) const noexcept { EVP_MAC_CTX_free(c); }
+};
+using mac_ptr = std::unique_ptr<EVP_MAC, mac_free>;
+using mac_ctx_ptr = std::unique_ptr<EVP_MAC_CTX, mac_free>;
+
+} // namespace
+
 struct hmac_sha256_key::state {
-  EVP_MAC* mac = nullptr;
-  EVP_MAC_CTX* keyed = nullptr;
-  ~state() {
-    EVP_MAC_CTX_free(keyed);
-    EVP_MAC_free(mac);
+  mac_ptr mac;
+  /// The context keyed at construction: never used to sign, only copied.
+  mac_ctx_ptr keyed;
+  /// Keyed contexts that finished a signature, ready for the next: `EVP_MAC_init` without a
+  /// key restarts one from its pads. One per thread that signs with this key at the same time
+  /// (usually one); copying `keyed` instead allocates about ten OpenSSL objects per signature.
+  std::mutex spare_lock;
+  std::vector<mac_ctx_ptr> spare;
+
+  /// A keyed context ready for input: a spare one restarted, or a new copy of `keyed`.
+  mac_ctx_ptr take() {
+    mac_ctx_ptr ctx;
+    {
+      std::lock_guard lock{spare_lock};
+      if (!spare.empty()) {
+        ctx = std::move(spare.back());
+        spare.pop_back();
+      }
+    }
+    if (ctx && EVP_MAC_init(ctx.get(), nullptr, 0, nullptr) == 1)
+      return ctx;
+    ctx.reset(EVP_MAC_CTX_dup(keyed.get()));
+    if (!ctx)
+      std::abort(); // out of memory inside OpenSSL
+    return ctx;
+  }
+
+  /// Keeps `ctx` for the next signature.
+  void give_back(mac_ctx_ptr ctx) {
+    constexpr std::size_t most_spare = 8;
+    std::lock_guard lock{spare_lock};
+    if (spare.size() < most_spare)
+      spare.push_back(std::move(ctx));
   }
 };
 
 hmac_sha256_key::hmac_sha256_key(std::string_view key) : state_(std::make_unique<state>()) {
-  state_->mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  state_->keyed = state_->mac ? EVP_MAC_CTX_new(state_->mac) : nullptr;
+  state_->mac.reset(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
+  state_->keyed.reset(state_->mac ? EVP_MAC_CTX_new(state_->mac.get()) : nullptr);
   char digest[] = "SHA256";
   OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
                          OSSL_PARAM_construct_end()};
   // An empty key is valid HMAC; OpenSSL wants a non-null pointer for it.
   static const unsigned char empty = 0;
   auto* k = key.empty() ? &empty : reinterpret_cast<const unsigned char*>(key.data());
-  if (state_->keyed == nullptr || EVP_MAC_init(state_->keyed, k, key.size(), params) != 1)
+  if (!state_->keyed || EVP_MAC_init(state_->keyed.get(), k, key.size(), params) != 1)
     std::abort(); // OpenSSL without HMAC-SHA256: the build is broken, not the input.
 }
 
@@ -36,14 +78,12 @@ hmac_sha256_key& hmac_sha256_key::operator=(hmac_sha256_key&&) noexcept = defaul
 
 sha256_digest hmac_sha256_key::sign(std::initializer_list<std::string_view> pieces) const {
   sha256_digest out{};
-  EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(state_->keyed);
-  if (ctx == nullptr)
-    std::abort();
+  auto ctx = state_->take();
   for (auto p : pieces)
-    EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(p.data()), p.size());
+    EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(p.data()), p.size());
   std::size_t len = 0;
-  EVP_MAC_final(ctx, out.data(), &len, out.size());
-  EVP_MAC_CTX_free(ctx);
+  EVP_MAC_final(ctx.get(), out.data(), &len, out.size());
+  state_->give_back(std::move(ctx));
   return out;
 }
 

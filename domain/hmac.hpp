@@ -8,9 +8,10 @@
 
 namespace hookd {
 
-/// An HMAC-SHA256 key with its inner and outer pads computed once. Signing copies the keyed
-/// state instead of re-deriving it, so a webhook's deliveries never re-hash the key.
-/// Immutable after construction; `sign` is thread-safe.
+/// An HMAC-SHA256 key with its inner and outer pads computed once. Signing restarts a keyed
+/// context from them instead of re-deriving the key, and the contexts are kept for the next
+/// signature (design note 45), so a webhook's deliveries neither re-hash the key nor allocate
+/// OpenSSL state. The key never changes after construction; `sign` is thread-safe.
 class hmac_sha256_key {
  public:
   /// Keys with `key` (raw bytes, any length).

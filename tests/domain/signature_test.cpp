@@ -4,6 +4,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
 using namespace hookd;
 
 TEST_CASE("hmac: RFC 4231 test case 2", "[domain][signature]") {
@@ -13,6 +18,33 @@ TEST_CASE("hmac: RFC 4231 test case 2", "[domain][signature]") {
   // The precomputed key gives the same answer every time.
   CHECK(key.sign({"what do ya want for nothing?"}) ==
         key.sign({"what do ya ", "want for nothing?"}));
+}
+
+TEST_CASE("hmac: a key's reused contexts keep no state between signatures, on any thread",
+          "[domain][signature]") {
+  // RFC 4231 test cases 2 and 1's message under test case 2's key, interleaved: a context that
+  // carried anything over from the signature before would give a different MAC.
+  hmac_sha256_key key{"Jefe"};
+  const std::string rfc = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+  const auto other = key.sign({"Hi There"});
+  CHECK(other != key.sign({"what do ya want for nothing?"}));
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> signers;
+  for (int t = 0; t < 4; ++t)
+    signers.emplace_back([&] {
+      for (int i = 0; i < 2000; ++i) {
+        if (to_hex(key.sign({"what do ya want ", "for nothing?"})) != rfc)
+          ++wrong;
+        if (key.sign({"Hi There"}) != other)
+          ++wrong;
+      }
+    });
+  for (auto& t : signers)
+    t.join();
+  CHECK(wrong.load() == 0);
+  // A moved key signs as before.
+  hmac_sha256_key moved{std::move(key)};
+  CHECK(to_hex(moved.sign({"what do ya want for nothing?"})) == rfc);
 }
 
 TEST_CASE("standard webhooks: the specification's signing vector", "[domain][signature]") {
