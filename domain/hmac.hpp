@@ -2,6 +2,7 @@
 
 #include "domain/crypto.hpp"
 
+#include <cstddef>
 #include <initializer_list>
 #include <memory>
 #include <string_view>
@@ -24,6 +25,10 @@ class hmac_sha256_key {
 
   /// HMAC-SHA256 over the concatenation of `pieces` (nothing is concatenated in memory).
   sha256_digest sign(std::initializer_list<std::string_view> pieces) const;
+
+  /// Finished contexts that every key of the process keeps now, for the next signature
+  /// (at most 1,024 in all).
+  static std::size_t spare_contexts() noexcept;
 
  private:
   struct state;

@@ -22,7 +22,7 @@ TEST_CASE("hmac: RFC 4231 test case 2", "[domain][signature]") {
 
 TEST_CASE("hmac: a key's reused contexts keep no state between signatures, on any thread",
           "[domain][signature]") {
-  // RFC 4231 test cases 2 and 1's message under test case 2's key, interleaved: a context that
+  // RFC 4231 messages under one key, interleaved: a context that
   // carried anything over from the signature before would give a different MAC.
   hmac_sha256_key key{"Jefe"};
   const std::string rfc = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
@@ -45,6 +45,23 @@ TEST_CASE("hmac: a key's reused contexts keep no state between signatures, on an
   // A moved key signs as before.
   hmac_sha256_key moved{std::move(key)};
   CHECK(to_hex(moved.sign({"what do ya want for nothing?"})) == rfc);
+}
+
+TEST_CASE("hmac: the spare contexts that keys keep are bounded, and freed with their keys",
+          "[domain][signature]") {
+  const auto before = hmac_sha256_key::spare_contexts();
+  {
+    std::vector<hmac_sha256_key> keys;
+    for (int i = 0; i < 1500; ++i)
+      keys.emplace_back("key-" + std::to_string(i));
+    for (const auto& k : keys)
+      k.sign({"body"});
+    CHECK(hmac_sha256_key::spare_contexts() > before);
+    CHECK(hmac_sha256_key::spare_contexts() <= 1024);
+    // Past the budget, a key still signs correctly (copying its keyed context).
+    CHECK(keys.back().sign({"body"}) == hmac_sha256_key{"key-1499"}.sign({"body"}));
+  }
+  CHECK(hmac_sha256_key::spare_contexts() == before);
 }
 
 TEST_CASE("standard webhooks: the specification's signing vector", "[domain][signature]") {
