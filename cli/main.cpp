@@ -60,7 +60,7 @@ struct serve_options {
   std::size_t max_header = hookd::defaults::max_header_bytes;
   int request_timeout = hookd::defaults::request_timeout_seconds;
   int idle_timeout = hookd::defaults::idle_timeout_seconds;
-  std::size_t http_threads = 1;
+  std::size_t http_threads = hookd::http::default_http_threads();
   std::size_t max_queued_events = hookd::defaults::max_queued_events;
   std::size_t max_connections = hookd::defaults::max_connections;
   int shutdown_grace = 10;
@@ -411,7 +411,10 @@ int main(int argc, char** argv) {
       ->envname("HOOKD_IDLE_TIMEOUT")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
-  serve_cmd->add_option("--http-threads", opts.http_threads, "Threads serving HTTP")
+  serve_cmd
+      ->add_option("--http-threads", opts.http_threads,
+                   "Threads serving HTTP, each with its own connections (default: one per "
+                   "two cores, 1 to 8)")
       ->envname("HOOKD_HTTP_THREADS")
       ->check(CLI::Range(std::size_t{1}, std::size_t{64}))
       ->capture_default_str();

@@ -28,9 +28,9 @@ using response = boost::beast::http::response<boost::beast::http::string_body>;
 /// Delivers the response to a request. Called exactly once, from any thread.
 using responder = std::function<void(response)>;
 /// Runs a function on the thread that serves a request's connection (the server posts it to the
-/// connection's strand). An answer that arrives on another thread, such as the log writer's, is
-/// built there, and the request is freed there: the memory stays with the thread that
-/// allocated it instead of crossing malloc arenas.
+/// io_context of the connection's I/O thread). An answer that arrives on another thread, such as
+/// the log writer's, is built there, and the request is freed there: the memory stays with the
+/// thread that allocated it instead of crossing malloc arenas.
 using connection_runner = std::function<void(std::function<void()>)>;
 
 /// Limits and knobs of the API.

@@ -6,10 +6,10 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
 #include <deque>
 
 namespace hookd::http {
@@ -45,6 +45,10 @@ std::size_t owner_hook_limit(const server_config& cfg) {
 }
 
 } // namespace
+
+std::size_t default_http_threads() {
+  return std::clamp<std::size_t>(std::thread::hardware_concurrency() / 2, 1, 8);
+}
 
 void flatten(const response& res, std::string& out) {
   out.clear();
@@ -89,15 +93,16 @@ std::optional<problem> read_error_problem(beast::error_code ec, const server_con
 
 /// One connection. Reads requests (several may be in flight, up to `max_pipeline`), hands
 /// them to the API, and writes the answers in request order. All members are touched only on
-/// the connection's strand.
+/// the thread of the connection's lane.
 class server::session : public std::enable_shared_from_this<server::session> {
  public:
-  session(tcp::socket&& socket, server& owner)
-      : stream_(std::move(socket)), owner_(owner), on_strand_([this](std::function<void()> fn) {
+  session(tcp::socket&& socket, server& owner, io_lane& lane)
+      : stream_(std::move(socket)), owner_(owner), lane_(lane),
+        on_connection_thread_([this](std::function<void()> fn) {
           net::post(stream_.get_executor(), std::move(fn));
         }) {}
 
-  ~session() { owner_.connections_.fetch_sub(1); }
+  ~session() { lane_.connections.fetch_sub(1); }
 
   void run() {
     net::dispatch(stream_.get_executor(),
@@ -226,7 +231,7 @@ class server::session : public std::enable_shared_from_this<server::session> {
             self->on_answer(id, std::move(res));
           });
         },
-        &on_strand_);
+        &on_connection_thread_);
     if (!closing_)
       wait_for_request();
   }
@@ -320,9 +325,10 @@ class server::session : public std::enable_shared_from_this<server::session> {
 
   beast::tcp_stream stream_;
   server& owner_;
-  // Runs answers that arrive on other threads on this connection's strand (the API's
+  io_lane& lane_;
+  // Runs answers that arrive on other threads on this connection's thread (the API's
   // `connection_runner`); the calls in flight keep the session alive while they use it.
-  connection_runner on_strand_;
+  connection_runner on_connection_thread_;
   beast::flat_buffer buffer_;
   // The answer being written, flattened (its capacity is reused from answer to answer).
   std::string wire_;
@@ -339,7 +345,15 @@ class server::session : public std::enable_shared_from_this<server::session> {
   std::size_t drained_ = 0;
 };
 
-server::server(api& a, server_config cfg) : api_(a), cfg_(cfg), acceptor_(ioc_) {
+std::vector<std::unique_ptr<server::io_lane>> server::make_lanes(std::size_t threads) {
+  std::vector<std::unique_ptr<io_lane>> lanes;
+  for (std::size_t i = 0; i < std::max<std::size_t>(threads, 1); ++i)
+    lanes.push_back(std::make_unique<io_lane>());
+  return lanes;
+}
+
+server::server(api& a, server_config cfg)
+    : api_(a), cfg_(cfg), lanes_(make_lanes(cfg.threads)), acceptor_(lanes_.front()->ioc) {
   if (cfg_.max_header_bytes == 0)
     cfg_.max_header_bytes = defaults::max_header_bytes;
   if (cfg_.max_body_bytes == 0)
@@ -352,8 +366,29 @@ server::server(api& a, server_config cfg) : api_(a), cfg_(cfg), acceptor_(ioc_) 
     cfg_.max_pipeline = defaults::max_pipeline_depth;
   if (cfg_.max_connections == 0)
     cfg_.max_connections = defaults::max_connections;
-  if (cfg_.threads == 0)
-    cfg_.threads = 1;
+  cfg_.threads = lanes_.size();
+}
+
+std::size_t server::connections() const noexcept {
+  std::size_t n = 0;
+  for (const auto& lane : lanes_)
+    n += lane->connections.load();
+  return n;
+}
+
+std::vector<std::size_t> server::connections_per_thread() const {
+  std::vector<std::size_t> out;
+  for (const auto& lane : lanes_)
+    out.push_back(lane->connections.load());
+  return out;
+}
+
+server::io_lane& server::quietest_lane() {
+  auto* best = lanes_.front().get();
+  for (const auto& lane : lanes_)
+    if (lane->connections.load() < best->connections.load())
+      best = lane.get();
+  return *best;
 }
 
 server::~server() {
@@ -383,12 +418,13 @@ expected<uint16_t> server::listen() {
 
 void server::start() {
   do_accept();
-  for (std::size_t i = 0; i < cfg_.threads; ++i)
-    threads_.emplace_back([this] { ioc_.run(); });
+  for (auto& lane : lanes_)
+    threads_.emplace_back([&ioc = lane->ioc] { ioc.run(); });
 }
 
 void server::do_accept() {
-  acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket s) {
+  auto& lane = quietest_lane();
+  acceptor_.async_accept(lane.ioc, [this, &lane](beast::error_code ec, tcp::socket s) {
     if (ec) {
       if (ec == net::error::operation_aborted || stopping_)
         return;
@@ -397,13 +433,13 @@ void server::do_accept() {
     }
     if (stopping_)
       return;
-    if (connections_.load() >= cfg_.max_connections) {
+    if (connections() >= cfg_.max_connections) {
       beast::error_code ignored;
       s.close(ignored); // Over the connection limit: refuse rather than exhaust memory.
     } else {
       s.set_option(tcp::no_delay(true), ec);
-      connections_.fetch_add(1);
-      auto sess = std::make_shared<session>(std::move(s), *this);
+      lane.connections.fetch_add(1);
+      auto sess = std::make_shared<session>(std::move(s), *this, lane);
       {
         std::lock_guard guard{sessions_mtx_};
         // Forget sessions that ended, so the list does not grow without bound.
@@ -421,7 +457,7 @@ void server::stop(std::chrono::milliseconds grace) {
     return;
   stopped_ = true;
   stopping_ = true;
-  net::post(ioc_, [this] {
+  net::post(lanes_.front()->ioc, [this] {
     beast::error_code ec;
     acceptor_.close(ec);
   });
@@ -432,9 +468,10 @@ void server::stop(std::chrono::milliseconds grace) {
         s->drain();
   }
   auto deadline = std::chrono::steady_clock::now() + grace;
-  while (connections_.load() > 0 && std::chrono::steady_clock::now() < deadline)
+  while (connections() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
-  ioc_.stop();
+  for (auto& lane : lanes_)
+    lane->ioc.stop();
   for (auto& t : threads_)
     if (t.joinable())
       t.join();

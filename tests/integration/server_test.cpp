@@ -562,3 +562,51 @@ TEST_CASE("limits: each API key has an ingest rate, and over it 429 with Retry-A
     six += (i ? "," : "") + std::string{R"({"type":"a.b","data":{}})"};
   CHECK(c.request("POST", "/v1/events", six + "]}", other).status == 429);
 }
+
+TEST_CASE("server: with two I/O threads, connections are shared between them and each is served",
+          "[integration][http]") {
+  test::test_server_options opts;
+  opts.server.threads = 2;
+  test_server srv{opts};
+  auto key = srv.make_tenant_key("acme");
+  // The set-up's connection is closed; wait until the server has noticed.
+  for (int i = 0; i < 500 && srv.http_server().connections() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  REQUIRE(srv.http_server().connections() == 0);
+  // Four connections held open at once: the quietest thread takes each new one.
+  std::vector<std::unique_ptr<raw_connection>> held;
+  for (int i = 0; i < 4; ++i) {
+    held.push_back(std::make_unique<raw_connection>(srv.port()));
+    REQUIRE(held.back()->send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+    // poll, not a blocking read: a connection on a thread that serves nothing fails in 5 s.
+    pollfd readable{held.back()->socket.native_handle(), POLLIN, 0};
+    REQUIRE(::poll(&readable, 1, 5000) == 1);
+    CHECK(held.back()->read_status() == 200);
+  }
+  CHECK(srv.http_server().connections_per_thread() == std::vector<std::size_t>{2, 2});
+
+  // Both threads ingest at once: every event is stored once, in one sequence.
+  constexpr int clients = 8;
+  constexpr int per_client = 50;
+  std::atomic<int> accepted{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < clients; ++t)
+    threads.emplace_back([&, t] {
+      http_client mine{srv.port()};
+      for (int i = 0; i < per_client; ++i) {
+        auto r = mine.request(
+            "POST", "/v1/events",
+            event_json("lane.test", "{}",
+                       R"(,"id":"e-)" + std::to_string(t) + "-" + std::to_string(i) + "\""),
+            key);
+        if (r.status == 202)
+          ++accepted;
+      }
+    });
+  for (auto& t : threads)
+    t.join();
+  CHECK(accepted == clients * per_client);
+  auto head = storage::log_reader{srv.core().db()}.head();
+  REQUIRE(head);
+  CHECK(head->seq == clients * per_client);
+}

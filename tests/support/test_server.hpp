@@ -51,6 +51,8 @@ class test_server {
   hookd::node& core() { return *node_; }
   /// The API.
   http::api& api() { return *api_; }
+  /// The HTTP server.
+  http::server& http_server() { return *server_; }
 
   /// Creates tenant `id` and returns a key with `scopes` (JSON array text) for it.
   std::string make_tenant_key(const std::string& id,
