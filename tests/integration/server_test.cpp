@@ -610,3 +610,71 @@ TEST_CASE("server: with two I/O threads, connections are shared between them and
   REQUIRE(head);
   CHECK(head->seq == clients * per_client);
 }
+
+namespace {
+
+// Waits up to `limit` for the server to close `c`; returns the time it took, or nullopt.
+std::optional<std::chrono::steady_clock::duration> time_to_close(raw_connection& c,
+                                                                 std::chrono::milliseconds limit) {
+  auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    auto left = limit - std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - start);
+    pollfd readable{c.socket.native_handle(), POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&readable, 1, static_cast<int>(left.count())) != 1)
+      return std::nullopt;
+    std::array<char, 4096> bytes{};
+    auto n = ::recv(c.socket.native_handle(), bytes.data(), bytes.size(), MSG_DONTWAIT);
+    if (n == 0)
+      return std::chrono::steady_clock::now() - start; // EOF
+    if (n < 0 && errno != EAGAIN)
+      return std::chrono::steady_clock::now() - start; // Reset.
+  }
+}
+
+} // namespace
+
+TEST_CASE("server: the idle and the request timeout each bound their own wait",
+          "[integration][http]") {
+  SECTION("an idle timeout longer than the request timeout is kept; a stalled request is cut "
+          "off at the request timeout") {
+    test::test_server_options opts;
+    opts.server.request_timeout = std::chrono::seconds{1};
+    opts.server.idle_timeout = std::chrono::seconds{3};
+    test_server srv{opts};
+    raw_connection c{srv.port()};
+    REQUIRE(c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+    REQUIRE(c.read_status() == 200);
+    // Idle for twice the request timeout, within the idle timeout: still open.
+    std::this_thread::sleep_for(std::chrono::seconds{2});
+    REQUIRE(c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+    CHECK(c.read_status() == 200);
+    // Half a request, then nothing: closed after the request timeout, not the idle one.
+    REQUIRE(c.send("GET /healthz HTTP/1.1\r\n"));
+    auto closed = time_to_close(c, std::chrono::milliseconds{5000});
+    REQUIRE(closed);
+    CHECK(*closed >= std::chrono::milliseconds{800});
+    CHECK(*closed < std::chrono::milliseconds{2500});
+  }
+  SECTION("a refused body's lingering close ends after 2 s, under much longer timeouts") {
+    test::test_server_options opts;
+    opts.server.max_body_bytes = 1024;
+    test_server srv{opts}; // The defaults: 10 s per request, 60 s idle.
+    raw_connection c{srv.port()};
+    // Announces 1 MiB: answered 413, then the server reads and discards what still comes.
+    REQUIRE(c.send("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                   "application/json\r\nContent-Length: 1048576\r\n\r\n"));
+    CHECK(c.read_status() == 413);
+    // Keep sending: the writes fail once the server has closed the socket.
+    auto start = std::chrono::steady_clock::now();
+    bool refused = false;
+    for (int i = 0; i < 80 && !refused; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds{100});
+      refused = !c.send(std::string(100, 'x'));
+    }
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    CHECK(refused);
+    CHECK(elapsed >= std::chrono::milliseconds{1500});
+    CHECK(elapsed < std::chrono::milliseconds{4000});
+  }
+}
