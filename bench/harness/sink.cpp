@@ -46,8 +46,25 @@ struct sink::impl : std::enable_shared_from_this<sink::impl> {
   std::vector<std::weak_ptr<connection>> connections;
   uint64_t accept_errors = 0;
 
+  // When the sink started (steady clock, ns): second 0 of the per-second latencies.
+  int64_t started_ns = steady_ns();
+
   impl(const std::string& secret, sink_behaviour b)
       : key(parse_webhook_secret(secret).value_or(secret)), behaviour(b) {}
+
+  // Records the latency of an event sent at `sent_ns` that arrived now.
+  void record_latency(int64_t sent_ns) {
+    auto us = (steady_ns() - sent_ns) / 1000;
+    report.ingest_to_receipt.record(us);
+    if (!behaviour.latency_by_second)
+      return;
+    auto second =
+        static_cast<std::size_t>(std::max<int64_t>(0, sent_ns - started_ns) / 1'000'000'000);
+    auto& by_second = report.ingest_to_receipt_by_second;
+    if (by_second.size() <= second)
+      by_second.resize(second + 1);
+    by_second[second].record(us);
+  }
 
   // Handles one request: the status to answer with.
   bh::status handle(const bh::request<bh::string_body>& req) {
@@ -63,7 +80,7 @@ struct sink::impl : std::enable_shared_from_this<sink::impl> {
     if (target.size() < 3 || target.substr(0, 2) != "/w") {
       // A raw-ceiling request: no signature, no bookkeeping, only its latency.
       if (auto fields = read_event_fields(req.body()))
-        report.ingest_to_receipt.record((steady_ns() - fields->sent_ns) / 1000);
+        record_latency(fields->sent_ns);
       return status;
     }
     auto webhook =
@@ -91,7 +108,7 @@ struct sink::impl : std::enable_shared_from_this<sink::impl> {
     if (status == bh::status::ok && st != accepted) {
       st = accepted;
       delivered.fetch_add(1, std::memory_order_relaxed);
-      report.ingest_to_receipt.record((steady_ns() - fields->sent_ns) / 1000);
+      record_latency(fields->sent_ns);
     } else if (st == not_seen) {
       st = refused;
     }

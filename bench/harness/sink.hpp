@@ -22,6 +22,9 @@ struct sink_behaviour {
   double throttle_rate = 0;
   /// Never answer (the connection stays open until the sender gives up).
   bool hang = false;
+  /// Also keep the ingest-to-receipt latency per second of send time
+  /// (`sink_report::ingest_to_receipt_by_second`).
+  bool latency_by_second = false;
 };
 
 /// What a sink saw, read after `stop`.
@@ -36,6 +39,9 @@ struct sink_report {
   std::vector<std::vector<uint8_t>> seen;
   /// Ingest-to-receipt latency: the send time embedded in the event to its arrival.
   latency_histogram ingest_to_receipt;
+  /// The same, one histogram per second of send time since the sink started (only with
+  /// `sink_behaviour::latency_by_second`).
+  std::vector<latency_histogram> ingest_to_receipt_by_second;
   /// CPU time of the sink's thread over its life, seconds.
   double cpu_seconds = 0;
 };
