@@ -141,6 +141,9 @@ int main(int argc, char** argv) {
   app.add_option("--seconds", seconds, "Seconds of load in the timed scenarios")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
+  app.add_option("--in-flight", settings.in_flight,
+                 "Each webhook's max_in_flight in B3, B4 and B9 (default: the scenario's own)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{256}));
   app.add_option("--json", json, "Where to write the results")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   settings.duration = std::chrono::seconds{seconds};

@@ -214,7 +214,7 @@ scenario_result drain(const bench_settings& s, const drain_setup& d) {
   scenario_result r;
   world w{s.hookd, s.hookd_args};
   sink receiver{world::secret(), d.behaviour};
-  const auto in_flight = d.in_flight;
+  const auto in_flight = s.in_flight.value_or(d.in_flight);
   const auto webhooks = d.webhooks;
   const auto events = d.events;
   std::vector<std::string> ids;
@@ -338,9 +338,14 @@ fan_out_run steady_fan_out(const bench_settings& s, std::size_t healthy, std::si
   out.checked.correct = out.checked.correct && done;
   out.p99_ms = ms(seen.ingest_to_receipt.percentile(99));
   out.p50_ms = ms(seen.ingest_to_receipt.percentile(50));
-  for (const auto& second : seen.ingest_to_receipt_by_second)
-    if (second.count() >= 1000)
-      out.worst_second_p99_ms = std::max(out.worst_second_p99_ms, ms(second.percentile(99)));
+  std::string by_second;
+  for (const auto& second : seen.ingest_to_receipt_by_second) {
+    if (second.count() < 1000)
+      continue;
+    out.worst_second_p99_ms = std::max(out.worst_second_p99_ms, ms(second.percentile(99)));
+    by_second += " " + std::to_string(ms(second.percentile(99))).substr(0, 5);
+  }
+  std::fprintf(stderr, "\n  p99 of each second (ms), %zu hung:%s\n", hung, by_second.c_str());
   out.deliveries_per_second = static_cast<double>(expected) / seconds;
   return out;
 }

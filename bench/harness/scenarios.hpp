@@ -44,6 +44,9 @@ struct bench_settings {
   bool quick = false;
   /// Seconds of load in timed scenarios (when not quick).
   std::chrono::seconds duration{10};
+  /// When set, each webhook's `max_in_flight` in the drain scenarios (B3, B4, B9) instead of
+  /// the scenario's own (A/B runs of the setting).
+  std::optional<std::size_t> in_flight;
 };
 
 /// A scenario of the benchmark issue's table.
