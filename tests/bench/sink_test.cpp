@@ -1,5 +1,6 @@
 #include "bench/harness/event_body.hpp"
 #include "bench/harness/sink.hpp"
+#include "bench/harness/world.hpp"
 #include "domain/hmac.hpp"
 #include "domain/webhook_secret.hpp"
 #include "tests/support/http_client.hpp"
@@ -9,8 +10,6 @@
 namespace {
 
 using namespace hookd;
-
-const std::string secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 // The Standard Webhooks headers of a delivery of `body` signed with `key`.
 std::map<std::string, std::string> signed_headers(const hmac_sha256_key& key, const std::string& id,
@@ -30,6 +29,7 @@ std::string event(uint64_t index) {
 
 TEST_CASE("bench sink: bad signatures and duplicates are counted, good deliveries are not",
           "[bench]") {
+  const auto& secret = bench::world::secret();
   hmac_sha256_key key{*parse_webhook_secret(secret)};
   hmac_sha256_key other{"not the webhook's secret"};
   bench::sink receiver{secret, {}};
