@@ -20,6 +20,8 @@ using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
 
 constexpr std::size_t event_size = 1024;
+// A delivery's body: the event in hookd's envelope (type, timestamp, data), with room to spare.
+constexpr std::size_t delivered_body_size = event_size + 256;
 constexpr double mib = 1024.0 * 1024.0;
 
 double ms(int64_t us) {
@@ -225,6 +227,7 @@ scenario_result drain(const bench_settings& s, const drain_setup& d) {
   }
   auto load = ingest_backlog(w, events);
   auto expected = load.ok * 100 * webhooks;
+  receiver.reserve(expected, delivered_body_size);
   auto before = w.sample();
   auto started = clock_type::now();
   cpu_account cpu{&w};

@@ -1,6 +1,7 @@
 #include "bench/harness/sink.hpp"
 
 #include "bench/harness/cpu_time.hpp"
+#include "bench/harness/delivery_archive.hpp"
 #include "bench/harness/event_body.hpp"
 #include "domain/hmac.hpp"
 #include "domain/webhook_secret.hpp"
@@ -11,6 +12,7 @@
 #include <boost/beast/http.hpp>
 
 #include <array>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -46,27 +48,21 @@ struct sink::impl : std::enable_shared_from_this<sink::impl> {
   std::vector<std::weak_ptr<connection>> connections;
   uint64_t accept_errors = 0;
 
-  /// What a delivery's signature is checked against, kept for `verify_signatures`.
-  struct signed_delivery {
-    std::string id;
-    std::string timestamp;
-    std::string signature;
-    std::string body;
-  };
   /// Deliveries whose signature is still to be checked: the check runs after the sink stopped,
   /// so that its HMAC does not share the two cores with hookd while hookd is measured (the
-  /// raw ceiling's sink checks no signature either; docs/benchmarks.md, session 16).
-  std::vector<signed_delivery> unverified;
+  /// raw ceiling's sink checks no signature either; docs/benchmarks.md, session 16). Kept in
+  /// memory touched before the run (`sink::reserve`; docs/benchmarks.md, session 17).
+  delivery_archive archive;
 
   /// Checks every kept signature; counts the bad ones in the report.
   void verify_signatures() {
-    for (const auto& d : unverified) {
-      auto expected = standard_webhooks_signature(
-          key, d.id, static_cast<int64_t>(std::strtoll(d.timestamp.c_str(), nullptr, 10)), d.body);
-      if (d.signature.find(expected) == std::string::npos)
+    archive.for_each([&](const archived_delivery& d) {
+      auto at = std::strtoll(std::string{d.timestamp}.c_str(), nullptr, 10);
+      auto expected = standard_webhooks_signature(key, d.id, static_cast<int64_t>(at), d.body);
+      if (d.signature.find(expected) == std::string_view::npos)
         ++report.bad_signatures;
-    }
-    unverified = {};
+    });
+    archive.clear();
   }
 
   // When the sink started (steady clock, ns): second 0 of the per-second latencies.
@@ -110,12 +106,7 @@ struct sink::impl : std::enable_shared_from_this<sink::impl> {
     auto webhook =
         static_cast<std::size_t>(std::strtoul(std::string{target.substr(2)}.c_str(), nullptr, 10));
     auto fields = read_event_fields(req.body());
-    auto header = [&](std::string_view name) {
-      auto v = req[name];
-      return std::string{v.data(), v.size()};
-    };
-    unverified.push_back({header("webhook-id"), header("webhook-timestamp"),
-                          header("webhook-signature"), std::move(req.body())});
+    archive.add(req["webhook-id"], req["webhook-timestamp"], req["webhook-signature"], req.body());
     if (!fields)
       return status;
     if (report.seen.size() <= webhook)
@@ -277,6 +268,19 @@ sink::sink(std::string secret, sink_behaviour behaviour)
 sink::~sink() {
   if (impl_->thread.joinable())
     stop();
+}
+
+void sink::reserve(std::size_t deliveries, std::size_t body_bytes) {
+  // Room for the Standard Webhooks headers too: a message id, a timestamp, one signature.
+  constexpr std::size_t header_bytes = 160;
+  auto blocks = delivery_archive::prepare(
+      deliveries * delivery_archive::footprint(header_bytes, 0, 0, body_bytes));
+  std::promise<void> adopted;
+  net::post(impl_->ioc, [i = impl_, &blocks, &adopted] {
+    i->archive.adopt(std::move(blocks));
+    adopted.set_value();
+  });
+  adopted.get_future().wait();
 }
 
 uint16_t sink::port() const noexcept {

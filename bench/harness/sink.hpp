@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -59,6 +60,11 @@ class sink {
   sink(const sink&) = delete;
   sink& operator=(const sink&) = delete;
 
+  /// Prepares memory for keeping `deliveries` deliveries of `body_bytes` each until the
+  /// signature check, touching it now, on the caller's thread: call it before a measured
+  /// window, so that the sink's thread takes no page fault for it while hookd is measured.
+  /// Past the reserve the sink allocates as it goes. Thread-safe; waits for the sink's thread.
+  void reserve(std::size_t deliveries, std::size_t body_bytes);
   /// The bound port.
   uint16_t port() const noexcept;
   /// Distinct (webhook, event) deliveries answered 2xx so far. Thread-safe.
