@@ -45,8 +45,8 @@ delivery_archive::block& delivery_archive::room_for(std::size_t bytes) {
   if (!blocks_.empty() && blocks_.back().capacity - blocks_.back().used >= bytes)
     return blocks_.back();
   if (!spare_.empty() && bytes <= block_size) {
-    blocks_.push_back(std::move(spare_.front()));
-    spare_.erase(spare_.begin());
+    blocks_.push_back(std::move(spare_.back())); // prepared blocks are all alike
+    spare_.pop_back();
     return blocks_.back();
   }
   auto capacity = std::max(bytes, block_size);

@@ -80,7 +80,7 @@ class delivery_archive {
   block& room_for(std::size_t bytes);
 
   std::vector<block> blocks_; // in use, in order; the last one is being filled
-  std::vector<block> spare_;  // prepared and not yet used, next first
+  std::vector<block> spare_;  // prepared and not yet used
   std::size_t count_ = 0;
 };
 

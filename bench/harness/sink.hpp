@@ -63,7 +63,8 @@ class sink {
   /// Prepares memory for keeping `deliveries` deliveries of `body_bytes` each until the
   /// signature check, touching it now, on the caller's thread: call it before a measured
   /// window, so that the sink's thread takes no page fault for it while hookd is measured.
-  /// Past the reserve the sink allocates as it goes. Thread-safe; waits for the sink's thread.
+  /// Past the reserve the sink allocates as it goes. Thread-safe; waits for the sink's thread, so
+  /// call it before `stop`.
   void reserve(std::size_t deliveries, std::size_t body_bytes);
   /// The bound port.
   uint16_t port() const noexcept;
